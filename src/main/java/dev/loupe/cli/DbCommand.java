@@ -1,0 +1,62 @@
+package dev.loupe.cli;
+
+import dev.loupe.Loupe;
+import dev.loupe.config.Config;
+import dev.loupe.config.Options;
+import dev.loupe.db.Database;
+import dev.loupe.task.TaskRepository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.time.Instant;
+
+@Command(name = "db", description = "Database maintenance.", subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
+final class DbCommand {
+
+    private static Database open(Settings settings) {
+        Config config = settings.load();
+        return Database.open(config.get(Options.DATABASE_CONNECTION), config.dataDir());
+    }
+
+    @Command(name = "migrate", description = "Brings the database schema up to date.")
+    static final class Migrate implements Runnable {
+        @Mixin
+        Settings settings;
+
+        @Override
+        public void run() {
+            try (Database ignored = open(settings)) {
+                System.out.println("Database schema is up to date.");
+            }
+        }
+    }
+
+    @Command(name = "purge", description = "Hard-deletes tasks soft-deleted (expired) more than N days ago.")
+    static final class Purge implements Runnable {
+        @Mixin
+        Settings settings;
+
+        @Option(names = "--age-in-days", paramLabel = "N", defaultValue = "30",
+                description = "Only rows deleted more than N days ago (default: ${DEFAULT-VALUE}).")
+        int ageInDays;
+
+        @Option(names = "--max-rows", paramLabel = "M", defaultValue = "-1",
+                description = "At most M tasks; -1 for all (default: ${DEFAULT-VALUE}).")
+        int maxRows;
+
+        @Override
+        public void run() {
+            if (ageInDays < 0) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--age-in-days must be 0 or more");
+            }
+            try (Database db = open(settings)) {
+                int purged = new TaskRepository(db.jdbi(), Loupe.json())
+                        .purge(Instant.now().minus(Duration.ofDays(ageInDays)), maxRows);
+                System.out.println("Purged " + purged + " task(s) deleted more than " + ageInDays + " day(s) ago.");
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.loupe.cli;
+
+import dev.loupe.LoupeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code loupe serve | db migrate | db purge}. */
+@Command(name = "loupe", mixinStandardHelpOptions = true, version = "Loupe 0.1.0",
+        description = "A Glance-compatible image task service.",
+        subcommands = {ServeCommand.class, DbCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        // Configuration mistakes are the operator's to fix: say what is wrong, without a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof LoupeException) {
+                commandLine.getErr().println("loupe: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        int code = cli.execute(args);
+        if (code != 0 || args.length == 0 || !args[0].equals("serve")) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.loupe.cli;
+
+import dev.loupe.config.Config;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The options every command shares: where the configuration and the data live. */
+final class Settings {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "INI file with Glance's option names.")
+    Path configFile;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+            description = "Folder for the embedded database (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--set", paramLabel = "SECTION.OPTION=VALUE",
+            description = "Overrides one option; may be repeated.")
+    List<String> overrides = new ArrayList<>();
+
+    Config load() {
+        return Config.load(configFile, overrides, dataDir);
+    }
+}

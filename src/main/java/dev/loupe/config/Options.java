@@ -1,0 +1,67 @@
+package dev.loupe.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Every option Loupe reads. {@code etc/loupe.conf.sample} lists each of them with its default. */
+public final class Options {
+
+    public static final Option<String> BIND_HOST = Option.string("DEFAULT", "bind_host", "127.0.0.1",
+            "Address to listen on. Identity headers are trusted under auth_strategy = headers, so keep it on loopback"
+                    + " unless a trusted proxy fronts Loupe.");
+    public static final Option<Integer> BIND_PORT = Option.integer("DEFAULT", "bind_port", 9292, 0, 65535,
+            "Port to listen on (0 picks a free port).");
+    public static final Option<String> PUBLIC_ENDPOINT = Option.string("DEFAULT", "public_endpoint", "",
+            "Base URL advertised in the versions document; empty means the URL of the request.");
+    public static final Option<String> AUTH_STRATEGY = Option.choice("DEFAULT", "auth_strategy", "headers",
+            List.of("headers"),
+            "How callers are identified: 'headers' trusts X-Identity-Status, X-Project-Id, X-User-Id and X-Roles"
+                    + " as set by an authenticating proxy.");
+    public static final Option<Integer> LIMIT_PARAM_DEFAULT = Option.integer("DEFAULT", "limit_param_default", 25,
+            1, Integer.MAX_VALUE, "Page size of a list when the request gives no limit.");
+    public static final Option<Integer> API_LIMIT_MAX = Option.integer("DEFAULT", "api_limit_max", 1000,
+            1, Integer.MAX_VALUE, "Largest page size a list returns; larger limits are capped silently.");
+
+    public static final Option<Integer> MAX_REQUEST_BODY_BYTES = Option.integer("api", "max_request_body_bytes",
+            65536, 1, Integer.MAX_VALUE, "Request bodies larger than this are refused with 413.");
+
+    public static final Option<Integer> TASK_TIME_TO_LIVE = Option.integer("task", "task_time_to_live", 48,
+            0, Integer.MAX_VALUE, "Hours a finished task is kept before it expires and is soft-deleted.");
+    public static final Option<Integer> EXPIRY_INTERVAL = Option.integer("task", "expiry_interval", 60,
+            1, Integer.MAX_VALUE, "Seconds between two sweeps that soft-delete expired tasks of every project.");
+
+    public static final Option<List<String>> ALLOWED_SCHEMES = Option.list("import_filtering_opts",
+            "allowed_schemes", "[http, https]", s -> s.toLowerCase(Locale.ROOT),
+            "URI schemes an import may use; when set, disallowed_schemes is ignored.");
+    public static final Option<List<String>> DISALLOWED_SCHEMES = Option.list("import_filtering_opts",
+            "disallowed_schemes", "[]", s -> s.toLowerCase(Locale.ROOT), "URI schemes an import may not use.");
+    public static final Option<List<String>> ALLOWED_HOSTS = Option.list("import_filtering_opts",
+            "allowed_hosts", "[]", s -> s.toLowerCase(Locale.ROOT),
+            "Hosts an import may use; when set, disallowed_hosts is ignored.");
+    public static final Option<List<String>> DISALLOWED_HOSTS = Option.list("import_filtering_opts",
+            "disallowed_hosts", "[]", s -> s.toLowerCase(Locale.ROOT), "Hosts an import may not use.");
+    public static final Option<List<Integer>> ALLOWED_PORTS = Option.list("import_filtering_opts",
+            "allowed_ports", "[80, 443]", Option::port,
+            "Explicit ports an import URI may name; when set, disallowed_ports is ignored.");
+    public static final Option<List<Integer>> DISALLOWED_PORTS = Option.list("import_filtering_opts",
+            "disallowed_ports", "[]", Option::port, "Explicit ports an import URI may not name.");
+
+    public static final Option<String> DATABASE_CONNECTION = Option.string("database", "connection", "",
+            "Database URL: sqlite:///relative/path, sqlite:////absolute/path, postgresql://user:pass@host/db or a"
+                    + " jdbc: URL. Empty means the SQLite file loupe.db in the data directory.");
+
+    public static final Option<String> POLICY_FILE = Option.string("oslo_policy", "policy_file", "",
+            "YAML or JSON policy file (oslo.policy rule language); empty means the built-in defaults"
+                    + " (tasks_api_access and context_is_admin are role:admin).");
+
+    public static final List<Option<?>> ALL = List.of(
+            BIND_HOST, BIND_PORT, PUBLIC_ENDPOINT, AUTH_STRATEGY, LIMIT_PARAM_DEFAULT, API_LIMIT_MAX,
+            MAX_REQUEST_BODY_BYTES,
+            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL,
+            ALLOWED_SCHEMES, DISALLOWED_SCHEMES, ALLOWED_HOSTS, DISALLOWED_HOSTS, ALLOWED_PORTS, DISALLOWED_PORTS,
+            DATABASE_CONNECTION,
+            POLICY_FILE);
+
+    private Options() {
+    }
+}

@@ -1,0 +1,24 @@
+package dev.loupe.db;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+
+/** Timestamps as stored: microseconds since the epoch in a BIGINT, the same on SQLite and PostgreSQL. */
+public final class Micros {
+
+    private Micros() {
+    }
+
+    public static Long of(Instant instant) {
+        return instant == null ? null : instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
+    }
+
+    public static Instant instant(ResultSet rs, String column) throws SQLException {
+        long micros = rs.getLong(column);
+        if (rs.wasNull()) {
+            return null;
+        }
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+}

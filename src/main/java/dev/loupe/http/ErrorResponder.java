@@ -1,0 +1,80 @@
+package dev.loupe.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.LoupeException;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one place where failures become HTTP answers: the status for each kind of failure, and the body as JSON
+ * {@code {"message","code","title"}} for clients that prefer JSON, plain text for everyone else.
+ */
+final class ErrorResponder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+    private static final String INTERNAL = "The server has either erred or is incapable of performing the requested"
+            + " operation.";
+
+    private static final String ANSWERED = "loupe.error-answered";
+
+    private final ObjectMapper json;
+
+    ErrorResponder(ObjectMapper json) {
+        this.json = json;
+    }
+
+    void respond(Exception failure, Context ctx) {
+        int status;
+        String message = failure.getMessage();
+        switch (failure) {
+            case HttpFailure f -> {
+                status = f.status();
+                if (f.allow() != null) {
+                    ctx.header("Allow", f.allow());
+                }
+            }
+            case LoupeException.InvalidInput ignored -> status = 400;
+            case LoupeException.Forbidden ignored -> status = 403;
+            case LoupeException.NotFound ignored -> status = 404;
+            default -> {
+                LOG.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), failure);
+                status = 500;
+                message = INTERNAL;
+            }
+        }
+        write(ctx, status, message);
+    }
+
+    /** Whether this request's failure was already answered here (Javalin's 404 hook also sees those). */
+    boolean answered(Context ctx) {
+        return ctx.attribute(ANSWERED) != null;
+    }
+
+    void write(Context ctx, int status, String message) {
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        HttpStatus http = HttpStatus.forStatus(status);
+        String reason = http == HttpStatus.UNKNOWN ? "Request Header Fields Too Large" : http.getMessage();
+        ctx.status(status);
+        if (ctx.method() == HandlerType.HEAD) {
+            ctx.result(new byte[0]);
+            return;
+        }
+        if (Negotiation.prefersJson(ctx.header("Accept"))) {
+            ObjectNode body = json.createObjectNode()
+                    .put("message", message)
+                    .put("code", status + " " + reason)
+                    .put("title", reason);
+            ctx.contentType("application/json");
+            ctx.result(body.toString().getBytes(StandardCharsets.UTF_8));
+        } else {
+            ctx.contentType("text/plain; charset=UTF-8");
+            ctx.result((status + " " + reason + "\n\n" + message + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.loupe.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.config.Config;
+import dev.loupe.config.Options;
+import dev.loupe.policy.Policy;
+import dev.loupe.task.TaskSchema;
+import dev.loupe.task.TaskService;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP face of Loupe: request ids, version negotiation, identity, routing, and the mapping of failures.
+ * It only translates between HTTP and the services.
+ */
+public final class HttpApi {
+
+    private static final int MAX_REQUEST_ID_LENGTH = 64;
+
+    /** Each resource with the methods it answers; any other method gets 405 with this Allow list. */
+    private record Resource(Pattern path, String allow) {
+    }
+
+    private static final List<Resource> RESOURCES = List.of(
+            new Resource(Pattern.compile("/[^/]+/tasks"), "GET, POST"),
+            new Resource(Pattern.compile("/[^/]+/tasks/[^/]+"), "GET, DELETE"),
+            new Resource(Pattern.compile("/[^/]+/schemas/tasks?"), "GET"));
+
+    private final Javalin app;
+
+    public HttpApi(Config config, TaskService tasks, TaskSchema schema, Policy policy, ObjectMapper json) {
+        ErrorResponder errors = new ErrorResponder(json);
+        JsonResponder out = new JsonResponder(json);
+        Versions versions = new Versions(json, config.get(Options.PUBLIC_ENDPOINT));
+        TaskResource taskResource = new TaskResource(tasks, policy, json,
+                new RequestBody(json, config.get(Options.MAX_REQUEST_BODY_BYTES)), out);
+        this.app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.router.ignoreTrailingSlashes = false;
+            c.router.treatMultipleSlashesAsSingleSlash = false;
+            c.jetty.host = config.get(Options.BIND_HOST);
+            c.jetty.port = config.get(Options.BIND_PORT);
+            c.jetty.modifyServer(server -> server.setStopTimeout(5_000));
+
+            c.routes.before(ctx -> admit(ctx, policy, versions, out));
+            c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
+            c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
+            c.routes.get("/healthcheck", HttpApi::healthy);
+            c.routes.get("/{version}/schemas/task", ctx -> out.send(ctx, 200, schema.taskDocument()));
+            c.routes.get("/{version}/schemas/tasks", ctx -> out.send(ctx, 200, schema.tasksDocument()));
+            c.routes.post("/{version}/tasks", taskResource::create);
+            c.routes.get("/{version}/tasks", taskResource::list);
+            c.routes.get("/{version}/tasks/{task_id}", taskResource::show);
+            c.routes.delete("/{version}/tasks/{task_id}", taskResource::delete);
+            // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
+            for (String path : List.of("/{version}/tasks", "/{version}/tasks/{task_id}", "/{version}/schemas/task",
+                    "/{version}/schemas/tasks")) {
+                c.routes.head(path, ctx -> {
+                    throw unrouted(ctx);
+                });
+            }
+            c.routes.exception(Exception.class, errors::respond);
+            c.routes.error(404, ctx -> {
+                if (!errors.answered(ctx)) {
+                    errors.respond(unrouted(ctx), ctx);
+                }
+            });
+        });
+    }
+
+    public HttpApi start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    /**
+     * Runs before routing, in upstream's middleware order: request id, version negotiation (unknown prefixes get
+     * the versions document with 300), then identity for everything under a version.
+     */
+    private static void admit(Context ctx, Policy policy, Versions versions, JsonResponder out) {
+        String given = ctx.header("X-Openstack-Request-Id");
+        String requestId = given == null || given.isEmpty() ? "req-" + UUID.randomUUID() : given;
+        ctx.header("x-openstack-request-id", requestId.startsWith("req-") ? requestId : "req-" + requestId);
+        if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
+            throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
+        }
+        String path = ctx.path();
+        String first = path.length() <= 1 ? "" : path.substring(1).split("/", 2)[0];
+        if (first.equals("versions") || first.equals("healthcheck") || path.equals("/")) {
+            return;
+        }
+        if (!Versions.PREFIXES.contains(first)) {
+            out.send(ctx, 300, versions.document(ctx));
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        ctx.attribute(Identity.ATTRIBUTE, Identity.authenticate(ctx, requestId, policy));
+    }
+
+    private static void healthy(Context ctx) {
+        ctx.contentType("text/plain; charset=UTF-8");
+        ctx.result("OK".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A request no route takes: upstream's 405 (with Allow) on a known path, 404 anywhere else. */
+    private static HttpFailure unrouted(Context ctx) {
+        for (Resource resource : RESOURCES) {
+            if (resource.path().matcher(ctx.path()).matches()) {
+                return HttpFailure.methodNotAllowed(ctx.req().getMethod(), resource.allow());
+            }
+        }
+        return HttpFailure.notFound();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.loupe.http;
+
+import dev.loupe.LoupeException;
+
+/** Failures that only exist at the HTTP edge: authentication, methods, sizes, media types, headers. */
+final class HttpFailure extends LoupeException {
+
+    private final int status;
+    private final String allow;
+
+    private HttpFailure(int status, String message, String allow) {
+        super(message);
+        this.status = status;
+        this.allow = allow;
+    }
+
+    static HttpFailure unauthorized() {
+        return new HttpFailure(401, "This server could not verify that you are authorized to access the document"
+                + " you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser"
+                + " does not understand how to supply the credentials required.", null);
+    }
+
+    static HttpFailure forbidden(String message) {
+        return new HttpFailure(403, message, null);
+    }
+
+    static HttpFailure notFound() {
+        return new HttpFailure(404, "The resource could not be found.", null);
+    }
+
+    static HttpFailure methodNotAllowed(String method, String allow) {
+        return new HttpFailure(405, "The method " + method + " is not allowed for this resource.", allow);
+    }
+
+    /** Upstream's answer to DELETE on a task: tasks are never deleted by callers. */
+    static HttpFailure taskDeletion() {
+        return new HttpFailure(405, "This operation is currently not permitted on Glance Tasks. They are auto"
+                + " deleted after reaching the time based on their expires_at property.", "GET");
+    }
+
+    static HttpFailure tooLarge(long limit) {
+        return new HttpFailure(413, "Request body is larger than the limit of " + limit + " bytes.", null);
+    }
+
+    static HttpFailure unsupportedMediaType(String contentType) {
+        return new HttpFailure(415, "Unsupported Content-Type '" + contentType
+                + "': request bodies must be JSON (application/json).", null);
+    }
+
+    static HttpFailure requestIdTooLong(int max) {
+        return new HttpFailure(431, "x-openstack-request-id is too long, max size " + max, null);
+    }
+
+    int status() {
+        return status;
+    }
+
+    /** The Allow header of a 405, or null. */
+    String allow() {
+        return allow;
+    }
+}

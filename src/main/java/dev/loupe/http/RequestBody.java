@@ -1,0 +1,83 @@
+package dev.loupe.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.LoupeException.InvalidInput;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/** Reads a JSON request body as upstream does (whatever the Content-Type says), within Loupe's size limit. */
+final class RequestBody {
+
+    private final ObjectMapper json;
+    private final long maxBytes;
+
+    RequestBody(ObjectMapper json, long maxBytes) {
+        this.json = json;
+        this.maxBytes = maxBytes;
+    }
+
+    /** The body as an object or array; 400/413/415 with the matching message otherwise. */
+    JsonNode read(Context ctx) {
+        long length = ctx.req().getContentLengthLong();
+        boolean hasBody = length > 0 || ctx.header("Transfer-Encoding") != null;
+        if (!hasBody) {
+            throw new InvalidInput("Body expected in request.");
+        }
+        if (length > maxBytes) {
+            throw HttpFailure.tooLarge(maxBytes);
+        }
+        String contentType = ctx.header("Content-Type");
+        if (contentType != null && !isJson(contentType)) {
+            throw HttpFailure.unsupportedMediaType(contentType);
+        }
+        byte[] bytes;
+        try (InputStream in = ctx.req().getInputStream()) {
+            bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length > maxBytes) {
+            throw HttpFailure.tooLarge(maxBytes);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInput("Error decoding your request. Either the URL or the request body contained"
+                    + " characters that could not be decoded by Glance");
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInput("Malformed JSON in request body.");
+        }
+        if (body == null || body.isMissingNode()) {
+            throw new InvalidInput("Malformed JSON in request body.");
+        }
+        if (!body.isObject() && !body.isArray()) {
+            throw new InvalidInput("Unexpected body type. Expected list/dict.");
+        }
+        return body;
+    }
+
+    /** JSON media types: application/json, the +json suffix, and OpenStack's json-patch variants. */
+    private static boolean isJson(String contentType) {
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.endsWith("+json")
+                || type.startsWith("application/") && type.contains("json");
+    }
+}

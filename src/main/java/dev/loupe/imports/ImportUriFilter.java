@@ -1,0 +1,135 @@
+package dev.loupe.imports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.config.Config;
+import dev.loupe.config.Options;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The checks an {@code import_from} string must pass when a task is created: upstream's location checks, then the
+ * {@code [import_filtering_opts]} filter on scheme, host and explicit port. Nothing here resolves names: whether a
+ * name leads somewhere safe is decided where the connection is made, against the address actually connected to.
+ */
+public final class ImportUriFilter {
+
+    private static final Pattern DOTTED_QUAD =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    /** Numbers in any base, alone or dotted: {@code 2130706433}, {@code 127.1}, {@code 0x7f.1}, {@code 0177.0.0.1}. */
+    private static final Pattern NUMERIC_HOST =
+            Pattern.compile("(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*\\.?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern HOST_NAME =
+            Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
+
+    private final List<String> allowedSchemes;
+    private final List<String> disallowedSchemes;
+    private final List<String> allowedHosts;
+    private final List<String> disallowedHosts;
+    private final List<Integer> allowedPorts;
+    private final List<Integer> disallowedPorts;
+
+    public ImportUriFilter(Config config) {
+        this.allowedSchemes = config.get(Options.ALLOWED_SCHEMES);
+        this.disallowedSchemes = config.get(Options.DISALLOWED_SCHEMES);
+        this.allowedHosts = config.get(Options.ALLOWED_HOSTS).stream()
+                .map(h -> normalizeHost(h).orElse(h)).toList();
+        this.disallowedHosts = config.get(Options.DISALLOWED_HOSTS).stream()
+                .map(h -> normalizeHost(h).orElse(h)).toList();
+        this.allowedPorts = config.get(Options.ALLOWED_PORTS);
+        this.disallowedPorts = config.get(Options.DISALLOWED_PORTS);
+    }
+
+    /** Throws {@link InvalidInput} with upstream's message when {@code importFrom} may not be imported from. */
+    public void check(JsonNode importFrom) {
+        if (importFrom == null || importFrom.isNull() || importFrom.isMissingNode()) {
+            throw new InvalidInput("Invalid location: None");
+        }
+        if (!importFrom.isTextual()) {
+            throw new InvalidInput("Invalid location: " + importFrom);
+        }
+        String uri = importFrom.textValue();
+        if (uri.isEmpty()) {
+            throw new InvalidInput("Invalid location: ");
+        }
+        if (uri.startsWith("file:///") || uri.startsWith("filesystem:///")) {
+            throw new InvalidInput(
+                    "File based imports are not allowed. Please use a non-local source of image data.");
+        }
+        if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
+            throw new InvalidInput("The given uri is not valid. Please specify a valid uri from the following "
+                    + "list of supported uri ['http']");
+        }
+        if (!passes(uri)) {
+            throw new InvalidInput("URI for legacy import task does not pass filtering: " + uri);
+        }
+    }
+
+    private boolean passes(String text) {
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme == null || !permitted(scheme, allowedSchemes, disallowedSchemes)) {
+            return false;
+        }
+        // getHost() is null when the authority is not a well-formed server name.
+        if (uri.getHost() == null) {
+            return false;
+        }
+        Optional<String> host = normalizeHost(uri.getHost());
+        if (host.isEmpty() || !permitted(host.get(), allowedHosts, disallowedHosts)) {
+            return false;
+        }
+        return uri.getPort() < 0 || permitted(uri.getPort(), allowedPorts, disallowedPorts);
+    }
+
+    /** An allow list, when set, decides alone; otherwise the deny list does. */
+    private static <T> boolean permitted(T value, List<T> allowed, List<T> disallowed) {
+        if (!allowed.isEmpty()) {
+            return allowed.contains(value);
+        }
+        return !disallowed.contains(value);
+    }
+
+    /** The canonical form of a host, or empty for hosts that are refused outright (numeric encodings, junk). */
+    static Optional<String> normalizeHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            return ipv6(h);
+        }
+        if (DOTTED_QUAD.matcher(h).matches()) {
+            return Optional.of(h);
+        }
+        if (h.contains(":")) {
+            return ipv6("[" + h + "]");
+        }
+        if (NUMERIC_HOST.matcher(h).matches() || !HOST_NAME.matcher(h).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(h.endsWith(".") ? h.substring(0, h.length() - 1) : h);
+    }
+
+    private static Optional<String> ipv6(String bracketed) {
+        String literal = bracketed.substring(1, bracketed.length() - 1);
+        if (!literal.matches("[0-9a-f:.]+")) {
+            return Optional.empty();
+        }
+        try {
+            // A bracketed literal is parsed, never looked up.
+            return Optional.of(InetAddress.getByName(bracketed).getHostAddress());
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+}

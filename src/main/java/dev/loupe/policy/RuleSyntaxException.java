@@ -1,0 +1,8 @@
+package dev.loupe.policy;
+
+/** A rule string outside the language Loupe accepts; {@link Policy} adds the file and rule name to the message. */
+final class RuleSyntaxException extends RuntimeException {
+    RuleSyntaxException(String message) {
+        super(message);
+    }
+}

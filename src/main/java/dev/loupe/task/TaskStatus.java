@@ -1,0 +1,38 @@
+package dev.loupe.task;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** The status machine of a task: the only place that says which moves are allowed. */
+public enum TaskStatus {
+    PENDING, PROCESSING, SUCCESS, FAILURE;
+
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<TaskStatus> fromWire(String text) {
+        return Arrays.stream(values()).filter(s -> s.wire().equals(text)).findFirst();
+    }
+
+    public boolean isTerminal() {
+        return this == SUCCESS || this == FAILURE;
+    }
+
+    public boolean canMoveTo(TaskStatus next) {
+        return switch (this) {
+            case PENDING -> Set.of(PROCESSING, FAILURE).contains(next);
+            case PROCESSING -> Set.of(SUCCESS, FAILURE).contains(next);
+            case SUCCESS, FAILURE -> false;
+        };
+    }
+
+    /** Thrown on a move the machine does not allow; a bug in the caller, never the client's fault. */
+    public static final class IllegalTransition extends IllegalStateException {
+        IllegalTransition(TaskStatus from, TaskStatus to) {
+            super("Status transition from " + from.wire() + " to " + to.wire() + " is not allowed");
+        }
+    }
+}
