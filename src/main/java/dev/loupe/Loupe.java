@@ -47,11 +47,12 @@ public final class Loupe implements AutoCloseable {
                 : Policy.load(config.resolve(config.get(Options.POLICY_FILE)));
         Database database = Database.open(config.get(Options.DATABASE_CONNECTION), config.dataDir());
         try {
-            TaskService tasks = new TaskService(new TaskRepository(database.jdbi(), json), new TaskSchema(json),
+            TaskSchema schema = new TaskSchema(json);
+            TaskService tasks = new TaskService(new TaskRepository(database.jdbi(), json), schema,
                     new ImportUriFilter(config), clock, config.get(Options.LIMIT_PARAM_DEFAULT),
                     config.get(Options.API_LIMIT_MAX));
             TaskExpiry expiry = TaskExpiry.start(tasks, Duration.ofSeconds(config.get(Options.EXPIRY_INTERVAL)));
-            HttpApi http = new HttpApi(config, tasks, new TaskSchema(json), policy, json).start();
+            HttpApi http = new HttpApi(config, tasks, schema, policy, json).start();
             return new Loupe(database, expiry, http);
         } catch (RuntimeException e) {
             database.close();

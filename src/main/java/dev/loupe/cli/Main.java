@@ -20,9 +20,6 @@ public final class Main {
             }
             throw e;
         });
-        int code = cli.execute(args);
-        if (code != 0 || args.length == 0 || !args[0].equals("serve")) {
-            System.exit(code);
-        }
+        System.exit(cli.execute(args));
     }
 }

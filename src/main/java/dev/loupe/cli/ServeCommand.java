@@ -7,7 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", description = "Serves the Tasks API until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Runnable {
@@ -19,15 +18,15 @@ final class ServeCommand implements Runnable {
     public void run() {
         Config config = settings.load();
         Loupe loupe = Loupe.start(config, Clock.systemUTC());
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             loupe.close();
-            stopped.countDown();
+            // SIGTERM is the normal way to stop a server: once everything is closed, report success, not 143.
+            Runtime.getRuntime().halt(0);
         }, "shutdown"));
         System.out.println("Loupe serving on http://" + config.get(Options.BIND_HOST) + ":" + loupe.port());
         System.out.flush();
         try {
-            stopped.await();
+            Thread.currentThread().join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

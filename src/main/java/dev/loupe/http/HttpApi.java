@@ -8,8 +8,11 @@ import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -27,9 +30,9 @@ public final class HttpApi {
     }
 
     private static final List<Resource> RESOURCES = List.of(
-            new Resource(Pattern.compile("/[^/]+/tasks"), "GET, POST"),
-            new Resource(Pattern.compile("/[^/]+/tasks/[^/]+"), "GET, DELETE"),
-            new Resource(Pattern.compile("/[^/]+/schemas/tasks?"), "GET"));
+            new Resource(Pattern.compile("/v2/tasks"), "GET, POST"),
+            new Resource(Pattern.compile("/v2/tasks/[^/]+"), "GET, DELETE"),
+            new Resource(Pattern.compile("/v2/schemas/tasks?"), "GET"));
 
     private final Javalin app;
 
@@ -47,20 +50,22 @@ public final class HttpApi {
             c.jetty.host = config.get(Options.BIND_HOST);
             c.jetty.port = config.get(Options.BIND_PORT);
             c.jetty.modifyServer(server -> server.setStopTimeout(5_000));
+            c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
 
             c.routes.before(ctx -> admit(ctx, policy, versions, out));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", HttpApi::healthy);
-            c.routes.get("/{version}/schemas/task", ctx -> out.send(ctx, 200, schema.taskDocument()));
-            c.routes.get("/{version}/schemas/tasks", ctx -> out.send(ctx, 200, schema.tasksDocument()));
-            c.routes.post("/{version}/tasks", taskResource::create);
-            c.routes.get("/{version}/tasks", taskResource::list);
-            c.routes.get("/{version}/tasks/{task_id}", taskResource::show);
-            c.routes.delete("/{version}/tasks/{task_id}", taskResource::delete);
+            c.routes.get("/v2/schemas/task", ctx -> out.send(ctx, 200, schema.taskDocument()));
+            c.routes.get("/v2/schemas/tasks", ctx -> out.send(ctx, 200, schema.tasksDocument()));
+            c.routes.post("/v2/tasks", taskResource::create);
+            c.routes.get("/v2/tasks", taskResource::list);
+            c.routes.get("/v2/tasks/{task_id}", taskResource::show);
+            c.routes.delete("/v2/tasks/{task_id}", taskResource::delete);
             // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
-            for (String path : List.of("/{version}/tasks", "/{version}/tasks/{task_id}", "/{version}/schemas/task",
-                    "/{version}/schemas/tasks")) {
+            for (String path : List.of("/v2/tasks", "/v2/tasks/{task_id}", "/v2/schemas/task",
+                    "/v2/schemas/tasks")) {
                 c.routes.head(path, ctx -> {
                     throw unrouted(ctx);
                 });
@@ -88,8 +93,8 @@ public final class HttpApi {
     }
 
     /**
-     * Runs before routing, in upstream's middleware order: request id, version negotiation (unknown prefixes get
-     * the versions document with 300), then identity for everything under a version.
+     * Runs before routing (after {@link VersionNegotiation}), in upstream's middleware order: request id, the
+     * versions document with 300 for paths under no version, then identity for everything under {@code /v2}.
      */
     private static void admit(Context ctx, Policy policy, Versions versions, JsonResponder out) {
         String given = ctx.header("X-Openstack-Request-Id");
@@ -98,12 +103,11 @@ public final class HttpApi {
         if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
             throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
         }
-        String path = ctx.path();
-        String first = path.length() <= 1 ? "" : path.substring(1).split("/", 2)[0];
-        if (first.equals("versions") || first.equals("healthcheck") || path.equals("/")) {
+        String first = VersionNegotiation.firstSegment(ctx.path());
+        if (first.equals("versions") || first.equals("healthcheck") || first.isEmpty()) {
             return;
         }
-        if (!Versions.PREFIXES.contains(first)) {
+        if (!first.equals("v2")) {
             out.send(ctx, 300, versions.document(ctx));
             ctx.skipRemainingHandlers();
             return;

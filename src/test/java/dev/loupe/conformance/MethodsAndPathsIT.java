@@ -1,0 +1,190 @@
+package dev.loupe.conformance;
+
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.ANONYMOUS;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** DELETE and the other methods (spec §3.4, §3.5, §0), and paths no route takes. */
+class MethodsAndPathsIT {
+
+    @TempDir
+    static Path dir;
+    static LoupeServer server;
+    static Client client;
+    static String id;
+
+    @BeforeAll
+    static void start() {
+        server = LoupeServer.start(dir);
+        client = server.client();
+        id = client.createImportTask(ADMIN_A).get("id").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static HttpResponse<String> send(String method, String path) {
+        return client.send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE")
+                ? null : "{}");
+    }
+
+    private static void assertRejected(String method, String path, String allow) {
+        HttpResponse<String> r = send(method, path);
+        if (method.equals("HEAD")) {
+            assertStatus(r, 405);
+            assertThat(r.body()).as(describe(r)).isEmpty();
+        } else {
+            assertJsonError(r, 405, "The method " + method + " is not allowed for this resource.");
+        }
+        assertThat(r.headers().firstValue("Allow")).as(describe(r)).hasValue(allow);
+    }
+
+    // ---- DELETE /v2/tasks/{id} ------------------------------------------------------------------------------------
+
+    @Test
+    void deleteTaskGives405AllowGetWithUpstreamsMessage() {
+        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null);
+        assertJsonError(r, 405, DELETE_REFUSED);
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+    }
+
+    @Test
+    void deleteTaskPlainTextBodyIsTheExplanation() {
+        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
+        assertPlainError(r, 405, DELETE_REFUSED);
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+    }
+
+    @Test
+    void deleteUnknownTaskGives405Too() {
+        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/00000000-0000-0000-0000-000000000000",
+                asJson(ADMIN_A), null);
+        assertJsonError(r, 405, DELETE_REFUSED);
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET");
+        assertJsonError(client.send("DELETE", "/v2/tasks/not-a-uuid", asJson(ADMIN_A), null), 405, DELETE_REFUSED);
+    }
+
+    @Test
+    void deleteAsMemberGives403() {
+        assertJsonError(client.send("DELETE", "/v2/tasks/" + id, asJson(MEMBER_A), null), 403, FORBIDDEN);
+    }
+
+    @Test
+    void deleteWithoutCredentialsGives401() {
+        assertJsonError(client.send("DELETE", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
+    }
+
+    @Test
+    void deleteDoesNotDelete() {
+        client.send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
+        assertThat(ok(client.get("/v2/tasks/" + id, ADMIN_A), 200).get("id").asText()).isEqualTo(id);
+        assertThat(ids(ok(client.get("/v2/tasks", ADMIN_A), 200))).contains(id);
+    }
+
+    // ---- other methods -------------------------------------------------------------------------------------------
+
+    @Test
+    void otherMethodsOnATaskGive405AllowGetDelete() {
+        for (String method : List.of("PUT", "PATCH", "POST", "HEAD")) {
+            assertRejected(method, "/v2/tasks/" + id, "GET, DELETE");
+        }
+    }
+
+    @Test
+    void otherMethodsOnAnUnknownTaskGive405Too() {
+        for (String method : List.of("PUT", "PATCH", "POST", "HEAD")) {
+            assertRejected(method, "/v2/tasks/00000000-0000-0000-0000-000000000000", "GET, DELETE");
+        }
+    }
+
+    @Test
+    void unknownMethodOnATaskGives405AllowGetDelete() {
+        assertRejected("FOO", "/v2/tasks/" + id, "GET, DELETE");
+    }
+
+    @Test
+    void otherMethodsOnTheCollectionGive405AllowGetPost() {
+        for (String method : List.of("PUT", "DELETE", "PATCH", "HEAD")) {
+            assertRejected(method, "/v2/tasks", "GET, POST");
+        }
+    }
+
+    @Test
+    void unknownMethodOnTheCollectionGives405AllowGetPost() {
+        assertRejected("FOO", "/v2/tasks", "GET, POST");
+    }
+
+    @Test
+    void nonGetOnTheSchemasGives405AllowGet() {
+        for (String path : List.of("/v2/schemas/task", "/v2/schemas/tasks")) {
+            for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "HEAD", "FOO")) {
+                assertRejected(method, path, "GET");
+            }
+        }
+    }
+
+    @Test
+    void methodRejectionsAreNotPolicyChecked() {
+        HttpResponse<String> r = client.send("PUT", "/v2/tasks/" + id, asJson(MEMBER_A), "{}");
+        assertJsonError(r, 405, "The method PUT is not allowed for this resource.");
+        assertThat(r.headers().firstValue("Allow")).hasValue("GET, DELETE");
+        assertJsonError(client.send("PATCH", "/v2/tasks", asJson(MEMBER_A), "{}"), 405,
+                "The method PATCH is not allowed for this resource.");
+    }
+
+    @Test
+    void putWithoutCredentialsGives401() {
+        assertJsonError(client.send("PUT", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
+    }
+
+    @Test
+    void methodRejectionsWorkUnderVersionPrefixes() {
+        assertRejected("PUT", "/v2.5/tasks/" + id, "GET, DELETE");
+        assertRejected("PUT", "/v2.0/tasks", "GET, POST");
+    }
+
+    // ---- paths no route takes ------------------------------------------------------------------------------------
+
+    @Test
+    void trailingSlashOnTheCollectionGives404() {
+        assertJsonError(client.get("/v2/tasks/", asJson(ADMIN_A)), 404, NOT_FOUND);
+    }
+
+    @Test
+    void pathBelowATaskGives404() {
+        assertJsonError(client.get("/v2/tasks/" + id + "/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(client.get("/v2/tasks/x/y", asJson(ADMIN_A)), 404, NOT_FOUND);
+    }
+
+    @Test
+    void v2IndexGives404() {
+        assertJsonError(client.get("/v2/", asJson(ADMIN_A)), 404, NOT_FOUND);
+    }
+
+    @Test
+    void unknownPathsUnderAVersionGive404() {
+        assertJsonError(client.get("/v2/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(client.get("/v2/schemas/task/", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(client.get("/v2/schemas/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+    }
+
+    @Test
+    void v2WithoutCredentialsGives401() {
+        assertJsonError(client.get("/v2", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
+    }
+}
