@@ -1,0 +1,276 @@
+package dev.loupe.imports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.config.Config;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The checks on {@code import_from} at create (C7, spec §3.1 step 6 and §8.2), with upstream's messages. */
+class ImportUriFilterTest {
+
+    private static final String NOT_VALID = "The given uri is not valid. Please specify a valid uri from the following"
+            + " list of supported uri ['http']";
+    private static final String FILE = "File based imports are not allowed. Please use a non-local source of image"
+            + " data.";
+    private static final String FILTERED = "URI for legacy import task does not pass filtering: ";
+
+    @TempDir
+    Path dir;
+
+    private ImportUriFilter filter(String... overrides) {
+        return new ImportUriFilter(Config.load(null, List.of(overrides), dir));
+    }
+
+    private static void refused(ImportUriFilter filter, JsonNode value, String message) {
+        assertThatThrownBy(() -> filter.check(value)).isInstanceOf(InvalidInput.class).hasMessage(message);
+    }
+
+    private static void refused(ImportUriFilter filter, String uri, String message) {
+        refused(filter, TextNode.valueOf(uri), message);
+    }
+
+    private static void filtered(ImportUriFilter filter, String uri) {
+        refused(filter, uri, FILTERED + uri);
+    }
+
+    private static void passes(ImportUriFilter filter, String uri) {
+        assertThatCode(() -> filter.check(TextNode.valueOf(uri))).as(uri).doesNotThrowAnyException();
+    }
+
+    @Nested
+    class Location {
+
+        @Test
+        void missingOrNullIsNone() {
+            ImportUriFilter f = filter();
+            refused(f, (JsonNode) null, "Invalid location: None");
+            refused(f, NullNode.getInstance(), "Invalid location: None");
+            refused(f, MissingNode.getInstance(), "Invalid location: None");
+        }
+
+        @Test
+        void emptyIsEmpty() {
+            refused(filter(), "", "Invalid location: ");
+        }
+
+        @Test
+        void nonStringsAreRefused() {
+            ImportUriFilter f = filter();
+            for (JsonNode value : List.of(IntNode.valueOf(5), IntNode.valueOf(0), BooleanNode.TRUE,
+                    JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.objectNode())) {
+                assertThatThrownBy(() -> f.check(value)).as(value.toString()).isInstanceOf(InvalidInput.class)
+                        .hasMessageStartingWith("Invalid location: ");
+            }
+        }
+
+        /** Python formats the falsy value with %s: {@code False}, {@code 0}, {@code []}, {@code {}}. */
+        @Test
+        @Disabled("LOUPE BUG: import_from=false gives 'Invalid location: false'; upstream says 'Invalid location: False'")
+        void falsyNonStringsReadAsPythonPrintsThem() {
+            ImportUriFilter f = filter();
+            refused(f, BooleanNode.FALSE, "Invalid location: False");
+            refused(f, IntNode.valueOf(0), "Invalid location: 0");
+            refused(f, JsonNodeFactory.instance.arrayNode(), "Invalid location: []");
+            refused(f, JsonNodeFactory.instance.objectNode(), "Invalid location: {}");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"file:///etc/passwd", "file:///", "filesystem:///var/lib/glance/images/x"})
+        void fileBased(String uri) {
+            refused(filter(), uri, FILE);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"ftp://example.invalid/x", "file://host/etc/passwd", "file:/etc/passwd",
+                "HTTP://example.invalid/x", "Https://example.invalid/x", "swift://container/obj", "cinder://vol",
+                "rbd://pool/img", " http://example.invalid/", "http:/example.invalid/", "http:example.invalid",
+                "example.invalid/image.raw", "//example.invalid/x", "javascript:alert(1)", "s3://bucket/key"})
+        void notHttp(String uri) {
+            refused(filter(), uri, NOT_VALID);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"http://example.invalid/image.raw", "https://example.invalid/image.raw",
+                "http://images.example.com:80/a.qcow2", "https://images.example.com:443/a?b=c",
+                "http://user:pw@example.invalid/x", "http://EXAMPLE.invalid/x",
+                "http://127.0.0.1/x", "http://10.0.0.1/x", "http://localhost/x"})
+        void httpAndHttpsPassByDefault(String uri) {
+            passes(filter(), uri);
+        }
+
+        /** Underscores are legal in DNS names and the filter's own host pattern takes them. */
+        @Test
+        @Disabled("LOUPE BUG: hosts with '_' never pass: java.net.URI.getHost() is null for them, although"
+                + " ImportUriFilter's HOST_NAME pattern allows '_'")
+        void hostNamesWithUnderscoresPass() {
+            passes(filter(), "http://a_b.example.invalid/image.raw");
+            passes(filter(), "http://legacy_bucket.s3.example.invalid/image.raw");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"http://", "https://", "http:///path", "http://exa mple.invalid/",
+                "http://[::1/x", "http://example.invalid:port/", "http://%65xample.invalid/",
+                "http://пример.испытание/", "http://.invalid/", "http://-a-.invalid/", "http://a..b/"})
+        void malformedUrisDoNotPassTheFilter(String uri) {
+            filtered(filter(), uri);
+        }
+    }
+
+    @Nested
+    class NumericHosts {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"2130706433", "127.1", "0x7f000001", "0177.0.0.1", "0x7f.1", "0x7f.0.0.1",
+                "127.0.0.01", "01.02.03.04", "4294967296", "0", "127.0.1", "0X7F000001", "017700000001",
+                "1.2.3.4.5", "999.1.1.1", "2130706433."})
+        void refusedInEveryEncoding(String host) {
+            filtered(filter(), "http://" + host + "/image.raw");
+        }
+
+        @Test
+        void dottedQuadsAreNotNumericEncodings() {
+            passes(filter(), "http://192.0.2.10/image.raw");
+            passes(filter(), "http://0.0.0.0/image.raw");
+        }
+
+        @Test
+        void aNumericHostHiddenBehindUserInfoIsStillTheHost() {
+            filtered(filter(), "http://example.invalid@127.1/x");
+            passes(filter(), "http://127.1@example.invalid/x");
+        }
+    }
+
+    @Nested
+    class Ipv6 {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"http://[::1]/x", "http://[2001:db8::1]:80/x", "https://[fe80::1]/x",
+                "http://[::ffff:192.0.2.1]/x", "http://[0:0:0:0:0:0:0:1]/x"})
+        void literalsPassByDefault(String uri) {
+            passes(filter(), uri);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"http://[::g]/x", "http://[1:2:3:4:5:6:7:8:9]/x", "http://[]/x", "http://[:::]/x",
+                "http://[v1.x]/x"})
+        void badLiteralsAreRefused(String uri) {
+            filtered(filter(), uri);
+        }
+
+        @Test
+        void literalsAreComparedCanonically() {
+            ImportUriFilter f = filter("import_filtering_opts.disallowed_hosts=[::1, 2001:db8::1]");
+            filtered(f, "http://[::1]/x");
+            filtered(f, "http://[0:0:0:0:0:0:0:1]/x");
+            filtered(f, "http://[0000::0001]/x");
+            filtered(f, "http://[2001:DB8:0:0::1]/x");
+            passes(f, "http://[::2]/x");
+        }
+
+        @Test
+        void anAllowListOfLiterals() {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=[::1]");
+            passes(f, "http://[::1]/x");
+            passes(f, "http://[0:0::1]:80/x");
+            filtered(f, "http://[::2]/x");
+            filtered(f, "http://localhost/x");
+        }
+    }
+
+    @Nested
+    class Precedence {
+
+        @Test
+        void disallowedHostsAloneRefuseTheirHostsInAnyCase() {
+            ImportUriFilter f = filter("import_filtering_opts.disallowed_hosts=[metadata.invalid, 192.0.2.1]");
+            filtered(f, "http://metadata.invalid/x");
+            filtered(f, "http://METADATA.Invalid/x");
+            filtered(f, "http://metadata.invalid./x");
+            filtered(f, "http://192.0.2.1:80/x");
+            passes(f, "http://other.invalid/x");
+        }
+
+        @Test
+        void anAllowListOfHostsDecidesAloneAndTheDenyListIsIgnored() {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=[a.invalid]",
+                    "import_filtering_opts.disallowed_hosts=[a.invalid, b.invalid]");
+            passes(f, "http://a.invalid/x");
+            filtered(f, "http://b.invalid/x");
+            filtered(f, "http://c.invalid/x");
+        }
+
+        @Test
+        void schemesFollowTheSameRule() {
+            // allowed_schemes defaults to [http, https], so a deny list alone is ignored...
+            passes(filter("import_filtering_opts.disallowed_schemes=[http]"), "http://a.invalid/x");
+            // ... unless the allow list is emptied.
+            ImportUriFilter denyOnly = filter("import_filtering_opts.allowed_schemes=[]",
+                    "import_filtering_opts.disallowed_schemes=[http]");
+            filtered(denyOnly, "http://a.invalid/x");
+            passes(denyOnly, "https://a.invalid/x");
+            ImportUriFilter httpsOnly = filter("import_filtering_opts.allowed_schemes=[https]");
+            filtered(httpsOnly, "http://a.invalid/x");
+            passes(httpsOnly, "https://a.invalid/x");
+        }
+
+        @Test
+        void theSchemeCheckComesAfterTheUpstreamPrefixCheck() {
+            // A scheme the filter would allow is still not http(s) for upstream's prefix check.
+            refused(filter("import_filtering_opts.allowed_schemes=[ftp]"), "ftp://a.invalid/x", NOT_VALID);
+        }
+    }
+
+    @Nested
+    class Ports {
+
+        @Test
+        void onlyAnExplicitPortIsChecked() {
+            ImportUriFilter f = filter();
+            passes(f, "http://a.invalid/x");
+            passes(f, "https://a.invalid/x");
+            passes(f, "http://a.invalid:80/x");
+            passes(f, "https://a.invalid:443/x");
+            passes(f, "https://a.invalid:80/x");
+            filtered(f, "http://a.invalid:8080/x");
+            filtered(f, "http://a.invalid:22/x");
+            filtered(f, "http://[::1]:8080/x");
+        }
+
+        @Test
+        void anImplicitPortPassesAnyAllowList() {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_ports=[8080]");
+            passes(f, "http://a.invalid/x");
+            passes(f, "http://a.invalid:8080/x");
+            filtered(f, "http://a.invalid:80/x");
+        }
+
+        @Test
+        void aDenyListAppliesOnlyWithoutAnAllowList() {
+            ImportUriFilter ignored = filter("import_filtering_opts.disallowed_ports=[80]");
+            passes(ignored, "http://a.invalid:80/x");
+            ImportUriFilter denyOnly = filter("import_filtering_opts.allowed_ports=[]",
+                    "import_filtering_opts.disallowed_ports=[22, 8080]");
+            filtered(denyOnly, "http://a.invalid:8080/x");
+            filtered(denyOnly, "http://a.invalid:22/x");
+            passes(denyOnly, "http://a.invalid:8081/x");
+            passes(denyOnly, "http://a.invalid/x");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.loupe.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Contract decision C13: a periodic sweep soft-deletes expired tasks of every project (no reads needed, no project
+ * left behind); they vanish from lists and from non-admins' show, admins can still show them; tasks that have no
+ * expiry (not finished) are never soft-deleted.
+ */
+class ExpiryIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theSweepSoftDeletesExpiredTasksOfEveryProjectAndNothingElse() throws IOException {
+        Path data = dir.resolve("data");
+        // Members may use the Tasks API here, so that what a non-admin sees can be checked.
+        Path policy = Files.writeString(dir.resolve("policy.yaml"),
+                "tasks_api_access: \"role:admin or role:member\"\n");
+        try (LoupeServer server = LoupeServer.start(data, "task.expiry_interval=1",
+                "oslo_policy.policy_file=" + policy)) {
+            Http http = new Http(server.baseUrl());
+            TaskTable db = new TaskTable(data);
+            String expiredA = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            String expiredB = http.createImportTask(Client.ADMIN_B).get("id").textValue();
+            String noExpiry = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            String notYet = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            // Where workers run, let them finish with these tasks before their rows are changed underneath.
+            http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(2), expiredA, expiredB, noExpiry, notYet);
+            db.finish(expiredA, TaskTable.microsAgo(Duration.ofHours(1)));
+            db.finish(expiredB, TaskTable.microsAgo(Duration.ofSeconds(1)));
+            db.finish(notYet, TaskTable.microsAgo(Duration.ofHours(-1)));
+            db.clearExpiry(noExpiry); // pending here; where a worker already finished it, as if it never expired
+
+            // No request in between: only the sweep can do this (and for proj-b, nobody of proj-b ever lists).
+            awaitDeleted(db, expiredA, expiredB);
+            // Give the sweep at least two more turns to prove it leaves the others alone.
+            LoupeProcess.sleep(2_500);
+            assertThat(db.deletion(noExpiry)).isEqualTo(new TaskTable.Deletion(false, null));
+            assertThat(db.deletion(notYet)).isEqualTo(new TaskTable.Deletion(false, null));
+            assertThat(db.deletion(expiredA).deletedAt()).isNotNull();
+
+            assertThat(listedIds(http, Client.ADMIN_A)).contains(noExpiry, notYet)
+                    .doesNotContain(expiredA, expiredB);
+            assertThat(listedIds(http, Client.MEMBER_A)).contains(noExpiry, notYet).doesNotContain(expiredA);
+            assertThat(listedIds(http, Client.ADMIN_B)).doesNotContain(expiredA, expiredB);
+
+            HttpResponse<String> memberShow = http.get("/v2/tasks/" + expiredA, Client.MEMBER_A);
+            assertThat(memberShow.statusCode()).isEqualTo(404);
+            assertThat(memberShow.body()).contains("Could not find task " + expiredA);
+            assertThat(http.get("/v2/tasks/" + noExpiry, Client.MEMBER_A).statusCode()).isEqualTo(200);
+
+            for (Map<String, String> admin : List.of(Client.ADMIN_A, Client.ADMIN_B)) {
+                HttpResponse<String> shown = http.get("/v2/tasks/" + expiredA, admin);
+                assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+                JsonNode view = Http.json(shown);
+                assertThat(view.get("id").textValue()).isEqualTo(expiredA);
+                assertThat(view.get("status").textValue()).isEqualTo("failure");
+                assertThat(view.has("expires_at")).isTrue();
+            }
+            HttpResponse<String> ownerAdminShowsB = http.get("/v2/tasks/" + expiredB, Client.ADMIN_B);
+            assertThat(ownerAdminShowsB.statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static void awaitDeleted(TaskTable db, String... ids) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            List<String> pending = new ArrayList<>();
+            for (String id : ids) {
+                if (!db.deletion(id).deleted()) {
+                    pending.add(id);
+                }
+            }
+            if (pending.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not soft-deleted by the sweep within 15 s: " + pending);
+            }
+            LoupeProcess.sleep(100);
+        }
+    }
+
+    private static List<String> listedIds(Http http, Map<String, String> who) {
+        HttpResponse<String> listed = http.get("/v2/tasks?limit=1000", who);
+        assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        Http.json(listed).get("tasks").forEach(t -> ids.add(t.get("id").textValue()));
+        return ids;
+    }
+}

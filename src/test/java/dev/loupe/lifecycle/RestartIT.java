@@ -1,0 +1,92 @@
+package dev.loupe.lifecycle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The packaged server stops cleanly on SIGTERM and keeps what it stored: a second start on the same data directory
+ * shows the same task, field for field.
+ */
+class RestartIT {
+
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final String READY = "Loupe serving on http://";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigtermExitsZeroAndTasksSurviveARestart() {
+        Path data = dir.resolve("data");
+        int port = LoupeProcess.freePort();
+        String[] serve = {"serve", "--data-dir", data.toString(), "--set", "DEFAULT.bind_port=" + port};
+        Http http = new Http("http://127.0.0.1:" + port);
+
+        JsonNode before;
+        JsonNode listedBefore;
+        String id;
+        try (LoupeProcess first = LoupeProcess.start(dir, serve)) {
+            String ready = first.awaitLine(READY, START);
+            assertThat(ready).isEqualTo(READY + "127.0.0.1:" + port);
+
+            id = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            // Where workers run, the task (its source refuses connections) ends in failure first; a restart
+            // must then not change it. Where none run, it stays pending.
+            http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(3), id);
+            before = settledView(http, id);
+            listedBefore = stub(http, id);
+
+            first.terminate();
+            // A clean stop after SIGTERM reports success (0), not the JVM's signal status (143).
+            assertThat(first.exitCode(Duration.ofSeconds(30)))
+                    .as("exit code after SIGTERM\nstderr:\n" + first.stderr()).isEqualTo(0);
+        }
+
+        try (LoupeProcess second = LoupeProcess.start(dir, serve)) {
+            second.awaitLine(READY, START);
+            HttpResponse<String> shown = http.get("/v2/tasks/" + id, Client.ADMIN_A);
+            assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+            assertThat(Http.json(shown)).isEqualTo(before);
+            assertThat(stub(http, id)).isEqualTo(listedBefore);
+
+            second.terminate();
+            assertThat(second.exitCode(Duration.ofSeconds(30))).as(second.stderr()).isEqualTo(0);
+        }
+    }
+
+    /**
+     * The task's view once it stops changing (a worker may pick the task up right after create), so that the
+     * comparison after the restart is about persistence and not about a race with execution.
+     */
+    private static JsonNode settledView(Http http, String id) {
+        JsonNode previous = null;
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<String> shown = http.get("/v2/tasks/" + id, Client.ADMIN_A);
+            assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+            JsonNode view = Http.json(shown);
+            String status = view.get("status").textValue();
+            if (view.equals(previous) && !status.equals("processing")) {
+                return view;
+            }
+            previous = view;
+            LoupeProcess.sleep(250);
+        }
+        return previous;
+    }
+
+    private static JsonNode stub(Http http, String id) {
+        HttpResponse<String> listed = http.get("/v2/tasks?id=" + id, Client.ADMIN_A);
+        assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+        JsonNode tasks = Http.json(listed).get("tasks");
+        assertThat(tasks).hasSize(1);
+        return tasks.get(0);
+    }
+}

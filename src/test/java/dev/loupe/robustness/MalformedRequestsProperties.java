@@ -1,0 +1,446 @@
+package dev.loupe.robustness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Disabled;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whatever arrives, Loupe answers it without a server error, and every refusal says why and carries a request id.
+ * One in-process server serves the whole run; requests go over a raw socket so that bodies that are not UTF-8,
+ * missing Content-Types, chunked bodies and broken %-escapes reach the server exactly as generated.
+ *
+ * <p>Only loopback hosts are allowed as import sources here, so no task created by this run can ever lead a worker
+ * to fetch from anywhere but this machine.
+ */
+class MalformedRequestsProperties {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> ADMIN = Client.ADMIN_A;
+    private static final int MAX_BODY = 65536;
+
+    private static Path dataDir;
+    private static LoupeServer server;
+    private static RawHttp http;
+    /** Ids of tasks that exist, used as list markers. */
+    private static final List<String> TASK_IDS = new ArrayList<>();
+
+    @BeforeContainer
+    static void startServer() throws IOException {
+        dataDir = Files.createTempDirectory("loupe-robustness");
+        server = LoupeServer.start(dataDir, "import_filtering_opts.allowed_hosts=[127.0.0.1, localhost, ::1]");
+        http = new RawHttp(server.port());
+        for (int i = 0; i < 12; i++) {
+            Map<String, String> who = i % 3 == 2 ? Client.ADMIN_B : ADMIN;
+            RawHttp.Response created = http.send("POST", "/v2/tasks", headers(who, "application/json", null, null),
+                    ("{\"type\": \"import\", \"input\": {\"import_from\": \"http://127.0.0.1/seed-" + i
+                            + ".raw\", \"import_from_format\": \"raw\"}}").getBytes(StandardCharsets.UTF_8), false);
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            TASK_IDS.add(JSON.readTree(created.body()).get("id").textValue());
+        }
+    }
+
+    @AfterContainer
+    static void stopServer() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Properties
+
+    @Property(tries = 1200, shrinking = ShrinkingMode.OFF)
+    void createNeverAnswersWithAServerError(@ForAll("createRequests") CreateRequest request) {
+        RawHttp.Response response;
+        try {
+            response = http.send("POST", "/v2/tasks", request.headers(), request.body(), request.chunked());
+        } catch (java.io.UncheckedIOException e) {
+            throw new AssertionError(e.getMessage() + "\n" + request, e);
+        }
+        Statistics.label("create answers").collect(response.status());
+        Statistics.label("create kinds").collect(request.kind());
+        assertSane(response, Set.of(201, 400, 413, 415, 431), request.toString());
+        if (response.status() == 201) {
+            JsonNode task = parse(response, request.toString());
+            assertThat(task.path("id").textValue()).as(request.toString()).matches("[0-9a-f-]{36}");
+            assertThat(task.path("self").textValue()).isEqualTo("/v2/tasks/" + task.get("id").textValue());
+        }
+    }
+
+    @Property(tries = 300, shrinking = ShrinkingMode.OFF)
+    void bodiesThatAreNotUtf8AreRefusedWith400(@ForAll("notUtf8Bodies") byte[] body,
+                                               @ForAll("jsonOrNoContentType") String contentType) {
+        RawHttp.Response response = http.send("POST", "/v2/tasks",
+                headers(ADMIN, contentType.isEmpty() ? null : contentType, null, null), body, false);
+        String what = "not UTF-8: " + HexFormat.of().formatHex(body);
+        assertSane(response, Set.of(400), what);
+        assertThat(response.errorMessage()).as(what).isIn(
+                "Error decoding your request. Either the URL or the request body contained characters that could"
+                        + " not be decoded by Glance",
+                "Malformed JSON in request body.");
+    }
+
+    @Property(tries = 300, shrinking = ShrinkingMode.OFF)
+    void truncatedJsonIsMalformed(@ForAll("truncatedBodies") String body,
+                                  @ForAll("jsonOrNoContentType") String contentType) {
+        RawHttp.Response response = http.send("POST", "/v2/tasks",
+                headers(ADMIN, contentType.isEmpty() ? null : contentType, "application/json", null),
+                body.getBytes(StandardCharsets.UTF_8), false);
+        String what = "truncated: " + body;
+        assertSane(response, Set.of(400), what);
+        assertThat(response.errorMessage()).as(what)
+                .isEqualTo(body.isEmpty() ? "Body expected in request." : "Malformed JSON in request body.");
+    }
+
+    @Property(tries = 1200, shrinking = ShrinkingMode.OFF)
+    void listNeverAnswersWithAServerError(@ForAll("queries") String query, @ForAll("accepts") String accept) {
+        String target = "/v2/tasks" + (query.isEmpty() ? "" : "?" + query);
+        RawHttp.Response response = http.send("GET", target, headers(ADMIN, null, accept, null), null, false);
+        String refusal = response.status() == 200 ? ""
+                : String.valueOf(response.errorMessage()).replaceAll("(?s)(:| id ).*", "$1…");
+        Statistics.label("list answers").collect(response.status(), refusal);
+        assertSane(response, Set.of(200, 400), "GET " + target);
+        if (response.status() == 200) {
+            JsonNode page = parse(response, target);
+            assertThat(page.path("tasks").isArray()).as(target).isTrue();
+            assertThat(page.path("first").textValue()).as(target).startsWith("/v2/tasks");
+            assertThat(page.path("schema").textValue()).isEqualTo("/v2/schemas/tasks");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Faults the properties found, pinned as examples (the generators leave these inputs out meanwhile)
+
+    @Example
+    @Disabled("LOUPE BUG: a JSON number whose exponent overflows BigDecimal's scale (1e-2147483649, 1e2147483648)"
+            + " makes POST /v2/tasks answer 500 (NumberFormatException out of ObjectMapper.readTree); Python's json"
+            + " reads such numbers as 0.0 / inf")
+    void numbersWithAnOverflowingExponent() {
+        for (String number : Json.EXPONENT_OVERFLOW) {
+            for (String body : List.of(
+                    "{\"type\": \"import\", \"input\": {}, \"result\": " + number + "}",
+                    "{\"type\": \"api_image_import\", \"input\": {\"x\": " + number + "}}",
+                    "[" + number + "]")) {
+                RawHttp.Response response = http.send("POST", "/v2/tasks",
+                        headers(ADMIN, "application/json", null, null), body.getBytes(StandardCharsets.UTF_8), false);
+                assertSane(response, Set.of(201, 400), body);
+            }
+        }
+    }
+
+    @Example
+    @Disabled("LOUPE BUG: NaN or Infinity in 'type' or 'status' ({\"type\": NaN, \"input\": {}}) makes POST"
+            + " /v2/tasks answer 500 (networknt EnumValidator: BigDecimal.valueOf(NaN)); upstream answers 400"
+            + " \"nan is not one of [...]\"")
+    void nonFiniteNumbersInEnumMembers() {
+        for (String body : List.of("{\"type\": NaN, \"input\": {}}", "{\"type\": [-Infinity], \"input\": {}}",
+                "{\"type\": \"import\", \"input\": {}, \"status\": Infinity}")) {
+            RawHttp.Response response = http.send("POST", "/v2/tasks", headers(ADMIN, "application/json", null, null),
+                    body.getBytes(StandardCharsets.UTF_8), false);
+            assertSane(response, Set.of(400), body);
+        }
+    }
+
+    @Example
+    @Disabled("LOUPE BUG: a number with a huge exponent in an enum-checked field ({\"type\": 1e-999999999,"
+            + " \"input\": null}, 37 bytes) keeps a server thread busy for seconds to minutes: networknt's"
+            + " EnumValidator expands it with BigDecimal.toPlainString; a cheap denial of service")
+    void hugeExponentsAreAnsweredAtOnce() {
+        RawHttp quick = new RawHttp(server.port(), 3_000);
+        for (String number : Json.HUGE_EXPONENT) {
+            for (String body : List.of("{\"type\": " + number + ", \"input\": null}",
+                    "{\"type\": \"import\", \"input\": null, \"status\": " + number + "}")) {
+                RawHttp.Response response;
+                try {
+                    response = quick.send("POST", "/v2/tasks", headers(ADMIN, "application/json", null, null),
+                            body.getBytes(StandardCharsets.UTF_8), false);
+                } catch (java.io.UncheckedIOException e) {
+                    throw new AssertionError("no answer within 3 s to " + body, e);
+                }
+                assertSane(response, Set.of(400), body);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Checks
+
+    private static void assertSane(RawHttp.Response response, Set<Integer> expected, String what) {
+        String context = what + "\n→ " + response;
+        assertThat(response.status()).as(context).isLessThan(500).isIn(expected);
+        assertThat(response.header("x-openstack-request-id")).as(context).isNotBlank().startsWith("req-");
+        assertThat(response.header("Content-Type")).as(context).isNotBlank();
+        if (response.status() >= 400) {
+            assertThat(response.errorMessage()).as(context).isNotNull().isNotBlank();
+        }
+    }
+
+    private static JsonNode parse(RawHttp.Response response, String what) {
+        try {
+            // From text, not bytes: Jackson's byte parser refuses escaped lone surrogates in names ("\\ude00"),
+            // which are valid JSON text (and what Python's json accepts and writes).
+            return JSON.readTree(response.text());
+        } catch (IOException e) {
+            throw new AssertionError(what + ": success body is not JSON: " + response, e);
+        }
+    }
+
+    private static List<RawHttp.Header> headers(Map<String, String> identity, String contentType, String accept,
+                                                String requestId) {
+        List<RawHttp.Header> headers = new ArrayList<>();
+        identity.forEach((k, v) -> headers.add(new RawHttp.Header(k, v)));
+        if (contentType != null) {
+            headers.add(new RawHttp.Header("Content-Type", contentType));
+        }
+        if (accept != null) {
+            headers.add(new RawHttp.Header("Accept", accept));
+        }
+        if (requestId != null) {
+            headers.add(new RawHttp.Header("X-Openstack-Request-Id", requestId));
+        }
+        return headers;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Create requests
+
+    record CreateRequest(String kind, String contentType, String accept, String requestId, byte[] body,
+                         boolean chunked) {
+
+        List<RawHttp.Header> headers() {
+            return MalformedRequestsProperties.headers(ADMIN, contentType, accept, requestId);
+        }
+
+        @Override
+        public String toString() {
+            String text = new String(body, StandardCharsets.UTF_8);
+            return "POST /v2/tasks [" + kind + "] Content-Type=" + contentType + " Accept=" + accept
+                    + " request-id=" + requestId + " chunked=" + chunked + " bytes=" + body.length + "\n"
+                    + (text.length() > 600 ? text.substring(0, 600) + "…" : text);
+        }
+    }
+
+    @Provide
+    Arbitrary<CreateRequest> createRequests() {
+        Arbitrary<Tuple.Tuple2<String, String>> body = Arbitraries.frequencyOf(
+                Tuple.of(3, generated("any JSON value", r -> Json.value(r, 4))),
+                Tuple.of(3, generated("random object", r -> Json.object(r, 3, Json.CREATE_KEYS))),
+                Tuple.of(8, generated("task-like", Json::taskLike)),
+                Tuple.of(6, generated("import", Json::importBody)),
+                Tuple.of(6, generated("acceptable", Json::acceptable)),
+                Tuple.of(2, generated("deep", Json::deep)),
+                Tuple.of(2, generated("huge", Json::huge)),
+                Tuple.of(2, generated("truncated", r -> Json.truncate(r, Json.taskLike(r)))),
+                Tuple.of(2, generated("not JSON", Json::notJson)));
+        Arbitrary<String> contentType = Arbitraries.frequencyOf(
+                Tuple.of(6, Arbitraries.of("application/json")),
+                Tuple.of(3, Arbitraries.just("")),
+                Tuple.of(3, Arbitraries.of("application/json; charset=utf-8", "application/json;charset=latin-1",
+                        "APPLICATION/JSON", "application/merge-patch+json",
+                        "application/openstack-images-v2.1-json-patch", "application/json; charset=\"utf-8\"")),
+                Tuple.of(2, Arbitraries.of("text/plain", "text/html", "application/x-www-form-urlencoded",
+                        "multipart/form-data; boundary=xyz", "application/octet-stream", "*/*", "application",
+                        "json", ";;;", "application/", "/json", "text/json", "application/xml", " ")),
+                Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(40)));
+        Arbitrary<String> accept = accepts();
+        Arbitrary<String> requestId = Arbitraries.frequencyOf(
+                Tuple.of(10, Arbitraries.just("")),
+                Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(80)));
+        Arbitrary<Boolean> chunked = Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true));
+        return Combinators.combine(body.filter(b -> !Json.nonFiniteInEnumMember(b.get2())), contentType, accept,
+                requestId, chunked).as((b, ct, acc, id, ch) ->
+                new CreateRequest(b.get1(), ct.isEmpty() ? null : ct,
+                        acc.isEmpty() ? null : acc, id.isEmpty() ? null : id,
+                        b.get2().getBytes(StandardCharsets.UTF_8), ch));
+    }
+
+    private static Arbitrary<Tuple.Tuple2<String, String>> generated(String kind,
+                                                                      java.util.function.Function<Random, String> f) {
+        return Arbitraries.randomValue(r -> Tuple.of(kind, f.apply(r)));
+    }
+
+    @Provide
+    Arbitrary<String> jsonOrNoContentType() {
+        return Arbitraries.of("", "application/json", "application/json; charset=utf-8");
+    }
+
+    @Provide
+    Arbitrary<byte[]> notUtf8Bodies() {
+        return Arbitraries.randomValue(r -> {
+            byte[] valid = Json.taskLike(r).getBytes(StandardCharsets.UTF_8);
+            byte[] bad = Json.pick(r, INVALID_UTF8);
+            // Inside a string literal most of the time (where a lax decoder would let it through), anywhere else
+            // otherwise.
+            int at = r.nextInt(valid.length + 1);
+            if (r.nextInt(4) > 0) {
+                int quote = new String(valid, StandardCharsets.ISO_8859_1).indexOf('"', r.nextInt(valid.length));
+                if (quote >= 0) {
+                    at = quote + 1;
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(valid, 0, at);
+            out.writeBytes(bad);
+            out.write(valid, at, valid.length - at);
+            return out.toByteArray();
+        });
+    }
+
+    private static final List<byte[]> INVALID_UTF8 = List.of(
+            new byte[]{(byte) 0xFF}, new byte[]{(byte) 0xFE}, new byte[]{(byte) 0x80},
+            new byte[]{(byte) 0xC3, 0x28}, new byte[]{(byte) 0xC0, (byte) 0xAF},
+            new byte[]{(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            new byte[]{(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+            new byte[]{(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, new byte[]{(byte) 0xC3},
+            new byte[]{(byte) 0xE2, (byte) 0x82}, new byte[]{(byte) 0xE9}, // Latin-1 'é'
+            new byte[]{(byte) 0xA0, (byte) 0xA1});
+
+    @Provide
+    Arbitrary<String> truncatedBodies() {
+        return Arbitraries.randomValue(r -> {
+            String whole = (r.nextBoolean() ? Json.taskLike(r) : Json.importBody(r)).strip();
+            return whole.substring(0, r.nextInt(whole.length()));
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // List queries
+
+    private static final List<String> QUERY_KEYS = List.of("limit", "marker", "sort_key", "sort_dir", "status",
+            "type", "owner", "id", "created_at", "expires_at", "updated_at", "deleted", "deleted_at", "image_id",
+            "user_id", "request_id");
+
+    @Provide
+    Arbitrary<String> queries() {
+        return Arbitraries.randomValue(MalformedRequestsProperties::query);
+    }
+
+    @Provide
+    Arbitrary<String> accepts() {
+        return Arbitraries.of("", "application/json", "*/*", "text/plain", "text/html",
+                "application/json;q=0.1, text/plain", "text/html, application/json;q=0.9", "garbage/;;q=x",
+                "application/*", "*/*;q=0");
+    }
+
+    private static String query(Random r) {
+        if (r.nextInt(40) == 0) {
+            // Noise made of everything a request target may carry.
+            return Json.randomChars(r, "abcdefgh=&%+;:@/?!$'()*,-._~0123456789", r.nextInt(60));
+        }
+        int n = r.nextInt(7);
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = r.nextInt(8) == 0 ? Json.text(r) : Json.pick(r, QUERY_KEYS);
+            String value = queryValue(r);
+            String encodedKey = encode(r, key);
+            switch (r.nextInt(12)) {
+                case 0 -> parts.add(encodedKey); // no '='
+                case 1 -> parts.add(encodedKey + "=" + encode(r, value) + "=" + encode(r, queryValue(r)));
+                case 2 -> parts.add("");          // '&&'
+                default -> parts.add(encodedKey + "=" + encode(r, value));
+            }
+        }
+        return String.join("&", parts);
+    }
+
+    private static String queryValue(Random r) {
+        return switch (r.nextInt(9)) {
+            case 0 -> "";
+            case 1 -> Json.pick(r, List.of("0", "1", "5", " 5 ", "+3", "1_0", "1.5", "-1", "-0", "1e3", "NaN",
+                    "0x10", "٣", "１２", "2147483647", "2147483648", "99999999999999999999",
+                    "-99999999999999999999", "1000", "1001", "25", "_1", "1_", "1__0", "+-1", "\t7\n", "\u00a05"));
+            case 2 -> marker(r);
+            case 3 -> Json.pick(r, List.of("asc", "desc", "ASC", "Desc", "pending", "processing", "success",
+                    "failure", "import", "api_image_import", "location_import", "created_at", "updated_at",
+                    "expires_at", "id", "status", "type", "owner", "deleted", "deleted_at", "image_id", "user_id",
+                    "request_id", "input", "message", "result", "name", "proj-a", "proj-b", "true", "false",
+                    "None", "null"));
+            case 4 -> Json.pick(r, List.of("2026-01-01T00:00:00Z", "2026-01-01 00:00:00", "2026-01-01T00:00:00",
+                    "2026-13-45T99:99:99Z", "yesterday", "0000-00-00T00:00:00Z", "+999999999-12-31T23:59:59",
+                    "-999999999-01-01T00:00:00", "2026-01-01T00:00:00.999999Z", "1970-01-01T00:00:00Z"));
+            case 5 -> Json.text(r);
+            case 6 -> Json.randomChars(r, "%zZ0123456789abcdefABCDEF+&=", r.nextInt(12));
+            case 7 -> "x".repeat(r.nextInt(1500));
+            default -> Json.pick(r, TASK_IDS);
+        };
+    }
+
+    private static String marker(Random r) {
+        String id = r.nextBoolean() ? Json.pick(r, TASK_IDS) : UUID.randomUUID().toString();
+        return switch (r.nextInt(9)) {
+            case 0 -> id.toUpperCase();
+            case 1 -> id.replace("-", "");
+            case 2 -> "{" + id + "}";
+            case 3 -> "urn:uuid:" + id;
+            case 4 -> "URN:UUID:" + id;
+            case 5 -> id.substring(0, r.nextInt(id.length()));
+            case 6 -> id + "0";
+            case 7 -> "{{" + id.replace("-", "") + "}";
+            default -> id;
+        };
+    }
+
+    /**
+     * Encodes a query component the way a client might: fully (%-escaped UTF-8), or with the characters a request
+     * target may carry left raw, sometimes with a broken escape dropped in. Never emits bytes that cannot appear in
+     * a request target (space, controls, non-ASCII, '#').
+     */
+    private static String encode(Random r, String text) {
+        String full = URLEncoder.encode(text, StandardCharsets.UTF_8);
+        if (r.nextInt(3) > 0) {
+            return full;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp < 128 && (Character.isLetterOrDigit(cp) || "-._~!$'()*,;:@/?+".indexOf(cp) >= 0)) {
+                out.append((char) cp);
+            } else {
+                out.append(URLEncoder.encode(Character.toString(cp), StandardCharsets.UTF_8));
+            }
+            if (r.nextInt(15) == 0) {
+                out.append(Json.pick(r, List.of("%", "%z", "%zz", "%C3%28", "%ED%A0%80", "%FF", "%00", "%C0%AF",
+                        "%E2%82", "%25", "+", "%2B", "%26", "%3D", "%%")));
+            }
+        }
+        return out.toString();
+    }
+}
