@@ -11,9 +11,9 @@ CREATE TABLE tasks (
     updated_at  BIGINT       NOT NULL,
     deleted_at  BIGINT,
     deleted     BOOLEAN      NOT NULL DEFAULT FALSE,
-    image_id    VARCHAR(36),
+    image_id    VARCHAR(255),
     request_id  VARCHAR(64),
-    user_id     VARCHAR(64)
+    user_id     VARCHAR(255)
 );
 
 CREATE TABLE task_info (

@@ -6,6 +6,9 @@ import dev.loupe.config.Options;
 import dev.loupe.db.Database;
 import dev.loupe.task.TaskRepository;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -38,6 +41,9 @@ final class DbCommand {
         @Mixin
         Settings settings;
 
+        @Spec
+        CommandSpec spec;
+
         @Option(names = "--age-in-days", paramLabel = "N", defaultValue = "30",
                 description = "Only rows deleted more than N days ago (default: ${DEFAULT-VALUE}).")
         int ageInDays;
@@ -49,8 +55,10 @@ final class DbCommand {
         @Override
         public void run() {
             if (ageInDays < 0) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                        "--age-in-days must be 0 or more");
+                throw new ParameterException(spec.commandLine(), "--age-in-days must be 0 or more");
+            }
+            if (maxRows < -1) {
+                throw new ParameterException(spec.commandLine(), "--max-rows must be -1 (no bound) or more");
             }
             try (Database db = open(settings)) {
                 int purged = new TaskRepository(db.jdbi(), Loupe.json())

@@ -45,9 +45,24 @@ final class IniFile {
                 throw new BadConfiguration(where + ": option " + line.substring(0, sep).strip()
                         + " comes before any [section]");
             }
-            entries.add(new Entry(section, line.substring(0, sep).strip(), line.substring(sep + 1).strip(), where));
+            entries.add(new Entry(section, line.substring(0, sep).strip(), unquote(line.substring(sep + 1).strip()),
+                    where));
         }
         return entries;
+    }
+
+    /** oslo.config takes a value wrapped in matching quotes as the text inside them. */
+    private static String unquote(String value) {
+        if (value.length() < 2) {
+            return value;
+        }
+        char quote = value.charAt(0);
+        String inside = value.substring(1, value.length() - 1);
+        if ((quote == '"' || quote == '\'') && value.charAt(value.length() - 1) == quote
+                && inside.indexOf(quote) < 0) {
+            return inside;
+        }
+        return value;
     }
 
     private static int separator(String line) {

@@ -36,6 +36,22 @@ public record Option<T>(String section, String name, String defaultText, Functio
         }, help);
     }
 
+    /** A duration in seconds; decimals allowed ({@code 0.5}), so tests can run the engine fast. */
+    static Option<java.time.Duration> seconds(String section, String name, String defaultText, String help) {
+        return new Option<>(section, name, defaultText, text -> {
+            java.math.BigDecimal value;
+            try {
+                value = new java.math.BigDecimal(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a number of seconds");
+            }
+            if (value.signum() <= 0) {
+                throw new IllegalArgumentException(text + " must be more than 0 seconds");
+            }
+            return java.time.Duration.ofNanos(value.movePointRight(9).longValue());
+        }, help);
+    }
+
     static Option<String> choice(String section, String name, String defaultText, List<String> choices, String help) {
         return new Option<>(section, name, defaultText, text -> {
             if (!choices.contains(text)) {

@@ -1,5 +1,6 @@
 package dev.loupe.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -30,6 +31,20 @@ public final class Options {
     public static final Option<Integer> EXPIRY_INTERVAL = Option.integer("task", "expiry_interval", 60,
             1, Integer.MAX_VALUE, "Seconds between two sweeps that soft-delete expired tasks of every project.");
 
+    public static final Option<Integer> MAX_ATTEMPTS = Option.integer("task", "max_attempts", 3, 1, 100,
+            "Attempts at a task whose worker stopped before it is failed instead of started over.");
+    public static final Option<Duration> HEARTBEAT_INTERVAL = Option.seconds("task", "heartbeat_interval", "5",
+            "Seconds between two renewals of the leases of the tasks a node runs.");
+    public static final Option<Duration> LEASE_DURATION = Option.seconds("task", "lease_duration", "30",
+            "Seconds a lease lasts without renewal; then any node recovers the task.");
+    public static final Option<Duration> POLL_INTERVAL = Option.seconds("task", "poll_interval", "1",
+            "Seconds between two looks for work this node was not told about (other nodes' tasks, dead leases).");
+    public static final Option<Duration> SHUTDOWN_GRACE = Option.seconds("task", "shutdown_grace", "30",
+            "Seconds SIGTERM waits for running tasks before releasing them for recovery.");
+
+    public static final Option<Integer> MAX_WORKERS = Option.integer("taskflow_executor", "max_workers", 10, 1,
+            1000, "Tasks one node runs at once.");
+
     public static final Option<List<String>> ALLOWED_SCHEMES = Option.list("import_filtering_opts",
             "allowed_schemes", "[http, https]", s -> s.toLowerCase(Locale.ROOT),
             "URI schemes an import may use; when set, disallowed_schemes is ignored.");
@@ -57,7 +72,8 @@ public final class Options {
     public static final List<Option<?>> ALL = List.of(
             BIND_HOST, BIND_PORT, PUBLIC_ENDPOINT, AUTH_STRATEGY, LIMIT_PARAM_DEFAULT, API_LIMIT_MAX,
             MAX_REQUEST_BODY_BYTES,
-            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL,
+            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL, MAX_ATTEMPTS, HEARTBEAT_INTERVAL, LEASE_DURATION, POLL_INTERVAL,
+            SHUTDOWN_GRACE, MAX_WORKERS,
             ALLOWED_SCHEMES, DISALLOWED_SCHEMES, ALLOWED_HOSTS, DISALLOWED_HOSTS, ALLOWED_PORTS, DISALLOWED_PORTS,
             DATABASE_CONNECTION,
             POLICY_FILE);

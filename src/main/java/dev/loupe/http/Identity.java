@@ -1,5 +1,6 @@
 package dev.loupe.http;
 
+import dev.loupe.LoupeException.InvalidInput;
 import dev.loupe.policy.Credentials;
 import dev.loupe.policy.Policy;
 import dev.loupe.task.Caller;
@@ -19,13 +20,14 @@ import java.util.stream.Collectors;
 record Identity(Credentials credentials, String requestId, boolean admin) {
 
     static final String ATTRIBUTE = "loupe.identity";
+    private static final int MAX_ID_LENGTH = 255;
 
     static Identity authenticate(Context ctx, String requestId, Policy policy) {
         if (!"Confirmed".equals(ctx.header("X-Identity-Status"))) {
             throw HttpFailure.unauthorized();
         }
-        String project = first(ctx.header("X-Project-Id"), ctx.header("X-Tenant-Id"));
-        String user = first(ctx.header("X-User-Id"), ctx.header("X-User"));
+        String project = bounded("X-Project-Id", first(ctx.header("X-Project-Id"), ctx.header("X-Tenant-Id")));
+        String user = bounded("X-User-Id", first(ctx.header("X-User-Id"), ctx.header("X-User")));
         String rolesHeader = ctx.header("X-Roles");
         Set<String> roles = rolesHeader == null ? Set.of() : Arrays.stream(rolesHeader.split(","))
                 .map(r -> r.strip().toLowerCase(Locale.ROOT))
@@ -53,6 +55,14 @@ record Identity(Credentials credentials, String requestId, boolean admin) {
 
     private static Map<String, String> target(Credentials credentials) {
         return credentials.projectId() == null ? Map.of() : Map.of("project_id", credentials.projectId());
+    }
+
+    /** Ids are stored in columns of 255 characters; a longer one is refused rather than cut. */
+    private static String bounded(String header, String value) {
+        if (value != null && value.length() > MAX_ID_LENGTH) {
+            throw new InvalidInput(header + " is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        return value;
     }
 
     private static String first(String a, String b) {

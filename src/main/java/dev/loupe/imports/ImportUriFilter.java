@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.LoupeException.InvalidInput;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
+import dev.loupe.task.PythonRepr;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -29,6 +30,9 @@ public final class ImportUriFilter {
     private static final Pattern HOST_NAME =
             Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
 
+    private static final String NOT_A_URI = "The given uri is not valid. Please specify a valid uri from the"
+            + " following list of supported uri ['http']";
+
     private final List<String> allowedSchemes;
     private final List<String> disallowedSchemes;
     private final List<String> allowedHosts;
@@ -53,7 +57,8 @@ public final class ImportUriFilter {
             throw new InvalidInput("Invalid location: None");
         }
         if (!importFrom.isTextual()) {
-            throw new InvalidInput("Invalid location: " + importFrom);
+            // As upstream prints a falsy location: False, 0, [], {}.
+            throw new InvalidInput("Invalid location: " + PythonRepr.of(importFrom));
         }
         String uri = importFrom.textValue();
         if (uri.isEmpty()) {
@@ -64,8 +69,7 @@ public final class ImportUriFilter {
                     "File based imports are not allowed. Please use a non-local source of image data.");
         }
         if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
-            throw new InvalidInput("The given uri is not valid. Please specify a valid uri from the following "
-                    + "list of supported uri ['http']");
+            throw new InvalidInput(NOT_A_URI);
         }
         if (!passes(uri)) {
             throw new InvalidInput("URI for legacy import task does not pass filtering: " + uri);
@@ -83,15 +87,58 @@ public final class ImportUriFilter {
         if (scheme == null || !permitted(scheme, allowedSchemes, disallowedSchemes)) {
             return false;
         }
-        // getHost() is null when the authority is not a well-formed server name.
-        if (uri.getHost() == null) {
+        Optional<Authority> authority = Authority.of(uri);
+        if (authority.isEmpty()) {
             return false;
         }
-        Optional<String> host = normalizeHost(uri.getHost());
+        Optional<String> host = normalizeHost(authority.get().host());
         if (host.isEmpty() || !permitted(host.get(), allowedHosts, disallowedHosts)) {
             return false;
         }
-        return uri.getPort() < 0 || permitted(uri.getPort(), allowedPorts, disallowedPorts);
+        int port = authority.get().port();
+        return port < 0 || permitted(port, allowedPorts, disallowedPorts);
+    }
+
+    /**
+     * Host and explicit port (-1 for none) of a URI. java.net.URI only fills in a host for names it deems
+     * well-formed (not {@code my_host}), so the raw authority is read here.
+     */
+    private record Authority(String host, int port) {
+        static Optional<Authority> of(URI uri) {
+            String authority = uri.getRawAuthority();
+            if (authority == null || authority.isEmpty()) {
+                return Optional.empty();
+            }
+            authority = authority.substring(authority.lastIndexOf('@') + 1);
+            String host = authority;
+            String port = null;
+            if (authority.startsWith("[")) {
+                int close = authority.indexOf(']');
+                if (close < 0) {
+                    return Optional.empty();
+                }
+                host = authority.substring(0, close + 1);
+                String rest = authority.substring(close + 1);
+                if (rest.startsWith(":")) {
+                    port = rest.substring(1);
+                } else if (!rest.isEmpty()) {
+                    return Optional.empty();
+                }
+            } else if (authority.contains(":")) {
+                host = authority.substring(0, authority.lastIndexOf(':'));
+                port = authority.substring(authority.lastIndexOf(':') + 1);
+            }
+            if (host.isEmpty()) {
+                return Optional.empty();
+            }
+            if (port == null || port.isEmpty()) {
+                return Optional.of(new Authority(host, -1));
+            }
+            if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) {
+                return Optional.empty();
+            }
+            return Optional.of(new Authority(host, Integer.parseInt(port)));
+        }
     }
 
     /** An allow list, when set, decides alone; otherwise the deny list does. */

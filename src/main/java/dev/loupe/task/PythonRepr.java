@@ -2,6 +2,9 @@ package dev.loupe.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,12 +13,12 @@ import java.util.Map;
  * Renders JSON values the way Python's {@code repr} renders the parsed values, because upstream's schema error
  * messages (which clients may show verbatim) are built from Python reprs: {@code 'export' is not one of [...]}.
  */
-final class PythonRepr {
+public final class PythonRepr {
 
     private PythonRepr() {
     }
 
-    static String of(JsonNode node) {
+    public static String of(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return "None";
         }
@@ -55,10 +58,14 @@ final class PythonRepr {
                 default -> {
                     if (cp == quote) {
                         out.append('\\').append((char) cp);
-                    } else if (cp < 0x20 || cp == 0x7f) {
-                        out.append(String.format("\\x%02x", cp));
-                    } else {
+                    } else if (isPrintable(cp)) {
                         out.appendCodePoint(cp);
+                    } else if (cp <= 0xff) {
+                        out.append(String.format("\\x%02x", cp));
+                    } else if (cp <= 0xffff) {
+                        out.append(String.format("\\u%04x", cp));
+                    } else {
+                        out.append(String.format("\\U%08x", cp));
                     }
                 }
             }
@@ -66,6 +73,35 @@ final class PythonRepr {
         return out.append(quote).toString();
     }
 
+    /** Java's digits are shortest except at a few subnormals (4.9E-324 where Python has 5e-324): trim those. */
+    private static BigDecimal shortest(double value) {
+        BigDecimal java = new BigDecimal(Double.toString(value)).stripTrailingZeros();
+        for (int precision = 1; precision < java.precision(); precision++) {
+            BigDecimal fewer = java.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+            if (fewer.doubleValue() == value) {
+                return fewer.stripTrailingZeros();
+            }
+        }
+        return java;
+    }
+
+    /** Python's str.isprintable(): no control, format, surrogate, private, unassigned or separator (but ' '). */
+    private static boolean isPrintable(int cp) {
+        if (cp == ' ') {
+            return true;
+        }
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
+                 Character.UNASSIGNED, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
+                 Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * Python's float repr: the shortest digits that read back to the same double (as Java's), written in
+     * positional notation for exponents -4..15 and as {@code 1e+16} / {@code 1e-05} outside.
+     */
     private static String floatRepr(double value) {
         if (Double.isNaN(value)) {
             return "nan";
@@ -73,9 +109,18 @@ final class PythonRepr {
         if (Double.isInfinite(value)) {
             return value > 0 ? "inf" : "-inf";
         }
-        if (value == Math.rint(value) && Math.abs(value) < 1e16) {
-            return String.format("%.1f", value);
+        if (value == 0) {
+            return 1 / value < 0 ? "-0.0" : "0.0";
         }
-        return Double.toString(value);
+        BigDecimal shortest = shortest(Math.abs(value));
+        String digits = shortest.unscaledValue().toString();
+        int exponent = shortest.precision() - shortest.scale() - 1;
+        String sign = value < 0 ? "-" : "";
+        if (exponent >= -4 && exponent < 16) {
+            String plain = shortest.toPlainString();
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
     }
 }

@@ -2,6 +2,8 @@ package dev.loupe.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -57,7 +59,7 @@ public final class TaskSchema {
 
     /** Validates a whole create body; throws with upstream's message for the most relevant error. */
     void validate(JsonNode body) {
-        Set<ValidationMessage> errors = raw.validate(body);
+        Set<ValidationMessage> errors = raw.validate(withoutNonFiniteNumbers(body));
         if (errors.isEmpty()) {
             return;
         }
@@ -68,6 +70,28 @@ public final class TaskSchema {
                         .thenComparingInt(this::keywordIndex))
                 .orElseThrow();
         throw new InvalidInput("Provided object does not match schema 'task': " + describe(best, body));
+    }
+
+    /**
+     * The validator cannot compare NaN or infinities with enum values. No task property accepts an array, and
+     * the object-typed ones do not look inside, so an empty array stands in for each such number, wherever it is,
+     * and the body fails exactly the checks it failed before. Messages are built from the original body.
+     */
+    private static JsonNode withoutNonFiniteNumbers(JsonNode node) {
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            return JsonNodeFactory.instance.arrayNode();
+        }
+        if (node.isObject()) {
+            ObjectNode copy = JsonNodeFactory.instance.objectNode();
+            node.properties().forEach(field -> copy.set(field.getKey(), withoutNonFiniteNumbers(field.getValue())));
+            return copy;
+        }
+        if (node.isArray()) {
+            ArrayNode copy = JsonNodeFactory.instance.arrayNode();
+            node.forEach(item -> copy.add(withoutNonFiniteNumbers(item)));
+            return copy;
+        }
+        return node;
     }
 
     private int propertyIndex(ValidationMessage error) {

@@ -16,6 +16,8 @@ import java.util.UUID;
 /** Creates, lists, shows and expires tasks, with upstream's rules of visibility and validation. */
 public final class TaskService {
 
+    private static final int MAX_IMAGE_ID_LENGTH = 255;
+
     private final TaskRepository repository;
     private final TaskSchema schema;
     private final ImportUriFilter importFilter;
@@ -51,12 +53,22 @@ public final class TaskService {
             throw new Forbidden("A task belongs to a project: the request's identity carries no project"
                     + " (X-Project-Id or X-Tenant-Id).");
         }
-        JsonNode imageId = input.isObject() ? input.get("image_id") : null;
-        Task task = Task.create(UUID.randomUUID().toString(), type, caller.projectId(), input,
-                imageId != null && imageId.isTextual() && !imageId.textValue().isEmpty() ? imageId.textValue() : null,
+        Task task = Task.create(UUID.randomUUID().toString(), type, caller.projectId(), input, imageId(input),
                 caller.requestId(), caller.userId(), now());
         repository.insert(task);
         return task;
+    }
+
+    /** {@code input.image_id} is copied to the task, as upstream does; it must fit its column. */
+    private static String imageId(JsonNode input) {
+        JsonNode imageId = input.isObject() ? input.get("image_id") : null;
+        if (imageId == null || !imageId.isTextual() || imageId.textValue().isEmpty()) {
+            return null;
+        }
+        if (imageId.textValue().length() > MAX_IMAGE_ID_LENGTH) {
+            throw new InvalidInput("Input 'image_id' is longer than " + MAX_IMAGE_ID_LENGTH + " characters");
+        }
+        return imageId.textValue();
     }
 
     public Task show(Caller caller, String id) {
@@ -78,6 +90,7 @@ public final class TaskService {
                 throw new Forbidden("Forbidding request, task " + request.marker() + " is not visible");
             }
         }
+        request.requireValidSortKey();
         if (limit == 0 || !caller.admin() && caller.projectId() == null) {
             return new TaskPage(List.of(), false);
         }

@@ -2,7 +2,6 @@ package dev.loupe.lifecycle;
 
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,8 +90,6 @@ class PurgeIT {
 
     /** glance-manage refuses {@code max_rows < -1} ("Minimal rows limit is -1."); -1 alone means no bound. */
     @Test
-    @Disabled("LOUPE BUG: db purge --max-rows -2 (or any value below -1) is taken as 'no bound' and purges every"
-            + " old row, instead of being refused as glance-manage does")
     void aMaxRowsBelowMinusOneIsRefusedAndNothingIsRemoved() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 2);
