@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
+import dev.loupe.engine.EngineSettings;
+import dev.loupe.engine.Handlers;
+import dev.loupe.engine.TaskEngine;
 import dev.loupe.http.HttpApi;
 import dev.loupe.imports.ImportUriFilter;
 import dev.loupe.policy.Policy;
@@ -14,20 +17,25 @@ import dev.loupe.task.TaskExpiry;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
-/** One running Loupe: the database, the services, the expiry sweep and the HTTP API, started and stopped together. */
+/**
+ * One running Loupe: the database, the services, the expiry sweep, the task engine and the HTTP API, started
+ * together and stopped in the reverse order (the API first, so no task is accepted that nobody will run).
+ */
 public final class Loupe implements AutoCloseable {
 
-    private final Database database;
-    private final TaskExpiry expiry;
+    private final List<AutoCloseable> parts;
     private final HttpApi http;
 
-    private Loupe(Database database, TaskExpiry expiry, HttpApi http) {
-        this.database = database;
-        this.expiry = expiry;
+    private Loupe(List<AutoCloseable> parts, HttpApi http) {
+        this.parts = parts;
         this.http = http;
     }
 
@@ -42,34 +50,57 @@ public final class Loupe implements AutoCloseable {
                 .build();
     }
 
-    public static Loupe start(Config config, Clock clock) {
+    public static Loupe start(Config config, Clock clock, Role role, Handlers handlers) {
         ObjectMapper json = json();
         Policy policy = config.get(Options.POLICY_FILE).isEmpty()
                 ? Policy.defaults()
                 : Policy.load(config.resolve(config.get(Options.POLICY_FILE)));
+        List<AutoCloseable> parts = new ArrayList<>();
         Database database = Database.open(config.get(Options.DATABASE_CONNECTION), config.dataDir());
+        parts.add(database);
         try {
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            TaskRepository repository = new TaskRepository(database.jdbi(), json);
+            TaskEngine engine = role.runsTasks()
+                    ? new TaskEngine(repository, handlers, EngineSettings.from(config), clock, metrics)
+                    : null;
             TaskSchema schema = new TaskSchema(json);
-            TaskService tasks = new TaskService(new TaskRepository(database.jdbi(), json), schema,
-                    new ImportUriFilter(config), clock, config.get(Options.LIMIT_PARAM_DEFAULT),
-                    config.get(Options.API_LIMIT_MAX));
-            TaskExpiry expiry = TaskExpiry.start(tasks, Duration.ofSeconds(config.get(Options.EXPIRY_INTERVAL)));
-            HttpApi http = new HttpApi(config, tasks, schema, policy, json).start();
-            return new Loupe(database, expiry, http);
+            TaskService tasks = new TaskService(repository, schema, new ImportUriFilter(config), clock,
+                    config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX),
+                    engine == null ? () -> { } : engine::wake);
+            parts.addFirst(TaskExpiry.start(tasks, Duration.ofSeconds(config.get(Options.EXPIRY_INTERVAL))));
+            if (engine != null) {
+                parts.addFirst(engine.start());
+            }
+            HttpApi http = null;
+            if (role.servesApi()) {
+                http = new HttpApi(config, tasks, schema, policy, json, metrics).start();
+                parts.addFirst(http::stop);
+            }
+            return new Loupe(parts, http);
         } catch (RuntimeException e) {
-            database.close();
+            close(parts);
             throw e;
         }
     }
 
+    /** The HTTP port; -1 for a worker-only process. */
     public int port() {
-        return http.port();
+        return http == null ? -1 : http.port();
     }
 
     @Override
     public void close() {
-        http.stop();
-        expiry.close();
-        database.close();
+        close(parts);
+    }
+
+    private static void close(List<AutoCloseable> parts) {
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(Loupe.class).warn("Stopping {} failed", part, e);
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
@@ -36,7 +37,8 @@ public final class HttpApi {
 
     private final Javalin app;
 
-    public HttpApi(Config config, TaskService tasks, TaskSchema schema, Policy policy, ObjectMapper json) {
+    public HttpApi(Config config, TaskService tasks, TaskSchema schema, Policy policy, ObjectMapper json,
+                   PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         Versions versions = new Versions(json, config.get(Options.PUBLIC_ENDPOINT));
@@ -57,6 +59,10 @@ public final class HttpApi {
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", HttpApi::healthy);
+            c.routes.get("/metrics", ctx -> {
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
+                ctx.result(metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            });
             c.routes.get("/v2/schemas/task", ctx -> out.send(ctx, 200, schema.taskDocument()));
             c.routes.get("/v2/schemas/tasks", ctx -> out.send(ctx, 200, schema.tasksDocument()));
             c.routes.post("/v2/tasks", taskResource::create);
@@ -104,7 +110,7 @@ public final class HttpApi {
             throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
         }
         String first = VersionNegotiation.firstSegment(ctx.path());
-        if (first.equals("versions") || first.equals("healthcheck") || first.isEmpty()) {
+        if (first.equals("versions") || first.equals("healthcheck") || first.equals("metrics") || first.isEmpty()) {
             return;
         }
         if (!first.equals("v2")) {

@@ -11,11 +11,14 @@ import java.time.Instant;
  *
  * @param input   the create request's input, verbatim (may be a JSON null)
  * @param result  JSON object or null
- * @param message never null; empty when there is nothing to say
+ * @param message  never null; empty when there is nothing to say
+ * @param attempts how many times a worker has started it
+ * @param version  the row's version when read; every write checks it, so a stale copy can never be written back
  */
 public record Task(String id, TaskType type, TaskStatus status, String owner, JsonNode input, JsonNode result,
                    String message, Instant createdAt, Instant updatedAt, Instant expiresAt, String imageId,
-                   String requestId, String userId, boolean deleted, Instant deletedAt) {
+                   String requestId, String userId, boolean deleted, Instant deletedAt, int attempts,
+                   long version) {
 
     public Task {
         message = message == null ? "" : message;
@@ -24,11 +27,32 @@ public record Task(String id, TaskType type, TaskStatus status, String owner, Js
     public static Task create(String id, TaskType type, String owner, JsonNode input, String imageId,
                               String requestId, String userId, Instant now) {
         return new Task(id, type, TaskStatus.PENDING, owner, input, null, "", now, now, null, imageId, requestId,
-                userId, false, null);
+                userId, false, null, 0, 0);
     }
 
+    /** A worker starts the first attempt. */
     public Task beginProcessing(Instant now) {
-        return moveTo(TaskStatus.PROCESSING, result, message, now, null);
+        return moveTo(TaskStatus.PROCESSING, result, message, now, null).withAttempts(attempts + 1);
+    }
+
+    /** A worker starts the task over after the one running it stopped: still processing, one more attempt. */
+    public Task retry(Instant now) {
+        if (status != TaskStatus.PROCESSING) {
+            throw new IllegalStateException("only a processing task can be retried, not a " + status.wire() + " one");
+        }
+        return new Task(id, type, status, owner, input, result, message, createdAt, now, expiresAt, imageId,
+                requestId, userId, deleted, deletedAt, attempts + 1, version);
+    }
+
+    /** The same task as stored under a new row version. */
+    public Task withVersion(long newVersion) {
+        return new Task(id, type, status, owner, input, result, message, createdAt, updatedAt, expiresAt, imageId,
+                requestId, userId, deleted, deletedAt, attempts, newVersion);
+    }
+
+    private Task withAttempts(int newAttempts) {
+        return new Task(id, type, status, owner, input, result, message, createdAt, updatedAt, expiresAt, imageId,
+                requestId, userId, deleted, deletedAt, newAttempts, version);
     }
 
     public Task succeed(JsonNode taskResult, Instant now, Duration timeToLive) {
@@ -45,7 +69,7 @@ public record Task(String id, TaskType type, TaskStatus status, String owner, Js
         }
         Instant expiry = next.isTerminal() ? now.plus(timeToLive) : null;
         return new Task(id, type, next, owner, input, newResult, newMessage, createdAt, now, expiry, imageId,
-                requestId, userId, deleted, deletedAt);
+                requestId, userId, deleted, deletedAt, attempts, version);
     }
 
     public TaskSummary summary() {

@@ -25,6 +25,8 @@ public final class TaskRepository {
 
     private static final Set<String> TIME_COLUMNS = Set.of("created_at", "updated_at", "expires_at", "deleted_at");
     private static final Set<String> NULLABLE_TEXT_COLUMNS = Set.of("image_id", "request_id", "user_id");
+    private static final String FULL_ROW = "SELECT t.*, i.input, i.result, i.message FROM tasks t"
+            + " LEFT JOIN task_info i ON i.task_id = t.id";
     private static final String SUMMARY_COLUMNS = "id, type, status, owner, created_at, updated_at, expires_at";
 
     private final Jdbi jdbi;
@@ -64,8 +66,7 @@ public final class TaskRepository {
     }
 
     public Optional<Task> find(String id) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT t.*, i.input, i.result, i.message FROM tasks t"
-                        + " LEFT JOIN task_info i ON i.task_id = t.id WHERE t.id = :id")
+        return jdbi.withHandle(h -> h.createQuery(FULL_ROW + " WHERE t.id = :id")
                 .bind("id", id)
                 .map((rs, ctx) -> task(rs))
                 .findOne());
@@ -124,6 +125,80 @@ public final class TaskRepository {
             }
             return q.map((rs, ctx) -> summary(rs)).list();
         });
+    }
+
+    /** The oldest tasks waiting for a worker. */
+    public List<Task> pending(int limit) {
+        return jdbi.withHandle(h -> h.createQuery(FULL_ROW + " WHERE t.status = 'pending' AND t.deleted = FALSE"
+                        + " ORDER BY t.created_at, t.id LIMIT :limit")
+                .bind("limit", limit)
+                .map((rs, ctx) -> task(rs))
+                .list());
+    }
+
+    /** Processing tasks whose worker stopped renewing its lease. */
+    public List<Task> expiredLeases(Instant now, int limit) {
+        return jdbi.withHandle(h -> h.createQuery(FULL_ROW + " WHERE t.status = 'processing'"
+                        + " AND (t.lease_expires_at IS NULL OR t.lease_expires_at < :now)"
+                        + " ORDER BY t.lease_expires_at LIMIT :limit")
+                .bind("now", Micros.of(now))
+                .bind("limit", limit)
+                .map((rs, ctx) -> task(rs))
+                .list());
+    }
+
+    /**
+     * Writes {@code after} over the row, with the given lease, if the row still has {@code before}'s version:
+     * the one write every change of a task's state goes through, so no writer overwrites a change it has not
+     * seen.
+     *
+     * @param leaseOwner the node that now runs the task, or null once it has finished
+     * @return the task as stored, with its new version; empty if the row changed since {@code before} was read
+     */
+    public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
+        return jdbi.inTransaction(h -> {
+            int changed = h.createUpdate("UPDATE tasks SET status = :status, expires_at = :expires_at,"
+                            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
+                            + " lease_expires_at = :lease_expires_at, version = version + 1"
+                            + " WHERE id = :id AND version = :version")
+                    .bind("status", after.status().wire())
+                    .bind("expires_at", Micros.of(after.expiresAt()))
+                    .bind("updated_at", Micros.of(after.updatedAt()))
+                    .bind("attempts", after.attempts())
+                    .bind("lease_owner", leaseOwner)
+                    .bind("lease_expires_at", Micros.of(leaseExpiresAt))
+                    .bind("id", before.id())
+                    .bind("version", before.version())
+                    .execute();
+            if (changed == 0) {
+                return Optional.<Task>empty();
+            }
+            h.createUpdate("UPDATE task_info SET result = :result, message = :message WHERE task_id = :id")
+                    .bind("result", write(after.result()))
+                    .bind("message", after.message())
+                    .bind("id", before.id())
+                    .execute();
+            return Optional.of(after.withVersion(before.version() + 1));
+        });
+    }
+
+    /** Extends the leases a node holds on the given tasks; a lease it lost is left alone. */
+    public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"
+                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>)")
+                .bind("until", Micros.of(until))
+                .bind("owner", leaseOwner)
+                .bindList("ids", ids)
+                .execute());
+    }
+
+    /** Ends every lease a node holds now, so any node may recover those tasks at once. */
+    public int releaseLeases(String leaseOwner, Instant now) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :now"
+                        + " WHERE lease_owner = :owner AND status = 'processing'")
+                .bind("now", Micros.of(now))
+                .bind("owner", leaseOwner)
+                .execute());
     }
 
     /** Soft-deletes every task, of every project, whose expiry has passed. */
@@ -206,7 +281,8 @@ public final class TaskRepository {
                 read(rs.getString("input")), read(rs.getString("result")), rs.getString("message"),
                 Micros.instant(rs, "created_at"), Micros.instant(rs, "updated_at"), Micros.instant(rs, "expires_at"),
                 rs.getString("image_id"), rs.getString("request_id"), rs.getString("user_id"),
-                rs.getBoolean("deleted"), Micros.instant(rs, "deleted_at"));
+                rs.getBoolean("deleted"), Micros.instant(rs, "deleted_at"), rs.getInt("attempts"),
+                rs.getLong("version"));
     }
 
     private static TaskSummary summary(ResultSet rs) throws SQLException {

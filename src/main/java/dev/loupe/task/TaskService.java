@@ -24,15 +24,18 @@ public final class TaskService {
     private final Clock clock;
     private final int defaultLimit;
     private final int maxLimit;
+    private final Runnable taskCreated;
 
+    /** @param taskCreated told after each new task is committed, so a local worker can claim it at once */
     public TaskService(TaskRepository repository, TaskSchema schema, ImportUriFilter importFilter, Clock clock,
-                       int defaultLimit, int maxLimit) {
+                       int defaultLimit, int maxLimit, Runnable taskCreated) {
         this.repository = repository;
         this.schema = schema;
         this.importFilter = importFilter;
         this.clock = clock;
         this.defaultLimit = defaultLimit;
         this.maxLimit = maxLimit;
+        this.taskCreated = taskCreated;
     }
 
     /** @param body the parsed request body: an object or an array (anything else was refused while parsing) */
@@ -56,6 +59,7 @@ public final class TaskService {
         Task task = Task.create(UUID.randomUUID().toString(), type, caller.projectId(), input, imageId(input),
                 caller.requestId(), caller.userId(), now());
         repository.insert(task);
+        taskCreated.run();
         return task;
     }
 

@@ -37,7 +37,7 @@ class TaskStatusTest {
     private static Task in(TaskStatus status) {
         Task t = pending();
         return new Task(t.id(), t.type(), status, t.owner(), t.input(), t.result(), t.message(), t.createdAt(),
-                t.updatedAt(), t.expiresAt(), t.imageId(), t.requestId(), t.userId(), false, null);
+                t.updatedAt(), t.expiresAt(), t.imageId(), t.requestId(), t.userId(), false, null, 0, 0);
     }
 
     @Test
@@ -85,7 +85,7 @@ class TaskStatusTest {
     void aNullMessageIsStoredAsEmpty() {
         Task t = pending();
         Task withNull = new Task(t.id(), t.type(), t.status(), t.owner(), t.input(), null, null, t.createdAt(),
-                t.updatedAt(), null, null, null, null, false, null);
+                t.updatedAt(), null, null, null, null, false, null, 0, 0);
         assertThat(withNull.message()).isEmpty();
     }
 
@@ -118,7 +118,7 @@ class TaskStatusTest {
 
         Task processing = in(PROCESSING);
         Task withResult = new Task(processing.id(), processing.type(), PROCESSING, processing.owner(),
-                processing.input(), RESULT, "", CREATED, CREATED, null, null, null, null, false, null);
+                processing.input(), RESULT, "", CREATED, CREATED, null, null, null, null, false, null, 1, 0);
         Task failed = withResult.fail("boom", LATER, Duration.ofHours(1));
         assertThat(failed.result()).isEqualTo(RESULT);
         assertThat(failed.expiresAt()).isEqualTo(LATER.plus(Duration.ofHours(1)));

@@ -1,14 +1,19 @@
 package dev.loupe.testing;
 
 import dev.loupe.Loupe;
+import dev.loupe.Role;
 import dev.loupe.config.Config;
+import dev.loupe.engine.Handlers;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A real Loupe in this JVM: real HTTP on a free loopback port, a real SQLite file in the given folder. */
+/**
+ * A real Loupe in this JVM: real HTTP on a free loopback port, a real SQLite file in the given folder. By default
+ * it is an API-only node (tasks stay pending, as the API suites expect); {@link #withWorkers} adds the engine.
+ */
 public final class LoupeServer implements AutoCloseable {
 
     private final Loupe loupe;
@@ -25,9 +30,18 @@ public final class LoupeServer implements AutoCloseable {
     }
 
     public static LoupeServer start(Path dataDir, Clock clock, String... overrides) {
+        return start(dataDir, clock, Role.API, Handlers.production(), overrides);
+    }
+
+    /** API and workers, running tasks with the given handlers. */
+    public static LoupeServer withWorkers(Path dataDir, Handlers handlers, String... overrides) {
+        return start(dataDir, Clock.systemUTC(), Role.ALL, handlers, overrides);
+    }
+
+    private static LoupeServer start(Path dataDir, Clock clock, Role role, Handlers handlers, String... overrides) {
         List<String> all = new ArrayList<>(List.of("DEFAULT.bind_port=0"));
         all.addAll(List.of(overrides));
-        return new LoupeServer(Loupe.start(Config.load(null, all, dataDir), clock), dataDir);
+        return new LoupeServer(Loupe.start(Config.load(null, all, dataDir), clock, role, handlers), dataDir);
     }
 
     public int port() {

@@ -1,0 +1,28 @@
+package dev.loupe.engine;
+
+import dev.loupe.config.Config;
+import dev.loupe.config.Options;
+
+import java.time.Duration;
+
+/**
+ * How the engine runs tasks.
+ *
+ * @param maxWorkers    tasks this node runs at once
+ * @param heartbeat     how often a node renews the leases of the tasks it runs
+ * @param lease         how long a lease lasts without renewal; after that any node may recover the task
+ * @param pollInterval  how often a node looks for work it was not told about (other nodes' tasks, dead leases)
+ * @param maxAttempts   attempts at a task before an interrupted one is failed instead of retried
+ * @param shutdownGrace how long SIGTERM waits for running tasks before releasing them for recovery
+ * @param timeToLive    how long a finished task is kept before it expires
+ */
+public record EngineSettings(int maxWorkers, Duration heartbeat, Duration lease, Duration pollInterval,
+                             int maxAttempts, Duration shutdownGrace, Duration timeToLive) {
+
+    public static EngineSettings from(Config config) {
+        return new EngineSettings(config.get(Options.MAX_WORKERS), config.get(Options.HEARTBEAT_INTERVAL),
+                config.get(Options.LEASE_DURATION), config.get(Options.POLL_INTERVAL),
+                config.get(Options.MAX_ATTEMPTS), config.get(Options.SHUTDOWN_GRACE),
+                Duration.ofHours(config.get(Options.TASK_TIME_TO_LIVE)));
+    }
+}

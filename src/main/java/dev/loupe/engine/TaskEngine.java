@@ -1,0 +1,263 @@
+package dev.loupe.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs tasks durably on the task database. A pending row is queued work; a worker claims it by moving it to
+ * {@code processing} under a lease that it renews by heartbeat. When a node dies its leases run out, and any node
+ * (or the same one restarted) recovers the task: it is started over when its handler allows and attempts remain,
+ * failed otherwise. Every write is checked against the row's version, so a worker that lost its task can never
+ * overwrite the one that now owns it.
+ */
+public final class TaskEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
+
+    private final TaskRepository tasks;
+    private final Handlers handlers;
+    private final EngineSettings settings;
+    private final Clock clock;
+    private final EngineMetrics metrics;
+    private final String node = "node-" + UUID.randomUUID();
+    private final ExecutorService workers;
+    private final Semaphore slots;
+    private final Map<String, Task> running = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService heartbeat;
+    private final Thread claimer;
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean stopping;
+
+    public TaskEngine(TaskRepository tasks, Handlers handlers, EngineSettings settings, Clock clock,
+                      MeterRegistry registry) {
+        this.tasks = tasks;
+        this.handlers = handlers;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = new EngineMetrics(registry);
+        this.workers = Executors.newFixedThreadPool(settings.maxWorkers(), Thread.ofPlatform().name("task-", 1)
+                .factory());
+        this.slots = new Semaphore(settings.maxWorkers());
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("task-heartbeat")
+                .daemon().factory());
+        this.claimer = Thread.ofPlatform().name("task-claimer").daemon().unstarted(this::claimLoop);
+    }
+
+    public TaskEngine start() {
+        long period = settings.heartbeat().toMillis();
+        heartbeat.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+        claimer.start();
+        LOG.info("Task engine {} started: {} workers, lease {}s, heartbeat {}s", node, settings.maxWorkers(),
+                settings.lease().toSeconds(), settings.heartbeat().toSeconds());
+        return this;
+    }
+
+    /** Tells the engine new work is waiting, so this node claims it now instead of at the next poll. */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    private void claimLoop() {
+        while (!stopping) {
+            try {
+                while (!stopping && claimSome()) {
+                    // a full batch was claimed: more may be waiting
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Looking for work failed; trying again at the next poll", e);
+            }
+            synchronized (signal) {
+                if (!woken && !stopping) {
+                    try {
+                        signal.wait(settings.pollInterval().toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                woken = false;
+            }
+        }
+    }
+
+    /** Claims work for the free slots: first tasks whose worker died, then new ones. True if every slot was used. */
+    private boolean claimSome() {
+        int free = slots.availablePermits();
+        if (free == 0) {
+            return false;
+        }
+        int claimed = 0;
+        for (Task orphan : tasks.expiredLeases(now(), free)) {
+            if (recover(orphan)) {
+                claimed++;
+            }
+        }
+        if (claimed < free) {
+            for (Task pending : tasks.pending(free - claimed)) {
+                if (stopping || !slots.tryAcquire()) {
+                    break;
+                }
+                Instant now = now();
+                Optional<Task> stored = tasks.replace(pending, pending.beginProcessing(now), node, leaseEnd(now));
+                if (stored.isPresent()) {
+                    metrics.claimed(pending.type(), Duration.between(pending.createdAt(), now));
+                    LOG.info("Task {} ({}) claimed by {}", pending.id(), pending.type().wire(), node);
+                    run(stored.get());
+                    claimed++;
+                } else {
+                    slots.release();
+                }
+            }
+        }
+        return claimed == free;
+    }
+
+    /** A processing task whose lease ran out: start it over, or fail it when that is not allowed. */
+    private boolean recover(Task orphan) {
+        if (stopping || !slots.tryAcquire()) {
+            return false;
+        }
+        Instant now = now();
+        TaskHandler handler = handlers.forType(orphan.type());
+        if (handler.safeToRetry() && orphan.attempts() < settings.maxAttempts()) {
+            Optional<Task> stored = tasks.replace(orphan, orphan.retry(now), node, leaseEnd(now));
+            if (stored.isPresent()) {
+                LOG.info("Task {} recovered from a stopped worker: retrying (attempt {} of {})", orphan.id(),
+                        stored.get().attempts(), settings.maxAttempts());
+                metrics.recovered(orphan.type(), "retried");
+                run(stored.get());
+                return true;
+            }
+        } else {
+            String message = "Task interrupted: the worker running it stopped (attempt " + orphan.attempts()
+                    + " of " + settings.maxAttempts() + ")";
+            if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null).isPresent()) {
+                LOG.info("Task {} recovered from a stopped worker: failed ({})", orphan.id(), message);
+                metrics.recovered(orphan.type(), "failed");
+            }
+        }
+        slots.release();
+        return false;
+    }
+
+    private void run(Task task) {
+        running.put(task.id(), task);
+        workers.execute(() -> {
+            try {
+                execute(task);
+            } finally {
+                running.remove(task.id());
+                slots.release();
+                wake();
+            }
+        });
+    }
+
+    private void execute(Task task) {
+        long started = System.nanoTime();
+        LOG.info("Task {} started (attempt {} of {})", task.id(), task.attempts(), settings.maxAttempts());
+        Task finished;
+        String outcome;
+        try {
+            JsonNode result = handlers.forType(task.type()).run(new TaskRun(task));
+            finished = task.succeed(result, now(), settings.timeToLive());
+            outcome = "success";
+        } catch (TaskFailure failure) {
+            finished = task.fail(failure.getMessage(), now(), settings.timeToLive());
+            outcome = "failure";
+        } catch (InterruptedException e) {
+            // Only shutdown interrupts a worker; the task is released for recovery, not failed.
+            LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
+            return;
+        } catch (Exception e) {
+            LOG.warn("Task {} failed with an unexpected error", task.id(), e);
+            finished = task.fail("Task failed with an unexpected error: " + e, now(), settings.timeToLive());
+            outcome = "failure";
+        }
+        if (stopping && Thread.currentThread().isInterrupted()) {
+            LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
+            return;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        if (tasks.replace(task, finished, null, null).isPresent()) {
+            LOG.info("Task {} finished: {} in {} ms{}", task.id(), outcome, took.toMillis(),
+                    finished.message().isEmpty() ? "" : " (" + finished.message() + ")");
+            metrics.finished(task.type(), outcome, took);
+        } else {
+            LOG.warn("Task {} was taken over by another worker; this worker's late {} is discarded", task.id(),
+                    outcome);
+            metrics.discarded(task.type());
+        }
+    }
+
+    private void renewLeases() {
+        List<String> ids = List.copyOf(running.keySet());
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            tasks.renewLeases(node, ids, leaseEnd(now()));
+        } catch (RuntimeException e) {
+            LOG.warn("Renewing the leases of {} task(s) failed; retrying at the next heartbeat", ids.size(), e);
+        }
+    }
+
+    /**
+     * Stops claiming, lets running tasks finish within the grace period, then releases the rest so that any
+     * node (or this one, restarted) recovers them at once.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        wake();
+        claimer.interrupt();
+        workers.shutdown();
+        try {
+            claimer.join(settings.pollInterval().toMillis() + 5_000);
+            if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.info("{} task(s) still running after the shutdown grace; releasing them for recovery",
+                        running.size());
+                workers.shutdownNow();
+                workers.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        heartbeat.shutdownNow();
+        int released = tasks.releaseLeases(node, now());
+        if (released > 0) {
+            LOG.info("Released {} task(s) for recovery", released);
+        }
+    }
+
+    private Instant leaseEnd(Instant now) {
+        return now.plus(settings.lease());
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.loupe.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The work behind one task type. */
+public interface TaskHandler {
+
+    /**
+     * Does the task's work.
+     *
+     * @return the task's result (a JSON object, or null for none) when it succeeded
+     * @throws TaskFailure with a message that tells the user what went wrong; any other exception fails the task
+     *                     with a message naming the error
+     */
+    JsonNode run(TaskRun run) throws Exception;
+
+    /** Whether a run that was cut off (its worker died) may be started over from the beginning. */
+    boolean safeToRetry();
+}
