@@ -172,4 +172,17 @@ class TaskStatusTest {
             }
         }
     }
+
+    @Test
+    void eachStartCountsAnAttemptAndOnlyAProcessingTaskCanBeRetried() {
+        Task claimed = pending().beginProcessing(LATER);
+        assertThat(claimed.attempts()).isEqualTo(1);
+        Task retried = claimed.retry(LATER.plusSeconds(30));
+        assertThat(retried.attempts()).isEqualTo(2);
+        assertThat(retried.status()).isEqualTo(PROCESSING);
+        assertThat(retried.updatedAt()).isEqualTo(LATER.plusSeconds(30));
+        assertThatThrownBy(() -> pending().retry(LATER)).isInstanceOf(IllegalStateException.class);
+        Task done = claimed.succeed(RESULT, LATER, TTL);
+        assertThatThrownBy(() -> done.retry(LATER)).isInstanceOf(IllegalStateException.class);
+    }
 }
