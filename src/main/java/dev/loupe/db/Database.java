@@ -20,9 +20,12 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+        if (sqlite) {
+            jdbi.setTransactionHandler(new SingleWriter(jdbi.getTransactionHandler()));
+        }
     }
 
     /**
@@ -62,7 +65,7 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new BadConfiguration("Cannot open the database " + redacted(connection) + ": " + e.getMessage(), e);
         }
-        Database db = new Database(dataSource);
+        Database db = new Database(dataSource, url.startsWith("jdbc:sqlite:"));
         db.migrate();
         return db;
     }

@@ -33,6 +33,8 @@ public final class TaskEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
 
+    private static final Duration CLAIMER_STOP_WAIT = Duration.ofSeconds(30);
+
     private final TaskRepository tasks;
     private final Handlers handlers;
     private final EngineSettings settings;
@@ -191,7 +193,8 @@ public final class TaskEngine implements AutoCloseable {
             // Only shutdown interrupts a worker; the task is released for recovery, not failed.
             LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
             return;
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // Even an Error (a failed assertion, a missing class) must end the task, not the worker thread.
             LOG.warn("Task {} failed with an unexpected error", task.id(), e);
             finished = task.fail("Task failed with an unexpected error: " + e, now(), settings.timeToLive());
             outcome = "failure";
@@ -233,9 +236,11 @@ public final class TaskEngine implements AutoCloseable {
         stopping = true;
         wake();
         claimer.interrupt();
-        workers.shutdown();
         try {
-            claimer.join(settings.pollInterval().toMillis() + 5_000);
+            // No claim may happen once the workers stop taking work: a task claimed then would spend an attempt
+            // without running. So the claimer finishes its round first.
+            claimer.join(CLAIMER_STOP_WAIT.toMillis());
+            workers.shutdown();
             if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.info("{} task(s) still running after the shutdown grace; releasing them for recovery",
                         running.size());

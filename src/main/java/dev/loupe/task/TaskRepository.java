@@ -184,7 +184,7 @@ public final class TaskRepository {
 
     /** Extends the leases a node holds on the given tasks; a lease it lost is left alone. */
     public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"
                         + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>)")
                 .bind("until", Micros.of(until))
                 .bind("owner", leaseOwner)
@@ -194,7 +194,7 @@ public final class TaskRepository {
 
     /** Ends every lease a node holds now, so any node may recover those tasks at once. */
     public int releaseLeases(String leaseOwner, Instant now) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :now"
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :now"
                         + " WHERE lease_owner = :owner AND status = 'processing'")
                 .bind("now", Micros.of(now))
                 .bind("owner", leaseOwner)
@@ -203,7 +203,7 @@ public final class TaskRepository {
 
     /** Soft-deletes every task, of every project, whose expiry has passed. */
     public int softDeleteExpired(Instant now) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE tasks SET deleted = TRUE, deleted_at = :now"
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET deleted = TRUE, deleted_at = :now"
                         + " WHERE deleted = FALSE AND expires_at IS NOT NULL AND expires_at <= :now")
                 .bind("now", Micros.of(now))
                 .execute());

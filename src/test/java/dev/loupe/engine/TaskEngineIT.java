@@ -1,0 +1,364 @@
+package dev.loupe.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.Loupe;
+import dev.loupe.Role;
+import dev.loupe.config.Config;
+import dev.loupe.task.Isotime;
+import dev.loupe.task.TaskType;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The engine in this JVM behind the real HTTP API: a task's life as its view shows it, and how it ends. */
+class TaskEngineIT {
+
+    private static final Map<String, String> ADMIN = Client.ADMIN_A;
+    private static final String FAST_POLL = "task.poll_interval=0.2";
+
+    @TempDir
+    Path dir;
+
+    /** Counts runs per task and answers with a fixed result once released. */
+    static final class GatedHandler implements TaskHandler {
+        final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final JsonNode result;
+
+        GatedHandler(JsonNode result) {
+            this.result = result;
+        }
+
+        @Override
+        public JsonNode run(TaskRun run) throws InterruptedException {
+            runs.computeIfAbsent(run.task().id(), k -> new AtomicInteger()).incrementAndGet();
+            entered.countDown();
+            if (!release.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the handler");
+            }
+            return result;
+        }
+
+        @Override
+        public boolean safeToRetry() {
+            return true;
+        }
+    }
+
+    /** A handler that does whatever the test says, counting its runs. */
+    record Scripted(Map<String, AtomicInteger> runs, Behaviour behaviour) implements TaskHandler {
+        interface Behaviour {
+            JsonNode run(TaskRun run) throws Exception;
+        }
+
+        Scripted(Behaviour behaviour) {
+            this(new ConcurrentHashMap<>(), behaviour);
+        }
+
+        @Override
+        public JsonNode run(TaskRun run) throws Exception {
+            runs.computeIfAbsent(run.task().id(), k -> new AtomicInteger()).incrementAndGet();
+            return behaviour.run(run);
+        }
+
+        @Override
+        public boolean safeToRetry() {
+            return true;
+        }
+    }
+
+    static Handlers importsRunBy(TaskHandler handler) {
+        return Handlers.production().with(TaskType.IMPORT, handler);
+    }
+
+    static JsonNode show(Client client, String id) {
+        HttpResponse<String> shown = client.get("/v2/tasks/" + id, ADMIN);
+        assertThat(shown.statusCode()).as("GET /v2/tasks/%s answered %s", id, shown.body()).isEqualTo(200);
+        return Client.json(shown);
+    }
+
+    static JsonNode awaitStatus(Client client, String id, String status, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode view = show(client, id);
+        while (!view.get("status").textValue().equals(status)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " not " + status + " within " + timeout + ": " + view);
+            }
+            NodeProcess.sleep(20);
+            view = show(client, id);
+        }
+        return view;
+    }
+
+    @Test
+    void aTaskIsClaimedOnceAndGoesPendingProcessingSuccessWithTheHandlersResult() throws Exception {
+        ObjectNode result = JsonNodeFactory.instance.objectNode().put("image_id", "img-42").put("size", 1234);
+        result.putArray("checks").add("sha256");
+        GatedHandler handler = new GatedHandler(result);
+        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
+            Client client = server.client();
+            JsonNode created = client.createImportTask(ADMIN);
+            String id = created.get("id").textValue();
+            assertThat(created.get("status").textValue()).isEqualTo("pending");
+            assertThat(created.has("expires_at")).isFalse();
+
+            assertThat(handler.entered.await(10, TimeUnit.SECONDS)).as("the handler started").isTrue();
+            JsonNode processing = show(client, id);
+            assertThat(processing.get("status").textValue()).isEqualTo("processing");
+            assertThat(processing.has("expires_at")).as("no expiry while processing").isFalse();
+            assertThat(processing.get("result").isNull()).isTrue();
+            Rows.Row running = new Rows(dir).row(id);
+            assertThat(running.leaseOwner()).isNotNull();
+            assertThat(running.leaseExpiresAt()).isNotNull();
+            assertThat(running.attempts()).isEqualTo(1);
+
+            handler.release.countDown();
+            JsonNode done = awaitStatus(client, id, "success", Duration.ofSeconds(10));
+            assertThat(done.get("result")).isEqualTo(result);
+            assertThat(done.get("message").textValue()).isEmpty();
+            assertThat(done.has("expires_at")).isTrue();
+            Instant updated = Isotime.parse(done.get("updated_at").textValue()).orElseThrow();
+            Instant expires = Isotime.parse(done.get("expires_at").textValue()).orElseThrow();
+            assertThat(Duration.between(updated, expires)).as("default task_time_to_live").isEqualTo(
+                    Duration.ofHours(48));
+
+            // several polls later nobody has run it again
+            NodeProcess.sleep(1000);
+            assertThat(handler.runs).containsOnlyKeys(id);
+            assertThat(handler.runs.get(id).get()).isEqualTo(1);
+            Rows.Row row = new Rows(dir).row(id);
+            assertThat(row.status()).isEqualTo("success");
+            assertThat(row.attempts()).isEqualTo(1);
+            assertThat(row.leaseOwner()).as("a finished task has no lease").isNull();
+            assertThat(row.leaseExpiresAt()).isNull();
+            assertThat(show(client, id)).isEqualTo(done);
+        }
+    }
+
+    @Test
+    void aTaskFailureBecomesTheTasksMessage() {
+        Scripted handler = new Scripted(run -> {
+            throw new TaskFailure("x");
+        });
+        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
+            Client client = server.client();
+            String id = client.createImportTask(ADMIN).get("id").textValue();
+            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            assertThat(failed.get("message").textValue()).isEqualTo("x");
+            assertThat(failed.get("result").isNull()).isTrue();
+            assertThat(failed.has("expires_at")).isTrue();
+            NodeProcess.sleep(600);
+            assertThat(handler.runs().get(id).get()).as("a failed task is not retried").isEqualTo(1);
+            assertThat(new Rows(dir).row(id).leaseOwner()).isNull();
+        }
+    }
+
+    @Test
+    void anUnexpectedExceptionFailsTheTaskWithAMessageNamingTheError() {
+        Scripted handler = new Scripted(run -> {
+            throw new IllegalStateException("disk on fire");
+        });
+        Scripted checked = new Scripted(run -> {
+            throw new java.io.IOException("connection reset by peer");
+        });
+        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
+            Client client = server.client();
+            String id = client.createImportTask(ADMIN).get("id").textValue();
+            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            assertThat(failed.get("message").textValue()).contains("IllegalStateException").contains("disk on fire");
+            assertThat(failed.has("expires_at")).isTrue();
+            HttpResponse<String> listed = client.get("/v2/tasks", ADMIN);
+            assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+            assertThat(listed.body()).contains(id);
+            NodeProcess.sleep(600);
+            assertThat(handler.runs().get(id).get()).isEqualTo(1);
+        }
+        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("checked"), importsRunBy(checked),
+                FAST_POLL)) {
+            Client client = server.client();
+            String id = client.createImportTask(ADMIN).get("id").textValue();
+            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            assertThat(failed.get("message").textValue()).contains("IOException")
+                    .contains("connection reset by peer");
+        }
+    }
+
+    @Test
+    void theProductionImportHandlerFailsAtOnceSayingWhy() {
+        try (LoupeServer server = LoupeServer.withWorkers(dir, Handlers.production(), FAST_POLL)) {
+            Client client = server.client();
+            String id = client.createImportTask(ADMIN).get("id").textValue();
+            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            assertThat(failed.get("message").textValue()).contains("no import pipeline");
+        }
+    }
+
+    @Test
+    void metricsShowPickupAndFinishedTasksWithoutAuthentication() {
+        Scripted ok = new Scripted(run -> null);
+        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(ok), FAST_POLL)) {
+            Client client = server.client();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(client.createImportTask(ADMIN).get("id").textValue());
+            }
+            for (String id : ids) {
+                awaitStatus(client, id, "success", Duration.ofSeconds(10));
+            }
+            // the metric is counted right after the row is written: give it a moment
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            String body;
+            do {
+                HttpResponse<String> metrics = client.get("/metrics", Client.ANONYMOUS);
+                assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+                body = metrics.body();
+            } while (!finishedSuccessCount(body).equals("3.0") && System.nanoTime() < deadline
+                    && sleep(50));
+            assertThat(body).contains("loupe_task_pickup_seconds");
+            assertThat(body).containsPattern("(?m)^loupe_task_pickup_seconds_count\\{[^}]*type=\"import\"[^}]*} 3(\\.0)?$");
+            assertThat(finishedSuccessCount(body)).as(body).isEqualTo("3.0");
+        }
+    }
+
+    private static boolean sleep(long millis) {
+        NodeProcess.sleep(millis);
+        return true;
+    }
+
+    private static String finishedSuccessCount(String scrape) {
+        return scrape.lines()
+                .filter(l -> l.startsWith("loupe_tasks_finished_total{") && l.contains("outcome=\"success\"")
+                        && l.contains("type=\"import\""))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                .findFirst().orElse("none");
+    }
+
+    @Test
+    void anApiOnlyNodeNeverRunsTasksWhileAWorkerOnTheSameDatabaseDoes() {
+        Scripted counting = new Scripted(run -> JsonNodeFactory.instance.objectNode().put("ok", true));
+        try (LoupeServer api = LoupeServer.start(dir, FAST_POLL)) {
+            Client client = api.client();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(client.createImportTask(ADMIN).get("id").textValue());
+            }
+            NodeProcess.sleep(1500); // several poll intervals: an engine here would have claimed them
+            for (String id : ids) {
+                assertThat(show(client, id).get("status").textValue()).isEqualTo("pending");
+            }
+
+            Config workerConfig = Config.load(null, List.of(FAST_POLL), dir);
+            try (Loupe worker = Loupe.start(workerConfig, Clock.systemUTC(), Role.WORKER, importsRunBy(counting))) {
+                assertThat(worker.port()).as("a worker serves no API").isEqualTo(-1);
+                for (String id : ids) {
+                    awaitStatus(client, id, "success", Duration.ofSeconds(10));
+                }
+                // created on the API node while the worker runs: the worker finds it by polling
+                String later = client.createImportTask(ADMIN).get("id").textValue();
+                JsonNode done = awaitStatus(client, later, "success", Duration.ofSeconds(10));
+                assertThat(done.get("result").get("ok").booleanValue()).isTrue();
+                ids.add(later);
+            }
+            assertThat(counting.runs()).containsOnlyKeys(ids);
+            assertThat(counting.runs().values()).allMatch(n -> n.get() == 1);
+        }
+    }
+
+    @Test
+    void aHandlerErrorFailsTheTaskAtOnceWithAMessageNamingIt() {
+        Scripted handler = new Scripted(run -> {
+            throw new AssertionError("handler bug");
+        });
+        // short leases so that, with the bug, the test ends after a few seconds instead of 90
+        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL,
+                "task.lease_duration=1", "task.heartbeat_interval=0.3")) {
+            Client client = server.client();
+            String id = client.createImportTask(ADMIN).get("id").textValue();
+            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            assertThat(handler.runs().get(id).get()).as("run once, not retried").isEqualTo(1);
+            assertThat(failed.get("message").textValue()).contains("AssertionError").contains("handler bug");
+        }
+    }
+
+    /**
+     * A clock that, on the claimer's second reading after being armed (the claim's "now", taken after the pending
+     * task was read and a slot taken), waits until {@link TaskEngine#close()} has interrupted the claimer and shut
+     * the worker pool down: the window in which a shutdown races a claim, held open.
+     */
+    static final class ClaimRaceClock extends Clock {
+        final CountDownLatch holding = new CountDownLatch(1);
+        final AtomicInteger armedReadings = new AtomicInteger(-1);
+
+        @Override
+        public Instant instant() {
+            if (Thread.currentThread().getName().equals("task-claimer") && armedReadings.incrementAndGet() == 2) {
+                holding.countDown();
+                try {
+                    while (true) { // close() interrupts the claimer just before it calls workers.shutdown()
+                        Thread.sleep(5);
+                    }
+                } catch (InterruptedException closing) {
+                    NodeProcess.sleep(300);
+                }
+            }
+            return Instant.now();
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void closingWhileAClaimIsInFlightNeverLeavesAClaimedTaskUnrun() throws Exception {
+        Scripted counting = new Scripted(run -> null);
+        String id;
+        try (LoupeServer api = LoupeServer.start(dir)) {
+            id = api.client().createImportTask(ADMIN).get("id").textValue();
+        }
+        ClaimRaceClock clock = new ClaimRaceClock();
+        clock.armedReadings.set(0);
+        Loupe worker = Loupe.start(Config.load(null, List.of(FAST_POLL, "task.max_attempts=1"), dir), clock,
+                Role.WORKER, importsRunBy(counting));
+        assertThat(clock.holding.await(10, TimeUnit.SECONDS)).as("the claimer reached the claim").isTrue();
+        worker.close();
+
+        Rows.Row row = new Rows(dir).row(id);
+        if (!counting.runs().containsKey(id)) {
+            assertThat(row.status()).as("a task nobody ran must still be pending: %s", row).isEqualTo("pending");
+            assertThat(row.attempts()).as("no attempt spent on a task nobody ran: %s", row).isZero();
+        }
+
+        // what the user then sees: the next node fails a task that never ran
+        try (LoupeServer next = LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL,
+                "task.max_attempts=1")) {
+            JsonNode view = awaitStatus(next.client(), id, "success", Duration.ofSeconds(10));
+            assertThat(view.get("message").textValue()).isEmpty();
+        }
+    }
+}

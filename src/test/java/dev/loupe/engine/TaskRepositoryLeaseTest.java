@@ -1,0 +1,288 @@
+package dev.loupe.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.Loupe;
+import dev.loupe.db.Database;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskRepository;
+import dev.loupe.task.TaskStatus;
+import dev.loupe.task.TaskType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The repository's lease rules on a real SQLite database: every state change is a versioned replace, so a worker
+ * that lost its task (its lease ran out and another node took it over) can write nothing back, renew nothing, and
+ * releasing leases touches only the releasing node's processing rows.
+ */
+class TaskRepositoryLeaseTest {
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration TTL = Duration.ofHours(48);
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00.123456Z");
+
+    @TempDir
+    Path dir;
+
+    private Database db;
+    private TaskRepository repo;
+    private Rows rows;
+
+    @BeforeEach
+    void open() {
+        db = Database.open("", dir);
+        repo = new TaskRepository(db.jdbi(), Loupe.json());
+        rows = new Rows(dir);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private Task insert(String id, Instant createdAt) {
+        ObjectNode input = JsonNodeFactory.instance.objectNode().put("import_from", "http://example.com/x.raw");
+        Task task = Task.create(id, TaskType.IMPORT, "proj-a", input, null, "req-" + id, "user-a", createdAt);
+        repo.insert(task);
+        return repo.find(id).orElseThrow();
+    }
+
+    private Task insert(Instant createdAt) {
+        return insert(UUID.randomUUID().toString(), createdAt);
+    }
+
+    private Task claim(Task pending, String node, Instant now) {
+        return repo.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE)).orElseThrow();
+    }
+
+    private static JsonNode result(String text) {
+        return JsonNodeFactory.instance.objectNode().put("done_by", text);
+    }
+
+    @Test
+    void aClaimIsAVersionedReplaceThatSetsTheLease() {
+        Task pending = insert(T0);
+        assertThat(pending.version()).isZero();
+        assertThat(pending.attempts()).isZero();
+        assertThat(rows.row(pending.id()).leaseOwner()).isNull();
+
+        Instant now = T0.plusSeconds(1);
+        Task claimed = claim(pending, "node-a", now);
+
+        assertThat(claimed.status()).isEqualTo(TaskStatus.PROCESSING);
+        assertThat(claimed.attempts()).isEqualTo(1);
+        assertThat(claimed.version()).isEqualTo(1);
+        assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(claimed);
+        Rows.Row row = rows.row(pending.id());
+        assertThat(row.status()).isEqualTo("processing");
+        assertThat(row.leaseOwner()).isEqualTo("node-a");
+        assertThat(row.leaseExpiresAt()).isEqualTo(Rows.micros(now.plus(LEASE)));
+        assertThat(row.version()).isEqualTo(1);
+        assertThat(row.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void twoNodesClaimingTheSamePendingRowOnlyOneWins() {
+        Task pending = insert(T0);
+        Task seenByA = repo.pending(10).getFirst();
+        Task seenByB = repo.pending(10).getFirst();
+        assertThat(seenByA).isEqualTo(pending).isEqualTo(seenByB);
+
+        Instant now = T0.plusSeconds(1);
+        assertThat(repo.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE))).isPresent();
+        Rows.Row afterA = rows.row(pending.id());
+
+        assertThat(repo.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE))).isEmpty();
+        assertThat(rows.row(pending.id())).isEqualTo(afterA);
+        assertThat(afterA.leaseOwner()).isEqualTo("node-a");
+        assertThat(repo.pending(10)).isEmpty();
+    }
+
+    @Test
+    void aStaleWorkersLateWritesAreRejectedAfterATakeover() {
+        Task pending = insert(T0);
+        Instant claimedAt = T0.plusSeconds(1);
+        Task staleCopy = claim(pending, "node-a", claimedAt);
+
+        // node-a goes quiet; its lease is live until claimedAt + LEASE, so nobody may take the task yet
+        assertThat(repo.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10)).isEmpty();
+
+        // after the lease ran out node-b recovers the task
+        Instant takeover = claimedAt.plus(LEASE).plusSeconds(1);
+        List<Task> expired = repo.expiredLeases(takeover, 10);
+        assertThat(expired).extracting(Task::id).containsExactly(pending.id());
+        Task orphan = expired.getFirst();
+        assertThat(orphan).isEqualTo(staleCopy);
+        Task owned = repo.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE)).orElseThrow();
+        assertThat(owned.attempts()).isEqualTo(2);
+        assertThat(owned.version()).isEqualTo(2);
+        Rows.Row takenOver = rows.row(pending.id());
+        assertThat(takenOver.status()).isEqualTo("processing");
+        assertThat(takenOver.leaseOwner()).isEqualTo("node-b");
+        assertThat(takenOver.leaseExpiresAt()).isEqualTo(Rows.micros(takeover.plus(LEASE)));
+        assertThat(takenOver.version()).isEqualTo(2);
+        assertThat(takenOver.attempts()).isEqualTo(2);
+        assertThat(takenOver.message()).isEmpty();
+        assertThat(takenOver.result()).isNull();
+        assertThat(takenOver.expiresAt()).isNull();
+
+        // node-a wakes up and tries to finish: success and failure are both refused, nothing changes
+        Instant late = takeover.plusSeconds(2);
+        assertThat(repo.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(rows.row(pending.id())).isEqualTo(takenOver);
+        assertThat(repo.replace(staleCopy, staleCopy.fail("node-a says no", late, TTL), null, null)).isEmpty();
+        assertThat(rows.row(pending.id())).isEqualTo(takenOver);
+        // nor can it take the task back as a "retry" of its old copy
+        assertThat(repo.replace(staleCopy, staleCopy.retry(late), "node-a", late.plus(LEASE))).isEmpty();
+        assertThat(rows.row(pending.id())).isEqualTo(takenOver);
+
+        // its heartbeat renews nothing either
+        assertThat(repo.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE))).isZero();
+        assertThat(rows.row(pending.id())).isEqualTo(takenOver);
+
+        // the new owner's heartbeat and finish go through
+        assertThat(repo.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isEqualTo(1);
+        assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(Rows.micros(late.plus(LEASE)));
+        assertThat(rows.row(pending.id()).version())
+                .as("a renewal does not bump the version, so the owner's copy stays current").isEqualTo(2);
+        Task done = repo.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null).orElseThrow();
+        Rows.Row finished = rows.row(pending.id());
+        assertThat(finished.status()).isEqualTo("success");
+        assertThat(finished.leaseOwner()).isNull();
+        assertThat(finished.leaseExpiresAt()).isNull();
+        assertThat(finished.version()).isEqualTo(3).isEqualTo(done.version());
+        assertThat(finished.attempts()).isEqualTo(2);
+        assertThat(finished.result()).isEqualTo("{\"done_by\":\"node-b\"}");
+        assertThat(finished.expiresAt()).isEqualTo(Rows.micros(late.plus(TTL)));
+
+        // and a finished task is no longer anybody's: not expired, not renewable, not writable by the stale copy
+        assertThat(repo.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
+        assertThat(repo.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isZero();
+        assertThat(repo.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(rows.row(pending.id())).isEqualTo(finished);
+    }
+
+    @Test
+    void renewalsExtendOnlyTheOwnersListedProcessingTasks() {
+        Instant now = T0.plusSeconds(1);
+        Task a1 = claim(insert(T0), "node-a", now);
+        Task a2 = claim(insert(T0.plusMillis(1)), "node-a", now);
+        Task b1 = claim(insert(T0.plusMillis(2)), "node-b", now);
+        Instant until = now.plus(LEASE).plusSeconds(10);
+
+        assertThat(repo.renewLeases("node-a", List.of(a1.id(), b1.id()), until)).isEqualTo(1);
+
+        assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(Rows.micros(until));
+        assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(Rows.micros(now.plus(LEASE)));
+        assertThat(rows.row(b1.id()).leaseExpiresAt()).as("another node's").isEqualTo(Rows.micros(now.plus(LEASE)));
+    }
+
+    @Test
+    void releasingLeasesTouchesOnlyTheNodesOwnProcessingRows() {
+        Instant now = T0.plusSeconds(1);
+        Task mine = claim(insert(T0), "node-a", now);
+        Task theirs = claim(insert(T0.plusMillis(1)), "node-b", now);
+        Task pending = insert(T0.plusMillis(2));
+        Task finishedMine = claim(insert(T0.plusMillis(3)), "node-a", now);
+        repo.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null).orElseThrow();
+        // a finished row that (somehow) still names node-a as lease owner must not be touched either
+        Task oddFinished = claim(insert(T0.plusMillis(4)), "node-a", now);
+        repo.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
+        long far = Rows.micros(now.plus(Duration.ofDays(1)));
+        assertThat(rows.execute("UPDATE tasks SET lease_owner = 'node-a', lease_expires_at = ? WHERE id = ?", far,
+                oddFinished.id())).isEqualTo(1);
+
+        Rows.Row theirsBefore = rows.row(theirs.id());
+        Rows.Row pendingBefore = rows.row(pending.id());
+        Rows.Row finishedBefore = rows.row(finishedMine.id());
+        Rows.Row oddBefore = rows.row(oddFinished.id());
+        Rows.Row mineBefore = rows.row(mine.id());
+
+        Instant stop = now.plusSeconds(5);
+        assertThat(repo.releaseLeases("node-a", stop)).isEqualTo(1);
+
+        Rows.Row mineAfter = rows.row(mine.id());
+        assertThat(mineAfter.leaseExpiresAt()).isEqualTo(Rows.micros(stop));
+        assertThat(mineAfter).as("only the lease end changes").isEqualTo(new Rows.Row(mineBefore.id(),
+                mineBefore.status(), mineBefore.attempts(), mineBefore.version(), mineBefore.leaseOwner(),
+                Rows.micros(stop), mineBefore.expiresAt(), mineBefore.updatedAt(), mineBefore.message(),
+                mineBefore.result()));
+        assertThat(rows.row(theirs.id())).isEqualTo(theirsBefore);
+        assertThat(rows.row(pending.id())).isEqualTo(pendingBefore);
+        assertThat(rows.row(finishedMine.id())).isEqualTo(finishedBefore);
+        assertThat(rows.row(oddFinished.id())).isEqualTo(oddBefore);
+
+        // a released task is recoverable at once; the other node's is not
+        assertThat(repo.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10)).extracting(Task::id)
+                .containsExactly(mine.id());
+        // the released copy is still current, so whoever recovers it needs no re-read
+        Task recovered = repo.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10).getFirst();
+        assertThat(recovered.version()).isEqualTo(mine.version());
+        assertThat(repo.releaseLeases("node-c", stop)).isZero();
+    }
+
+    @Test
+    void expiredLeasesListsOnlyProcessingTasksWhoseLeaseRanOutOldestFirst() {
+        Instant now = T0.plusSeconds(100);
+        Task early = insert(T0);
+        Task late = insert(T0.plusMillis(1));
+        Task live = insert(T0.plusMillis(2));
+        insert(T0.plusMillis(3)); // pending: never "expired"
+        repo.replace(late, late.beginProcessing(T0), "node-a", now.minusSeconds(1)).orElseThrow();
+        repo.replace(early, early.beginProcessing(T0), "node-a", now.minusSeconds(50)).orElseThrow();
+        repo.replace(live, live.beginProcessing(T0), "node-a", now.plusSeconds(1)).orElseThrow();
+
+        assertThat(repo.expiredLeases(now, 10)).extracting(Task::id).containsExactly(early.id(), late.id());
+        assertThat(repo.expiredLeases(now, 1)).extracting(Task::id).containsExactly(early.id());
+    }
+
+    @Test
+    void pendingListsTheOldestWaitingTasksFirst() {
+        // inserted out of order, and with ids whose order differs from their creation order
+        Task third = insert("aaaaaaaa-0000-0000-0000-000000000003", T0.plusSeconds(3));
+        Task first = insert("cccccccc-0000-0000-0000-000000000001", T0.plusSeconds(1));
+        Task fourthTie = insert("bbbbbbbb-0000-0000-0000-000000000004", T0.plusSeconds(4));
+        Task second = insert("dddddddd-0000-0000-0000-000000000002", T0.plusSeconds(2));
+        Task fifthTie = insert("cccccccc-0000-0000-0000-000000000005", T0.plusSeconds(4));
+        Task running = insert("00000000-0000-0000-0000-000000000000", T0);
+        claim(running, "node-a", T0.plusSeconds(5));
+        Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
+        rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", Rows.micros(T0), deleted.id());
+
+        assertThat(repo.pending(10)).extracting(Task::id).containsExactly(first.id(), second.id(), third.id(),
+                fourthTie.id(), fifthTie.id());
+        assertThat(repo.pending(2)).extracting(Task::id).containsExactly(first.id(), second.id());
+        assertThat(repo.pending(10)).allMatch(t -> t.status() == TaskStatus.PENDING);
+    }
+
+    @Test
+    void replaceWritesResultAndMessageWithTheRowAndOnlyWhenTheVersionMatches() {
+        Task pending = insert(T0);
+        Task claimed = claim(pending, "node-a", T0.plusSeconds(1));
+        Optional<Task> failed = repo.replace(claimed, claimed.fail("it broke", T0.plusSeconds(2), TTL), null, null);
+        assertThat(failed).isPresent();
+        Task stored = repo.find(pending.id()).orElseThrow();
+        assertThat(stored).isEqualTo(failed.get());
+        assertThat(stored.status()).isEqualTo(TaskStatus.FAILURE);
+        assertThat(stored.message()).isEqualTo("it broke");
+        assertThat(stored.expiresAt()).isEqualTo(T0.plusSeconds(2).plus(TTL));
+        // the claim copy is now stale as well
+        assertThat(repo.replace(claimed, claimed.succeed(result("late"), T0.plusSeconds(3), TTL), null, null))
+                .isEmpty();
+        assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(stored);
+    }
+}
