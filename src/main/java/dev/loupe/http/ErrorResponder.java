@@ -9,6 +9,8 @@ import io.javalin.http.HttpStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,6 +24,7 @@ final class ErrorResponder {
             + " operation.";
 
     private static final String ANSWERED = "loupe.error-answered";
+    private static final long MAX_DRAINED_BYTES = 1 << 20;
 
     private final ObjectMapper json;
 
@@ -48,7 +51,20 @@ final class ErrorResponder {
                 message = INTERNAL;
             }
         }
+        drainRequestBody(ctx);
         write(ctx, status, message);
+    }
+
+    /**
+     * A refusal often comes before the body was read (403 before body checks, 413). Closing on a client that is
+     * still sending makes it lose the answer to a reset, so a body of reasonable size is read and dropped first.
+     */
+    private static void drainRequestBody(Context ctx) {
+        try (InputStream body = ctx.req().getInputStream()) {
+            body.skipNBytes(Math.min(Math.max(ctx.req().getContentLengthLong(), 0), MAX_DRAINED_BYTES));
+        } catch (IOException | IllegalStateException e) {
+            // The client went away or sent less than it announced: nothing left to be polite to.
+        }
     }
 
     /** Whether this request's failure was already answered here (Javalin's 404 hook also sees those). */

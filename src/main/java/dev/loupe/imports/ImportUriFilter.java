@@ -76,6 +76,14 @@ public final class ImportUriFilter {
         }
     }
 
+    /**
+     * Whether {@code allowed_hosts} names {@code host}, compared in the same canonical form as the filter compares
+     * hosts. The operator chose such a host, so the fetcher lets it reach addresses it refuses otherwise.
+     */
+    public boolean namesAllowedHost(String host) {
+        return normalizeHost(host).map(allowedHosts::contains).orElse(false);
+    }
+
     private boolean passes(String text) {
         URI uri;
         try {

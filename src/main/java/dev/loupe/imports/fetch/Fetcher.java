@@ -1,0 +1,155 @@
+package dev.loupe.imports.fetch;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.loupe.LoupeException.InvalidInput;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+import java.io.IOException;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Opens import sources over http(s) (C8, C9). Every hop, the first and each redirect, must pass the
+ * {@code [import_filtering_opts]} filter and the address check, which is why redirects are followed here and not
+ * by OkHttp. The body is handed over as it arrives, never held.
+ */
+public final class Fetcher {
+
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+    private static final Pattern SCHEME = Pattern.compile("([a-z][a-z0-9+.-]*):.*",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
+    private final FetchSettings settings;
+    private final CheckedDns dns;
+    private final OkHttpClient client;
+
+    public Fetcher(FetchSettings settings) {
+        this.settings = settings;
+        this.dns = new CheckedDns(settings.filter(), settings.resolver());
+        this.client = new OkHttpClient.Builder()
+                .dns(dns)
+                // A proxy would resolve the name and connect on our behalf, out of reach of the address check.
+                .proxy(Proxy.NO_PROXY)
+                .followRedirects(false)
+                .followSslRedirects(false)
+                // A failed attempt is reported as it happened, not retried on OkHttp's own terms.
+                .retryOnConnectionFailure(false)
+                .connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.readTimeout())
+                .build();
+    }
+
+    /** Opens the source; the caller reads the body once, streaming, and closes the source. */
+    public Source open(String uri) throws FetchFailure {
+        HttpUrl url = admit(HttpUrl.parse(uri), uri, "Refused to fetch from " + uri + ": ");
+        String via = "";
+        for (int followed = 0; ; followed++) {
+            Response response = request(url, via);
+            String location = response.header("Location");
+            if (!REDIRECTS.contains(response.code()) || location == null) {
+                return source(response, url);
+            }
+            response.close();
+            if (followed == settings.maxRedirects()) {
+                throw new FetchFailure(
+                        "Too many redirects (more than " + settings.maxRedirects() + ") fetching " + uri);
+            }
+            HttpUrl resolved = url.resolve(location);
+            String target = resolved == null ? location : resolved.toString();
+            HttpUrl next = admit(resolved, target, "Refused redirect from " + url + " to " + target + ": ");
+            via = " (redirected from " + url + ")";
+            url = next;
+        }
+    }
+
+    /** The hop to fetch, once it is known to be an http(s) URL that passes the filter. */
+    private HttpUrl admit(HttpUrl url, String target, String refusal) throws FetchFailure {
+        if (url == null) {
+            Matcher scheme = SCHEME.matcher(target);
+            boolean otherScheme = scheme.matches()
+                    && !Set.of("http", "https").contains(scheme.group(1).toLowerCase(Locale.ROOT));
+            throw new FetchFailure(refusal
+                    + (otherScheme ? "only http and https sources can be fetched" : "not a valid URL"));
+        }
+        try {
+            // The URL as OkHttp will request it, so the filter sees the host that is connected to.
+            settings.filter().check(TextNode.valueOf(url.toString()));
+        } catch (InvalidInput e) {
+            throw new FetchFailure(refusal + e.getMessage(), e);
+        }
+        return url;
+    }
+
+    private Response request(HttpUrl url, String via) throws FetchFailure {
+        ConnectionWatch watch = new ConnectionWatch();
+        Call call = client.newBuilder().eventListener(watch).build().newCall(new Request.Builder().url(url)
+                // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
+                .header("Accept-Encoding", "identity")
+                .build());
+        try {
+            dns.checkLiteral(url.host());
+            return call.execute();
+        } catch (CheckedDns.Refused e) {
+            throw new FetchFailure("Refused to fetch from " + url + via + ": " + e.getMessage(), e);
+        } catch (CheckedDns.Unresolvable e) {
+            throw new FetchFailure(e.getMessage(), e);
+        } catch (SocketTimeoutException e) {
+            throw new FetchFailure(watch.connected
+                    ? "Source stopped sending data for " + FetchSettings.seconds(settings.readTimeout())
+                    : "Cannot connect to " + url + " within " + FetchSettings.seconds(settings.connectTimeout()), e);
+        } catch (IOException e) {
+            String what = watch.connected ? "Connection to " + url + " failed: " : "Cannot connect to " + url + ": ";
+            throw new FetchFailure(what + innermostMessage(e), e);
+        }
+    }
+
+    private Source source(Response response, HttpUrl url) throws FetchFailure {
+        if (!response.isSuccessful()) {
+            response.close();
+            throw new FetchFailure("Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()));
+        }
+        long length = response.body().contentLength();
+        if (length > settings.sizeCap()) {
+            response.close();
+            throw new FetchFailure("Source is " + length + " bytes, over the image_size_cap of " + settings.sizeCap()
+                    + " bytes");
+        }
+        return new Source(response,
+                new MeteredBody(response.body().byteStream(), length, settings.sizeCap(), settings.readTimeout()),
+                url.toString());
+    }
+
+    /**
+     * OkHttp wraps the cause that says what happened ({@code Connection refused}, an untrusted certificate) in
+     * exceptions that only say where.
+     */
+    private static String innermostMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null) {
+                message = cause.getMessage();
+            }
+        }
+        return message;
+    }
+
+    /** Tells a timeout while connecting from one while waiting for the answer. */
+    private static final class ConnectionWatch extends EventListener {
+        volatile boolean connected;
+
+        @Override
+        public void connectionAcquired(Call call, Connection connection) {
+            connected = true;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.loupe.imports.fetch;
+
+import okhttp3.Response;
+
+import java.io.InputStream;
+import java.util.OptionalLong;
+
+/** An opened import source. Its body is read once, as it arrives; closing it drops the connection's use. */
+public final class Source implements AutoCloseable {
+
+    private final Response response;
+    private final InputStream body;
+    private final String finalUri;
+
+    Source(Response response, InputStream body, String finalUri) {
+        this.response = response;
+        this.body = body;
+        this.finalUri = finalUri;
+    }
+
+    /** The body, straight from the connection; its reads throw {@link SourceReadFailure} when the transfer fails. */
+    public InputStream body() {
+        return body;
+    }
+
+    /** The length the source announced, if it did; the body is checked against it. */
+    public OptionalLong contentLength() {
+        long length = response.body().contentLength();
+        return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
+    }
+
+    /** Where the body came from, after redirects. */
+    public String finalUri() {
+        return finalUri;
+    }
+
+    @Override
+    public void close() {
+        response.close();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.loupe.imports.fetch;
+
+import java.io.IOException;
+
+/**
+ * Reading an opened source failed: it ended early, stalled, broke off or grew past the size cap. It is an
+ * {@link IOException} because it comes out of the body stream, wherever the pipeline copies that stream to; the
+ * message is meant for the user as it is, unlike those of the I/O errors it replaces.
+ */
+public final class SourceReadFailure extends IOException {
+
+    SourceReadFailure(String message) {
+        super(message);
+    }
+
+    SourceReadFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
