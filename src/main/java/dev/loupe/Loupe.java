@@ -21,7 +21,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,12 +67,13 @@ public final class Loupe implements AutoCloseable {
             TaskService tasks = new TaskService(repository, schema, new ImportUriFilter(config), clock,
                     config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX),
                     engine == null ? () -> { } : engine::wake);
-            parts.addFirst(TaskExpiry.start(tasks, Duration.ofSeconds(config.get(Options.EXPIRY_INTERVAL))));
+            parts.addFirst(TaskExpiry.start(tasks, config.get(Options.EXPIRY_INTERVAL)));
             if (engine != null) {
                 parts.addFirst(engine.start());
             }
             HttpApi http = null;
             if (role.servesApi()) {
+                warnIfHeadersAreTrustedOffLoopback(config);
                 http = new HttpApi(config, tasks, schema, policy, json, metrics).start();
                 parts.addFirst(http::stop);
             }
@@ -81,6 +81,15 @@ public final class Loupe implements AutoCloseable {
         } catch (RuntimeException e) {
             close(parts);
             throw e;
+        }
+    }
+
+    private static void warnIfHeadersAreTrustedOffLoopback(Config config) {
+        String host = config.get(Options.BIND_HOST);
+        if (!host.equals("127.0.0.1") && !host.equals("::1") && !host.equals("localhost")) {
+            org.slf4j.LoggerFactory.getLogger(Loupe.class).warn("Listening on {} with auth_strategy = headers:"
+                    + " anyone who can reach this address can claim any identity (X-Roles: admin). Put an"
+                    + " authenticating proxy in front, or bind to 127.0.0.1.", host);
         }
     }
 

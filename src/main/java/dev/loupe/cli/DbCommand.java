@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 
 @Command(name = "db", description = "Database maintenance.", subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
 final class DbCommand {
@@ -62,7 +62,7 @@ final class DbCommand {
             }
             try (Database db = open(settings)) {
                 int purged = new TaskRepository(db.jdbi(), Loupe.json())
-                        .purge(Instant.now().minus(Duration.ofDays(ageInDays)), maxRows);
+                        .purge(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows);
                 System.out.println("Purged " + purged + " task(s) deleted more than " + ageInDays + " day(s) ago.");
             }
         }

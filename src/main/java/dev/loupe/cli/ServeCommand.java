@@ -6,6 +6,8 @@ import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.engine.Handlers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -14,31 +16,39 @@ import java.time.Clock;
 @Command(name = "serve", description = "Serves the Tasks API and runs tasks until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Runnable {
 
+    /** Role names as operators type them: api, worker, all. */
+    static final class RoleConverter implements ITypeConverter<Role> {
+        @Override
+        public Role convert(String value) {
+            for (Role r : Role.values()) {
+                if (r.name().equalsIgnoreCase(value)) {
+                    return r;
+                }
+            }
+            throw new TypeConversionException("expected api, worker or all, not '" + value + "'");
+        }
+    }
+
     @Mixin
     Settings settings;
 
     @Option(names = "--role", paramLabel = "api|worker|all", defaultValue = "all",
+            converter = RoleConverter.class,
             description = "all: API and workers (default); api: the API only; worker: workers only.")
-    String role;
+    Role role;
 
     @Override
     public void run() {
         Config config = settings.load();
-        Role chosen = switch (role) {
-            case "all" -> Role.ALL;
-            case "api" -> Role.API;
-            case "worker" -> Role.WORKER;
-            default -> throw new picocli.CommandLine.ParameterException(
-                    new picocli.CommandLine(this), "--role must be api, worker or all, not " + role);
-        };
-        Loupe loupe = Loupe.start(config, Clock.systemUTC(), chosen, Handlers.production());
+        Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, Handlers.production());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             loupe.close();
             // SIGTERM is the normal way to stop a server: once everything is closed, report success, not 143.
             Runtime.getRuntime().halt(0);
         }, "shutdown"));
-        System.out.println(chosen == Role.WORKER ? "Loupe worker running"
-                : "Loupe serving on http://" + config.get(Options.BIND_HOST) + ":" + loupe.port());
+        String host = config.get(Options.BIND_HOST);
+        System.out.println(role == Role.WORKER ? "Loupe worker running"
+                : "Loupe serving on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + loupe.port());
         System.out.flush();
         try {
             Thread.currentThread().join();

@@ -28,8 +28,8 @@ public final class Options {
 
     public static final Option<Integer> TASK_TIME_TO_LIVE = Option.integer("task", "task_time_to_live", 48,
             0, Integer.MAX_VALUE, "Hours a finished task is kept before it expires and is soft-deleted.");
-    public static final Option<Integer> EXPIRY_INTERVAL = Option.integer("task", "expiry_interval", 60,
-            1, Integer.MAX_VALUE, "Seconds between two sweeps that soft-delete expired tasks of every project.");
+    public static final Option<Duration> EXPIRY_INTERVAL = Option.seconds("task", "expiry_interval", "60",
+            "Seconds between two sweeps that soft-delete expired tasks of every project.");
 
     public static final Option<Integer> MAX_ATTEMPTS = Option.integer("task", "max_attempts", 3, 1, 100,
             "Attempts at a task whose worker stopped before it is failed instead of started over.");

@@ -1,7 +1,10 @@
 package dev.loupe.engine;
 
+import dev.loupe.LoupeException.BadConfiguration;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
+
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 
@@ -18,6 +21,21 @@ import java.time.Duration;
  */
 public record EngineSettings(int maxWorkers, Duration heartbeat, Duration lease, Duration pollInterval,
                              int maxAttempts, Duration shutdownGrace, Duration timeToLive) {
+
+    public EngineSettings {
+        for (Duration d : new Duration[] {heartbeat, lease, pollInterval, shutdownGrace}) {
+            if (d.toMillis() < 1) {
+                throw new BadConfiguration("[task] durations must be at least 1 ms, not " + d);
+            }
+        }
+        // A lease that does not outlive a missed heartbeat gets long tasks recovered (run again) while they run.
+        // Said loudly rather than refused: it is also how a stalled worker is reproduced on purpose.
+        if (heartbeat.multipliedBy(2).compareTo(lease) > 0) {
+            LoggerFactory.getLogger(EngineSettings.class).warn("[task] heartbeat_interval ({} ms) is more than half"
+                    + " of [task] lease_duration ({} ms): running tasks will be taken for dead and run again",
+                    heartbeat.toMillis(), lease.toMillis());
+        }
+    }
 
     public static EngineSettings from(Config config) {
         return new EngineSettings(config.get(Options.MAX_WORKERS), config.get(Options.HEARTBEAT_INTERVAL),

@@ -49,6 +49,8 @@ public final class TaskEngine implements AutoCloseable {
     private final Object signal = new Object();
     private boolean woken;
     private volatile boolean stopping;
+    /** Set when shutdown interrupts the workers: whatever a handler then throws, its task is released, not failed. */
+    private volatile boolean releasing;
 
     public TaskEngine(TaskRepository tasks, Handlers handlers, EngineSettings settings, Clock clock,
                       MeterRegistry registry) {
@@ -138,6 +140,11 @@ public final class TaskEngine implements AutoCloseable {
 
     /** A processing task whose lease ran out: start it over, or fail it when that is not allowed. */
     private boolean recover(Task orphan) {
+        if (running.containsKey(orphan.id())) {
+            // Still running here: the heartbeat was late (a long pause), not the worker gone. Renew, never rerun.
+            renewLeases();
+            return false;
+        }
         if (stopping || !slots.tryAcquire()) {
             return false;
         }
@@ -170,7 +177,7 @@ public final class TaskEngine implements AutoCloseable {
             try {
                 execute(task);
             } finally {
-                running.remove(task.id());
+                running.remove(task.id(), task);
                 slots.release();
                 wake();
             }
@@ -196,10 +203,12 @@ public final class TaskEngine implements AutoCloseable {
         } catch (Exception | Error e) {
             // Even an Error (a failed assertion, a missing class) must end the task, not the worker thread.
             LOG.warn("Task {} failed with an unexpected error", task.id(), e);
-            finished = task.fail("Task failed with an unexpected error: " + e, now(), settings.timeToLive());
+            // The detail (which may name files, hosts or SQL) goes to the log; the user learns what kind of error.
+            finished = task.fail("Task failed with an unexpected error (" + e.getClass().getSimpleName()
+                    + "); the server log has the details under task " + task.id(), now(), settings.timeToLive());
             outcome = "failure";
         }
-        if (stopping && Thread.currentThread().isInterrupted()) {
+        if (releasing) {
             LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
             return;
         }
@@ -244,6 +253,7 @@ public final class TaskEngine implements AutoCloseable {
             if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.info("{} task(s) still running after the shutdown grace; releasing them for recovery",
                         running.size());
+                releasing = true;
                 workers.shutdownNow();
                 workers.awaitTermination(5, TimeUnit.SECONDS);
             }

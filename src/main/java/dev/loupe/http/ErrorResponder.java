@@ -74,8 +74,7 @@ final class ErrorResponder {
 
     void write(Context ctx, int status, String message) {
         ctx.attribute(ANSWERED, Boolean.TRUE);
-        HttpStatus http = HttpStatus.forStatus(status);
-        String reason = http == HttpStatus.UNKNOWN ? "Request Header Fields Too Large" : http.getMessage();
+        String reason = HttpStatus.forStatus(status).getMessage();
         ctx.status(status);
         if (ctx.method() == HandlerType.HEAD) {
             ctx.result(new byte[0]);

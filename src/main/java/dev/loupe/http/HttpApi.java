@@ -41,9 +41,10 @@ public final class HttpApi {
                    PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
-        Versions versions = new Versions(json, config.get(Options.PUBLIC_ENDPOINT));
+        BaseUrl baseUrl = new BaseUrl(config.get(Options.PUBLIC_ENDPOINT));
+        Versions versions = new Versions(json, baseUrl);
         TaskResource taskResource = new TaskResource(tasks, policy, json,
-                new RequestBody(json, config.get(Options.MAX_REQUEST_BODY_BYTES)), out);
+                new RequestBody(json, config.get(Options.MAX_REQUEST_BODY_BYTES)), out, baseUrl);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;

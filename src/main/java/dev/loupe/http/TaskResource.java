@@ -22,8 +22,11 @@ final class TaskResource {
     private final TaskViews views;
     private final RequestBody body;
     private final JsonResponder out;
+    private final BaseUrl baseUrl;
 
-    TaskResource(TaskService tasks, Policy policy, ObjectMapper json, RequestBody body, JsonResponder out) {
+    TaskResource(TaskService tasks, Policy policy, ObjectMapper json, RequestBody body, JsonResponder out,
+                 BaseUrl baseUrl) {
+        this.baseUrl = baseUrl;
         this.tasks = tasks;
         this.policy = policy;
         this.views = new TaskViews(json);
@@ -36,7 +39,7 @@ final class TaskResource {
         identity.require(policy, ACCESS);
         JsonNode request = body.read(ctx);
         Task task = tasks.create(identity.caller(), request);
-        ctx.header("Location", ctx.scheme() + "://" + ctx.host() + "/v2/tasks/" + task.id());
+        ctx.header("Location", baseUrl.of(ctx) + "/v2/tasks/" + task.id());
         out.send(ctx, 201, views.full(task));
     }
 

@@ -21,11 +21,11 @@ final class Versions {
     static final Set<String> PREFIXES = prefixes();
 
     private final ObjectMapper json;
-    private final String publicEndpoint;
+    private final BaseUrl baseUrl;
 
-    Versions(ObjectMapper json, String publicEndpoint) {
+    Versions(ObjectMapper json, BaseUrl baseUrl) {
         this.json = json;
-        this.publicEndpoint = publicEndpoint;
+        this.baseUrl = baseUrl;
     }
 
     private static Set<String> prefixes() {
@@ -38,10 +38,7 @@ final class Versions {
     }
 
     ObjectNode document(Context ctx) {
-        String base = publicEndpoint.isEmpty() ? ctx.scheme() + "://" + ctx.host() : publicEndpoint;
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
+        String base = baseUrl.of(ctx);
         ObjectNode doc = json.createObjectNode();
         ArrayNode versions = doc.putArray("versions");
         for (int minor = CURRENT_MINOR; minor >= 0; minor--) {

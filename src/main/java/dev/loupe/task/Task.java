@@ -71,8 +71,4 @@ public record Task(String id, TaskType type, TaskStatus status, String owner, Js
         return new Task(id, type, next, owner, input, newResult, newMessage, createdAt, now, expiry, imageId,
                 requestId, userId, deleted, deletedAt, attempts, version);
     }
-
-    public TaskSummary summary() {
-        return new TaskSummary(id, type, status, owner, createdAt, updatedAt, expiresAt);
-    }
 }

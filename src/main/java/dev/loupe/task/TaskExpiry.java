@@ -28,7 +28,7 @@ public final class TaskExpiry implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(() -> sweep(tasks), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> sweep(tasks), 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
         return new TaskExpiry(timer);
     }
 
@@ -47,5 +47,11 @@ public final class TaskExpiry implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            // A sweep under way finishes before the database it writes to is closed.
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

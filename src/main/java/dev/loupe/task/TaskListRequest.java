@@ -56,6 +56,10 @@ public record TaskListRequest(Integer limit, String marker, String sortKey, bool
         Integer limit = last.containsKey("limit") ? parseLimit(last.get("limit")) : null;
         Map<String, List<String>> filters = new LinkedHashMap<>();
         all.forEach((key, values) -> {
+            if (values.stream().anyMatch(v -> v.indexOf('\0') >= 0)) {
+                // No stored value holds a NUL (PostgreSQL text cannot), so the filter could only match nothing.
+                throw new InvalidInput("Invalid value for " + key + ": it contains a NUL character");
+            }
             // 'deleted' is always forced to false by the service, whatever the caller asks.
             if (!CONTROL.contains(key) && COLUMNS.contains(key) && !key.equals("deleted")) {
                 filters.put(key, List.copyOf(values));

@@ -7,6 +7,7 @@ import dev.loupe.db.Micros;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.Update;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -215,24 +216,24 @@ public final class TaskRepository {
      * @param maxRows at most this many tasks; negative for no bound
      */
     public int purge(Instant cutoff, int maxRows) {
+        // The victims are chosen by a subquery, never loaded: a backlog of millions stays one statement each.
+        String victims = "SELECT id FROM tasks WHERE deleted = TRUE AND deleted_at < :cutoff ORDER BY deleted_at, id"
+                + (maxRows >= 0 ? " LIMIT :max" : "");
         return jdbi.inTransaction(h -> {
-            String victims = "SELECT id FROM tasks WHERE deleted = TRUE AND deleted_at < :cutoff ORDER BY deleted_at"
-                    + (maxRows >= 0 ? " LIMIT :max" : "");
-            List<String> ids = bindPurge(h.createQuery(victims), cutoff, maxRows).mapTo(String.class).list();
-            if (ids.isEmpty()) {
-                return 0;
-            }
-            h.createUpdate("DELETE FROM task_info WHERE task_id IN (<ids>)").bindList("ids", ids).execute();
-            return h.createUpdate("DELETE FROM tasks WHERE id IN (<ids>)").bindList("ids", ids).execute();
+            bindPurge(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")"), cutoff, maxRows)
+                    .execute();
+            // The first delete leaves the tasks table as it was, so the same subquery picks the same rows.
+            return bindPurge(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")"), cutoff, maxRows)
+                    .execute();
         });
     }
 
-    private static Query bindPurge(Query q, Instant cutoff, int maxRows) {
-        q.bind("cutoff", Micros.of(cutoff));
+    private static Update bindPurge(Update update, Instant cutoff, int maxRows) {
+        update.bind("cutoff", Micros.of(cutoff));
         if (maxRows >= 0) {
-            q.bind("max", maxRows);
+            update.bind("max", maxRows);
         }
-        return q;
+        return update;
     }
 
     /** Nulls sort as the column type's empty value, as upstream's keyset pagination treats them. */

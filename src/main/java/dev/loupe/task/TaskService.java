@@ -69,6 +69,9 @@ public final class TaskService {
         if (imageId == null || !imageId.isTextual() || imageId.textValue().isEmpty()) {
             return null;
         }
+        if (imageId.textValue().indexOf('\0') >= 0) {
+            throw new InvalidInput("Input 'image_id' contains a NUL character");
+        }
         if (imageId.textValue().length() > MAX_IMAGE_ID_LENGTH) {
             throw new InvalidInput("Input 'image_id' is longer than " + MAX_IMAGE_ID_LENGTH + " characters");
         }
@@ -76,6 +79,9 @@ public final class TaskService {
     }
 
     public Task show(Caller caller, String id) {
+        if (id.indexOf('\0') >= 0) {
+            throw new NotFound("Could not find task " + id);
+        }
         return repository.find(id)
                 .filter(task -> caller.admin() || !task.deleted() && task.owner().equals(caller.projectId()))
                 .orElseThrow(() -> new NotFound("Could not find task " + id));

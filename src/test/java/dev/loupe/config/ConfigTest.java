@@ -328,7 +328,7 @@ class ConfigTest {
             m.put(Options.API_LIMIT_MAX, 1000);
             m.put(Options.MAX_REQUEST_BODY_BYTES, 65536);
             m.put(Options.TASK_TIME_TO_LIVE, 48);
-            m.put(Options.EXPIRY_INTERVAL, 60);
+            m.put(Options.EXPIRY_INTERVAL, java.time.Duration.ofSeconds(60));
             m.put(Options.ALLOWED_SCHEMES, List.of("http", "https"));
             m.put(Options.DISALLOWED_SCHEMES, List.of());
             m.put(Options.ALLOWED_HOSTS, List.of());

@@ -184,7 +184,8 @@ class TaskEngineIT {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
-            assertThat(failed.get("message").textValue()).contains("IllegalStateException").contains("disk on fire");
+            assertThat(failed.get("message").textValue()).contains("IllegalStateException").contains(id)
+                    .doesNotContain("disk on fire");
             assertThat(failed.has("expires_at")).isTrue();
             HttpResponse<String> listed = client.get("/v2/tasks", ADMIN);
             assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
@@ -198,7 +199,7 @@ class TaskEngineIT {
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue()).contains("IOException")
-                    .contains("connection reset by peer");
+                    .doesNotContain("connection reset by peer");
         }
     }
 
@@ -295,7 +296,7 @@ class TaskEngineIT {
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
             assertThat(handler.runs().get(id).get()).as("run once, not retried").isEqualTo(1);
-            assertThat(failed.get("message").textValue()).contains("AssertionError").contains("handler bug");
+            assertThat(failed.get("message").textValue()).contains("AssertionError").doesNotContain("handler bug");
         }
     }
 
