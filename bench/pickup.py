@@ -5,6 +5,10 @@ Starts Loupe with the embedded defaults on a fresh data dir, creates N tasks one
 keep-alive connection, then reads Loupe's own pickup histogram (loupe_task_pickup_seconds) from /metrics.
 
     bench/pickup.py [--tasks 1000] [--port 9399]
+
+Runs ./loupe (target/loupe.jar) unless LOUPE_DIST names a folder holding a copy of loupe.jar and lib/ (bench/lib.sh
+makes one), run with LOUPE_JAVA (default: java on the PATH). With BENCH_SUMMARY=FILE the figures are appended there
+as TSV (bench/run-all.sh).
 """
 import argparse
 import http.client
@@ -32,7 +36,11 @@ def free_port():
 
 
 def start(port, data_dir):
-    proc = subprocess.Popen([os.path.join(ROOT, "loupe"), "serve", "--data-dir", data_dir,
+    if os.environ.get("LOUPE_DIST"):
+        command = [os.environ.get("LOUPE_JAVA", "java"), "-jar", os.path.join(os.environ["LOUPE_DIST"], "loupe.jar")]
+    else:
+        command = [os.path.join(ROOT, "loupe")]
+    proc = subprocess.Popen(command + ["serve", "--data-dir", data_dir,
                              "--set", f"DEFAULT.bind_port={port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
@@ -82,6 +90,11 @@ def main():
     print(f"pickup (create -> processing), SQLite embedded, {int(count)} tasks created one by one "
           f"({args.tasks / elapsed:.0f} creates/s):")
     print(f"  p50 {p50 * 1000:.2f} ms   p99 {p99 * 1000:.2f} ms   max (last 2 min) {mx * 1000:.2f} ms")
+    if os.environ.get("BENCH_SUMMARY"):
+        with open(os.environ["BENCH_SUMMARY"], "a") as f:
+            f.write(f"pickup create -> processing, {int(count)} tasks, SQLite\tp50 {p50 * 1000:.2f} ms, "
+                    f"p99 {p99 * 1000:.2f} ms, max {mx * 1000:.2f} ms ({args.tasks / elapsed:.0f} creates/s, "
+                    f"one client)\n")
 
 
 if __name__ == "__main__":

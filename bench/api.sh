@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# API throughput with wrk on loopback: GET /v2/tasks/{id}, GET /v2/tasks?limit=20 and POST /v2/tasks,
+# 2 threads, 4 and 64 connections, against 10^3 and 10^6 tasks in the embedded SQLite database.
+#
+#   bench/api.sh [--quick] [--runs N] [--sizes "1000 1000000"]
+#   bench/api.sh --against URL [--against-tasks 1000] [--quick] [--runs N]
+#
+# Plain mode: for each size, loads the tasks straight into DIR/loupe.db (bench/load_tasks.py, before Loupe first
+# starts), runs the GETs against `serve --role api` (no worker), then the POSTs against role all (workers claim and
+# fail the created tasks: their source is http://127.0.0.1:9, where nothing listens).
+# --against URL: runs the same GET runs against another server (Glance: bench/glance-reference.sh) and against
+# Loupe with 10^3 tasks, interleaved run by run, and prints the ratio Loupe/other side by side. The other server
+# must hold the tasks 00000000-0000-4000-8000-<n as 12 hex digits>, n = 1..--against-tasks, and accept the
+# identity headers (X-Identity-Status: Confirmed, X-Project-Id: p, X-Roles: admin).
+#
+# Each figure is the median over --runs runs (default 3; --quick: 1 run of 3 s instead of 10 s, sizes 10^3 and
+# 10^5). Every server start gets a short discarded warm-up first. Any non-2xx answer or socket error fails the
+# script. Set BENCH_SUMMARY=FILE to have the figures appended there as TSV (bench/run-all.sh does).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+quick=0 runs="" sizes="" against="" against_tasks=1000
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --runs) runs="$2"; shift ;;
+        --sizes) sizes="$2"; shift ;;
+        --against) against="${2%/}"; shift ;;
+        --against-tasks) against_tasks="$2"; shift ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument: $1 (see --help)" ;;
+    esac
+    shift
+done
+if [ "$quick" = 1 ]; then
+    duration=3s warmup=3s
+    : "${runs:=1}" "${sizes:=1000 100000}"
+else
+    duration=10s warmup=3s
+    : "${runs:=3}" "${sizes:=1000 1000000}"
+fi
+
+need_tool wrk wrk
+need_tool python3 python3
+loupe_copy
+work="$(mktemp -d /tmp/loupe-api.XXXXXX)"
+CLEANUP+=("$work")
+WRK_LUA="$BENCH_DIR/wrk"
+
+to_ms() {
+    # wrk latency (e.g. 812.00us, 3.47ms, 1.20s, 1.05m) -> milliseconds
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.2f", n }'
+}
+
+run_wrk() {
+    # run_wrk LABEL CONNS DURATION URL [LUA] -> prints "req/s p50_ms p99_ms"; dies on non-2xx or socket errors
+    local label="$1" conns="$2" dur="$3" url="$4" lua="${5:-}" out
+    local args=(-t2 -c"$conns" -d"$dur" --latency --timeout 10s)
+    if [ -n "$lua" ]; then args+=(-s "$lua"); else args+=("${IDENTITY[@]}"); fi
+    out="$(wrk "${args[@]}" "$url" 2>&1)" || { echo "$out" >&2; die "wrk failed ($label, $conns connections)"; }
+    if grep -q "Non-2xx or 3xx responses" <<<"$out" || grep -q "Socket errors" <<<"$out"; then
+        echo "$out" >&2
+        die "FAILED: $label with $conns connections against $url had non-2xx answers or socket errors (above)"
+    fi
+    local rps p50 p99
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+    [ -n "$rps" ] && [ -n "$p50" ] && [ -n "$p99" ] || { echo "$out" >&2; die "could not read wrk's output"; }
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+
+# measure KEY LABEL CONNS URL [LUA]: one run, appended to $work/KEY
+measure() {
+    local key="$1"
+    shift
+    run_wrk "$1" "$2" "$duration" "$3" "${4:-}" >>"$work/$key"
+}
+
+# figures KEY -> "median req/s, median p50, median p99" over the runs stored in $work/KEY
+figures() {
+    local f="$work/$1"
+    echo "$(median $(awk '{print $1}' "$f")) $(median $(awk '{print $2}' "$f")) $(median $(awk '{print $3}' "$f"))"
+}
+
+summary() {
+    [ -n "${BENCH_SUMMARY:-}" ] && printf '%s\t%s\n' "$1" "$2" >>"$BENCH_SUMMARY"
+    return 0
+}
+
+prepare_data() {
+    # prepare_data DIR N: migrated data dir with N tasks loaded before Loupe first starts
+    "$JAVA" -jar "$LOUPE_JAR" db migrate --data-dir "$1" >/dev/null
+    note "$(python3 "$BENCH_DIR/load_tasks.py" "$1" "$2")"
+}
+
+warm_up() {
+    local url="$1" tasks="$2"
+    BENCH_TASKS="$tasks" run_wrk warm-up 64 "$warmup" "$url" "$WRK_LUA/show.lua" >/dev/null
+    run_wrk warm-up 64 "$warmup" "$url/v2/tasks?limit=20" >/dev/null
+}
+
+filter_args=(--set 'import_filtering_opts.allowed_hosts=[127.0.0.1]' --set 'import_filtering_opts.allowed_ports=[9]')
+
+echo "api.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $duration per run, median of $runs run(s), wrk 2 threads"
+
+if [ -n "$against" ]; then
+    curl -fsS -o /dev/null "${IDENTITY[@]}" "$against/v2/tasks/00000000-0000-4000-8000-$(printf '%012x' 1)" \
+        || die "$against does not answer GET /v2/tasks/{task 1} with 200: is it running with the bench tasks loaded?"
+    data="$work/loupe-1000"
+    prepare_data "$data" "$against_tasks"
+    port="$(free_port)"
+    start_loupe "$data" "$port" --role api
+    loupe="http://127.0.0.1:$port"
+    warm_up "$loupe" "$against_tasks"
+    warm_up "$against" "$against_tasks"
+    for r in $(seq 1 "$runs"); do
+        for c in 4 64; do
+            for side in loupe other; do
+                url="$loupe"; [ "$side" = other ] && url="$against"
+                BENCH_TASKS="$against_tasks" measure "show-$side-$c" show "$c" "$url" "$WRK_LUA/show.lua"
+                measure "list-$side-$c" list "$c" "$url/v2/tasks?limit=20"
+            done
+        done
+    done
+    stop_loupe
+    echo
+    echo "Loupe vs $against, $against_tasks tasks each, same machine, runs interleaved"
+    printf '%-24s %5s | %10s %8s %8s | %10s %8s %8s | %7s\n' request conns "Loupe r/s" p50ms p99ms \
+        "other r/s" p50ms p99ms ratio
+    for ep in show list; do
+        for c in 4 64; do
+            read -r lr lp50 lp99 <<<"$(figures "$ep-loupe-$c")"
+            read -r or op50 op99 <<<"$(figures "$ep-other-$c")"
+            ratio="$(awk -v a="$lr" -v b="$or" 'BEGIN {printf "%.1fx", a / b}')"
+            name="GET /v2/tasks/{id}"; [ "$ep" = list ] && name="GET /v2/tasks?limit=20"
+            printf '%-24s %5s | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7s\n' "$name" "$c" "$lr" "$lp50" "$lp99" \
+                "$or" "$op50" "$op99" "$ratio"
+            summary "$name, $c conns: Loupe / reference" \
+                "$(printf '%.0f / %.0f req/s = %s (p99 %.1f / %.1f ms)' "$lr" "$or" "$ratio" "$lp99" "$op99")"
+        done
+    done
+    exit 0
+fi
+
+for n in $sizes; do
+    data="$work/data-$n"
+    prepare_data "$data" "$n"
+    port="$(free_port)"
+    url="http://127.0.0.1:$port"
+    start_loupe "$data" "$port" --role api
+    warm_up "$url" "$n"
+    for r in $(seq 1 "$runs"); do
+        for c in 4 64; do
+            BENCH_TASKS="$n" measure "show-$n-$c" show "$c" "$url" "$WRK_LUA/show.lua"
+            measure "list-$n-$c" list "$c" "$url/v2/tasks?limit=20"
+        done
+    done
+    stop_loupe
+    start_loupe "$data" "$port" "${filter_args[@]}"
+    run_wrk warm-up 4 "$warmup" "$url/v2/tasks" "$WRK_LUA/post.lua" >/dev/null
+    for r in $(seq 1 "$runs"); do
+        for c in 4 64; do
+            measure "post-$n-$c" post "$c" "$url/v2/tasks" "$WRK_LUA/post.lua"
+        done
+    done
+    stop_loupe
+    rm -rf "$data"
+done
+
+echo
+printf '%-24s %9s %5s | %10s %9s %9s\n' request tasks conns "req/s" "p50 ms" "p99 ms"
+for ep in show list post; do
+    case "$ep" in
+        show) name="GET /v2/tasks/{id}" ;;
+        list) name="GET /v2/tasks?limit=20" ;;
+        post) name="POST /v2/tasks" ;;
+    esac
+    for n in $sizes; do
+        for c in 4 64; do
+            read -r rps p50 p99 <<<"$(figures "$ep-$n-$c")"
+            printf '%-24s %9s %5s | %10.0f %9.2f %9.2f\n' "$name" "$n" "$c" "$rps" "$p50" "$p99"
+            summary "$name, $n tasks, $c conns" "$(printf '%.0f req/s, p50 %.2f ms, p99 %.2f ms' "$rps" "$p50" "$p99")"
+        done
+    done
+done
+echo "(all answers 2xx; no socket errors)"
