@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 
-/** What the engine counts, by task type and outcome, for {@code /metrics}. */
+/**
+ * What the engine counts, by task type and outcome, for {@code /metrics}: this node's p50/p99 directly, and
+ * histogram buckets that add up across nodes.
+ */
 final class EngineMetrics {
 
     private final MeterRegistry registry;
@@ -22,6 +25,7 @@ final class EngineMetrics {
                 .description("Time from a task's creation until a worker claims it")
                 .tag("type", type.wire())
                 .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
                 .register(registry)
                 .record(pickup);
     }
@@ -32,6 +36,7 @@ final class EngineMetrics {
                 .tag("type", type.wire())
                 .tag("outcome", outcome)
                 .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
                 .register(registry)
                 .record(duration);
         count("loupe.tasks.finished", type, outcome);
