@@ -1,11 +1,15 @@
 package dev.loupe.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CrashRecoveryIT {
 
+    private static final Map<String, String> ADMIN = Client.ADMIN_A;
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration GENEROUS = Duration.ofSeconds(30);
     private static final String[] SHORT_LEASES = {"task.lease_duration=2", "task.heartbeat_interval=0.5",
@@ -28,33 +33,33 @@ class CrashRecoveryIT {
         Path data = dir.resolve("data");
         String id;
         long killed;
-        try (NodeProcess first = NodeProcess.start(dir, data, 3, SHORT_LEASES)) {
-            first.awaitReady(START);
-            id = first.createImportTask();
+        try (LoupeProcess first = TestNode.start(dir, data, 3, SHORT_LEASES)) {
+            Client firstApi = first.awaitReady(START);
+            id = firstApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             first.awaitLine(TestNode.STARTED + id + " attempt 1", GENEROUS);
-            assertThat(first.show(id).get("status").textValue()).isEqualTo("processing");
+            assertThat(firstApi.show(id, ADMIN).get("status").textValue()).isEqualTo("processing");
             first.kill();
             killed = System.nanoTime();
             assertThat(first.line(TestNode.FINISHED)).as("killed before the handler finished").isEmpty();
         }
-        Rows rows = new Rows(data);
-        Rows.Row orphan = rows.row(id);
+        TaskRows rows = new TaskRows(data);
+        TaskRows.Row orphan = rows.row(id);
         assertThat(orphan.status()).isEqualTo("processing");
         assertThat(orphan.attempts()).isEqualTo(1);
         assertThat(orphan.leaseOwner()).isNotNull();
 
-        try (NodeProcess second = NodeProcess.start(dir, data, 0, SHORT_LEASES)) {
-            second.awaitReady(START);
+        try (LoupeProcess second = TestNode.start(dir, data, 0, SHORT_LEASES)) {
+            Client secondApi = second.awaitReady(START);
             long ready = System.nanoTime();
             second.awaitLine(TestNode.STARTED + id + " attempt 2", GENEROUS);
             long recovered = System.nanoTime();
-            Rows.Row done = rows.await(id, GENEROUS, r -> r.status().equals("success"));
+            TaskRows.Row done = rows.await(id, GENEROUS, r -> r.status().equals("success"));
             long succeeded = System.nanoTime();
 
             assertThat(done.attempts()).isEqualTo(2);
             assertThat(done.leaseOwner()).isNull();
             assertThat(done.version()).as("claim, retry, success").isEqualTo(orphan.version() + 2);
-            JsonNode view = second.show(id);
+            JsonNode view = secondApi.show(id, ADMIN);
             assertThat(view.get("status").textValue()).isEqualTo("success");
             assertThat(view.get("result").get("attempt").intValue()).isEqualTo(2);
             assertThat(view.get("message").textValue()).isEmpty();
@@ -74,22 +79,22 @@ class CrashRecoveryIT {
         String[] settings = {SHORT_LEASES[0], SHORT_LEASES[1], SHORT_LEASES[2], "task.max_attempts=1"};
         String id;
         long killed;
-        try (NodeProcess first = NodeProcess.start(dir, data, 3, settings)) {
-            first.awaitReady(START);
-            id = first.createImportTask();
+        try (LoupeProcess first = TestNode.start(dir, data, 3, settings)) {
+            Client firstApi = first.awaitReady(START);
+            id = firstApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             first.awaitLine(TestNode.STARTED + id + " attempt 1", GENEROUS);
-            assertThat(first.show(id).get("status").textValue()).isEqualTo("processing");
+            assertThat(firstApi.show(id, ADMIN).get("status").textValue()).isEqualTo("processing");
             first.kill();
             killed = System.nanoTime();
         }
-        Rows rows = new Rows(data);
-        Rows.Row orphan = rows.row(id);
+        TaskRows rows = new TaskRows(data);
+        TaskRows.Row orphan = rows.row(id);
         assertThat(orphan.status()).isEqualTo("processing");
 
-        try (NodeProcess second = NodeProcess.start(dir, data, 0, settings)) {
-            second.awaitReady(START);
+        try (LoupeProcess second = TestNode.start(dir, data, 0, settings)) {
+            Client secondApi = second.awaitReady(START);
             long ready = System.nanoTime();
-            Rows.Row failed = rows.await(id, GENEROUS, r -> !r.status().equals("processing"));
+            TaskRows.Row failed = rows.await(id, GENEROUS, r -> !r.status().equals("processing"));
             long recovered = System.nanoTime();
 
             assertThat(failed.status()).isEqualTo("failure");
@@ -97,12 +102,12 @@ class CrashRecoveryIT {
             assertThat(failed.attempts()).isEqualTo(1);
             assertThat(failed.leaseOwner()).isNull();
             assertThat(failed.expiresAt()).isNotNull();
-            JsonNode view = second.show(id);
+            JsonNode view = secondApi.show(id, ADMIN);
             assertThat(view.get("status").textValue()).isEqualTo("failure");
             assertThat(view.get("message").textValue())
                     .isEqualTo("Task interrupted: the worker running it stopped (attempt 1 of 1)");
             assertThat(view.has("expires_at")).isTrue();
-            NodeProcess.sleep(1000);
+            LoupeProcess.sleep(1000);
             assertThat(second.line(TestNode.STARTED)).as("a task out of attempts is not run again").isEmpty();
             System.out.printf("CrashRecoveryIT fail: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
                             + " restart ready->failed %d ms (kill->failed %d ms); in database time, the dead lease"

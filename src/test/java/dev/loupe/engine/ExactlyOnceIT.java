@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -83,11 +85,11 @@ class ExactlyOnceIT {
             assertThat(ids).hasSize(TASKS);
             long created = System.nanoTime();
 
-            Rows rows = new Rows(dir);
+            TaskRows rows = new TaskRows(dir);
             long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
             Map<String, Integer> counts = rows.statusCounts();
             while (counts.getOrDefault("success", 0) < TASKS && System.nanoTime() < deadline) {
-                NodeProcess.sleep(100);
+                LoupeProcess.sleep(100);
                 counts = rows.statusCounts();
             }
             long finished = System.nanoTime();
@@ -100,7 +102,7 @@ class ExactlyOnceIT {
             Client.json(listed).get("tasks").forEach(t -> listedIds.add(t.get("id").textValue()));
             assertThat(listedIds).isEqualTo(ids);
 
-            NodeProcess.sleep(500); // a few more polls: nothing may run again
+            LoupeProcess.sleep(500); // a few more polls: nothing may run again
             assertThat(runs.keySet()).isEqualTo(ids);
             Map<String, Integer> notOnce = new ConcurrentHashMap<>();
             runs.forEach((id, n) -> {

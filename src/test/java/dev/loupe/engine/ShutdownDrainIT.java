@@ -1,11 +1,15 @@
 package dev.loupe.engine;
 
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import static dev.loupe.engine.CrashRecoveryIT.ms;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ShutdownDrainIT {
 
+    private static final Map<String, String> ADMIN = Client.ADMIN_A;
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration GENEROUS = Duration.ofSeconds(30);
 
@@ -26,13 +31,13 @@ class ShutdownDrainIT {
     void aTaskShorterThanTheGraceFinishesBeforeTheProcessExitsZero() {
         Path data = dir.resolve("data");
         // one worker, so the second task waits: after SIGTERM nothing new may be claimed
-        try (NodeProcess node = NodeProcess.start(dir, data, 3, "taskflow_executor.max_workers=1",
+        try (LoupeProcess node = TestNode.start(dir, data, 3, "taskflow_executor.max_workers=1",
                 "task.poll_interval=0.5")) {
-            node.awaitReady(START);
-            String running = node.createImportTask();
+            Client nodeApi = node.awaitReady(START);
+            String running = nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             node.awaitLine(TestNode.STARTED + running + " attempt 1", GENEROUS);
-            String waiting = node.createImportTask();
-            assertThat(node.show(waiting).get("status").textValue()).isEqualTo("pending");
+            String waiting = nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
+            assertThat(nodeApi.show(waiting, ADMIN).get("status").textValue()).isEqualTo("pending");
 
             long sigterm = System.nanoTime();
             node.terminate();
@@ -43,13 +48,13 @@ class ShutdownDrainIT {
                     .as("the handler ran to its end\nstdout:\n%s\nstderr:\n%s", node.stdout(), node.stderr())
                     .isPresent();
 
-            Rows rows = new Rows(data);
-            Rows.Row done = rows.row(running);
+            TaskRows rows = new TaskRows(data);
+            TaskRows.Row done = rows.row(running);
             assertThat(done.status()).isEqualTo("success");
             assertThat(done.attempts()).isEqualTo(1);
             assertThat(done.leaseOwner()).isNull();
             assertThat(done.result()).contains("\"attempt\":1");
-            Rows.Row untouched = rows.row(waiting);
+            TaskRows.Row untouched = rows.row(waiting);
             assertThat(untouched.status()).as("not claimed while draining").isEqualTo("pending");
             assertThat(untouched.attempts()).isZero();
             assertThat(untouched.leaseOwner()).isNull();
@@ -64,9 +69,9 @@ class ShutdownDrainIT {
         // a 60 s lease: only the release lets the next node recover it before the 20 s timeout below
         String[] settings = {"task.shutdown_grace=1", "task.poll_interval=0.5", "task.lease_duration=60"};
         String id;
-        try (NodeProcess node = NodeProcess.start(dir, data, 20, settings)) {
-            node.awaitReady(START);
-            id = node.createImportTask();
+        try (LoupeProcess node = TestNode.start(dir, data, 20, settings)) {
+            Client nodeApi = node.awaitReady(START);
+            id = nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             node.awaitLine(TestNode.STARTED + id + " attempt 1", GENEROUS);
 
             long sigterm = System.nanoTime();
@@ -80,23 +85,23 @@ class ShutdownDrainIT {
             System.out.printf("ShutdownDrainIT release: grace 1 s, SIGTERM->exit 0 in %d ms with a 20 s task"
                     + " running%n", ms(exited - sigterm));
         }
-        Rows rows = new Rows(data);
-        Rows.Row released = rows.row(id);
+        TaskRows rows = new TaskRows(data);
+        TaskRows.Row released = rows.row(id);
         assertThat(released.status()).isEqualTo("processing");
         assertThat(released.attempts()).isEqualTo(1);
         assertThat(released.leaseExpiresAt()).as("lease released").isNotNull()
-                .isLessThanOrEqualTo(Rows.micros(Instant.now()));
+                .isLessThanOrEqualTo(TaskRows.micros(Instant.now()));
         assertThat(released.message()).isEmpty();
 
-        try (NodeProcess next = NodeProcess.start(dir, data, 0, settings)) {
-            next.awaitReady(START);
+        try (LoupeProcess next = TestNode.start(dir, data, 0, settings)) {
+            Client nextApi = next.awaitReady(START);
             long ready = System.nanoTime();
             next.awaitLine(TestNode.STARTED + id + " attempt 2", Duration.ofSeconds(20));
             long recovered = System.nanoTime();
-            Rows.Row done = rows.await(id, Duration.ofSeconds(20), r -> r.status().equals("success"));
+            TaskRows.Row done = rows.await(id, Duration.ofSeconds(20), r -> r.status().equals("success"));
             assertThat(done.attempts()).isEqualTo(2);
             assertThat(done.leaseOwner()).isNull();
-            assertThat(next.show(id).get("result").get("attempt").intValue()).isEqualTo(2);
+            assertThat(nextApi.show(id, ADMIN).get("result").get("attempt").intValue()).isEqualTo(2);
             System.out.printf("ShutdownDrainIT release: restart ready->retried %d ms (lease 60 s)%n",
                     ms(recovered - ready));
         }

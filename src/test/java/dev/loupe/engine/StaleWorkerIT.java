@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +18,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.loupe.engine.TaskEngineIT.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,12 +65,12 @@ class StaleWorkerIT {
         try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), STALLED)) {
             String id = nodeOne.client().createImportTask(ADMIN).get("id").textValue();
             assertThat(one.entered().await(10, TimeUnit.SECONDS)).isTrue();
-            Rows rows = new Rows(dir);
+            TaskRows rows = new TaskRows(dir);
             String firstOwner = rows.row(id).leaseOwner();
 
-            Rows.Row takenOver;
+            TaskRows.Row takenOver;
             try (LoupeServer nodeTwo = LoupeServer.withWorkers(dir, imports(two), RESCUER)) {
-                JsonNode done = awaitStatus(nodeTwo.client(), id, "success", Duration.ofSeconds(10));
+                JsonNode done = nodeTwo.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
                 assertThat(done.get("result")).isEqualTo(JsonNodeFactory.instance.objectNode().put("node", "two")
                         .put("attempt", 2));
                 takenOver = rows.row(id);
@@ -84,7 +85,7 @@ class StaleWorkerIT {
             assertThat(rows.row(id).leaseOwner()).isNotEqualTo(firstOwner);
             assertThat(one.runs().get(id).get()).isEqualTo(1);
             assertThat(two.runs().get(id).get()).isEqualTo(1);
-            assertThat(TaskEngineIT.show(nodeOne.client(), id).get("result").get("node").textValue())
+            assertThat(nodeOne.client().show(id, ADMIN).get("result").get("node").textValue())
                     .isEqualTo("two");
         }
     }
@@ -96,11 +97,11 @@ class StaleWorkerIT {
         try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), STALLED)) {
             String id = nodeOne.client().createImportTask(ADMIN).get("id").textValue();
             assertThat(one.entered().await(10, TimeUnit.SECONDS)).isTrue();
-            Rows rows = new Rows(dir);
+            TaskRows rows = new TaskRows(dir);
 
-            Rows.Row failed;
+            TaskRows.Row failed;
             try (LoupeServer nodeTwo = LoupeServer.withWorkers(dir, imports(two), RESCUER)) {
-                JsonNode view = awaitStatus(nodeTwo.client(), id, "failure", Duration.ofSeconds(10));
+                JsonNode view = nodeTwo.client().awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
                 assertThat(view.get("message").textValue())
                         .isEqualTo("Task interrupted: the worker running it stopped (attempt 1 of 3)");
                 failed = rows.row(id);
@@ -111,7 +112,7 @@ class StaleWorkerIT {
             one.release().countDown();
             awaitMetric(nodeOne.client(), "loupe_tasks_stale_writes_total", "1.0");
             assertThat(rows.row(id)).isEqualTo(failed);
-            assertThat(TaskEngineIT.show(nodeOne.client(), id).get("status").textValue()).isEqualTo("failure");
+            assertThat(nodeOne.client().show(id, ADMIN).get("status").textValue()).isEqualTo("failure");
         }
     }
 
@@ -123,7 +124,7 @@ class StaleWorkerIT {
             if (last.lines().anyMatch(l -> l.startsWith(name + "{") && l.endsWith(" " + value))) {
                 return;
             }
-            NodeProcess.sleep(50);
+            LoupeProcess.sleep(50);
         }
         throw new AssertionError("no " + name + " = " + value + " in\n" + last);
     }

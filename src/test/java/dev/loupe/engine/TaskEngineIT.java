@@ -9,7 +9,9 @@ import dev.loupe.config.Config;
 import dev.loupe.task.Isotime;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,25 +92,6 @@ class TaskEngineIT {
         return Handlers.production().with(TaskType.IMPORT, handler);
     }
 
-    static JsonNode show(Client client, String id) {
-        HttpResponse<String> shown = client.get("/v2/tasks/" + id, ADMIN);
-        assertThat(shown.statusCode()).as("GET /v2/tasks/%s answered %s", id, shown.body()).isEqualTo(200);
-        return Client.json(shown);
-    }
-
-    static JsonNode awaitStatus(Client client, String id, String status, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode view = show(client, id);
-        while (!view.get("status").textValue().equals(status)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " not " + status + " within " + timeout + ": " + view);
-            }
-            NodeProcess.sleep(20);
-            view = show(client, id);
-        }
-        return view;
-    }
-
     @Test
     void aTaskIsClaimedOnceAndGoesPendingProcessingSuccessWithTheHandlersResult() throws Exception {
         ObjectNode result = JsonNodeFactory.instance.objectNode().put("image_id", "img-42").put("size", 1234);
@@ -122,17 +105,17 @@ class TaskEngineIT {
             assertThat(created.has("expires_at")).isFalse();
 
             assertThat(handler.entered.await(10, TimeUnit.SECONDS)).as("the handler started").isTrue();
-            JsonNode processing = show(client, id);
+            JsonNode processing = client.show(id, ADMIN);
             assertThat(processing.get("status").textValue()).isEqualTo("processing");
             assertThat(processing.has("expires_at")).as("no expiry while processing").isFalse();
             assertThat(processing.get("result").isNull()).isTrue();
-            Rows.Row running = new Rows(dir).row(id);
+            TaskRows.Row running = new TaskRows(dir).row(id);
             assertThat(running.leaseOwner()).isNotNull();
             assertThat(running.leaseExpiresAt()).isNotNull();
             assertThat(running.attempts()).isEqualTo(1);
 
             handler.release.countDown();
-            JsonNode done = awaitStatus(client, id, "success", Duration.ofSeconds(10));
+            JsonNode done = client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
             assertThat(done.get("result")).isEqualTo(result);
             assertThat(done.get("message").textValue()).isEmpty();
             assertThat(done.has("expires_at")).isTrue();
@@ -142,15 +125,15 @@ class TaskEngineIT {
                     Duration.ofHours(48));
 
             // several polls later nobody has run it again
-            NodeProcess.sleep(1000);
+            LoupeProcess.sleep(1000);
             assertThat(handler.runs).containsOnlyKeys(id);
             assertThat(handler.runs.get(id).get()).isEqualTo(1);
-            Rows.Row row = new Rows(dir).row(id);
+            TaskRows.Row row = new TaskRows(dir).row(id);
             assertThat(row.status()).isEqualTo("success");
             assertThat(row.attempts()).isEqualTo(1);
             assertThat(row.leaseOwner()).as("a finished task has no lease").isNull();
             assertThat(row.leaseExpiresAt()).isNull();
-            assertThat(show(client, id)).isEqualTo(done);
+            assertThat(client.show(id, ADMIN)).isEqualTo(done);
         }
     }
 
@@ -162,13 +145,13 @@ class TaskEngineIT {
         try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
-            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue()).isEqualTo("x");
             assertThat(failed.get("result").isNull()).isTrue();
             assertThat(failed.has("expires_at")).isTrue();
-            NodeProcess.sleep(600);
+            LoupeProcess.sleep(600);
             assertThat(handler.runs().get(id).get()).as("a failed task is not retried").isEqualTo(1);
-            assertThat(new Rows(dir).row(id).leaseOwner()).isNull();
+            assertThat(new TaskRows(dir).row(id).leaseOwner()).isNull();
         }
     }
 
@@ -183,21 +166,21 @@ class TaskEngineIT {
         try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
-            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue()).contains("IllegalStateException").contains(id)
                     .doesNotContain("disk on fire");
             assertThat(failed.has("expires_at")).isTrue();
             HttpResponse<String> listed = client.get("/v2/tasks", ADMIN);
             assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
             assertThat(listed.body()).contains(id);
-            NodeProcess.sleep(600);
+            LoupeProcess.sleep(600);
             assertThat(handler.runs().get(id).get()).isEqualTo(1);
         }
         try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("checked"), importsRunBy(checked),
                 FAST_POLL)) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
-            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue()).contains("IOException")
                     .doesNotContain("connection reset by peer");
         }
@@ -208,7 +191,7 @@ class TaskEngineIT {
         try (LoupeServer server = LoupeServer.withWorkers(dir, Handlers.production(), FAST_POLL)) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
-            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue()).contains("no import pipeline");
         }
     }
@@ -223,7 +206,7 @@ class TaskEngineIT {
                 ids.add(client.createImportTask(ADMIN).get("id").textValue());
             }
             for (String id : ids) {
-                awaitStatus(client, id, "success", Duration.ofSeconds(10));
+                client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
             }
             // the metric is counted right after the row is written: give it a moment
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -241,7 +224,7 @@ class TaskEngineIT {
     }
 
     private static boolean sleep(long millis) {
-        NodeProcess.sleep(millis);
+        LoupeProcess.sleep(millis);
         return true;
     }
 
@@ -262,20 +245,20 @@ class TaskEngineIT {
             for (int i = 0; i < 3; i++) {
                 ids.add(client.createImportTask(ADMIN).get("id").textValue());
             }
-            NodeProcess.sleep(1500); // several poll intervals: an engine here would have claimed them
+            LoupeProcess.sleep(1500); // several poll intervals: an engine here would have claimed them
             for (String id : ids) {
-                assertThat(show(client, id).get("status").textValue()).isEqualTo("pending");
+                assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("pending");
             }
 
             Config workerConfig = Config.load(null, List.of(FAST_POLL), dir);
             try (Loupe worker = Loupe.start(workerConfig, Clock.systemUTC(), Role.WORKER, importsRunBy(counting))) {
                 assertThat(worker.port()).as("a worker serves no API").isEqualTo(-1);
                 for (String id : ids) {
-                    awaitStatus(client, id, "success", Duration.ofSeconds(10));
+                    client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
                 }
                 // created on the API node while the worker runs: the worker finds it by polling
                 String later = client.createImportTask(ADMIN).get("id").textValue();
-                JsonNode done = awaitStatus(client, later, "success", Duration.ofSeconds(10));
+                JsonNode done = client.awaitStatus(later, ADMIN, "success", Duration.ofSeconds(10));
                 assertThat(done.get("result").get("ok").booleanValue()).isTrue();
                 ids.add(later);
             }
@@ -294,7 +277,7 @@ class TaskEngineIT {
                 "task.lease_duration=1", "task.heartbeat_interval=0.3")) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
-            JsonNode failed = awaitStatus(client, id, "failure", Duration.ofSeconds(10));
+            JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(handler.runs().get(id).get()).as("run once, not retried").isEqualTo(1);
             assertThat(failed.get("message").textValue()).contains("AssertionError").doesNotContain("handler bug");
         }
@@ -318,7 +301,7 @@ class TaskEngineIT {
                         Thread.sleep(5);
                     }
                 } catch (InterruptedException closing) {
-                    NodeProcess.sleep(300);
+                    LoupeProcess.sleep(300);
                 }
             }
             return Instant.now();
@@ -349,7 +332,7 @@ class TaskEngineIT {
         assertThat(clock.holding.await(10, TimeUnit.SECONDS)).as("the claimer reached the claim").isTrue();
         worker.close();
 
-        Rows.Row row = new Rows(dir).row(id);
+        TaskRows.Row row = new TaskRows(dir).row(id);
         if (!counting.runs().containsKey(id)) {
             assertThat(row.status()).as("a task nobody ran must still be pending: %s", row).isEqualTo("pending");
             assertThat(row.attempts()).as("no attempt spent on a task nobody ran: %s", row).isZero();
@@ -358,7 +341,7 @@ class TaskEngineIT {
         // what the user then sees: the next node fails a task that never ran
         try (LoupeServer next = LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL,
                 "task.max_attempts=1")) {
-            JsonNode view = awaitStatus(next.client(), id, "success", Duration.ofSeconds(10));
+            JsonNode view = next.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
             assertThat(view.get("message").textValue()).isEmpty();
         }
     }

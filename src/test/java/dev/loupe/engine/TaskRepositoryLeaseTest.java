@@ -9,6 +9,7 @@ import dev.loupe.task.Task;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,13 +41,13 @@ class TaskRepositoryLeaseTest {
 
     private Database db;
     private TaskRepository repo;
-    private Rows rows;
+    private TaskRows rows;
 
     @BeforeEach
     void open() {
         db = Database.open("", dir);
         repo = new TaskRepository(db.jdbi(), Loupe.json());
-        rows = new Rows(dir);
+        rows = new TaskRows(dir);
     }
 
     @AfterEach
@@ -87,10 +88,10 @@ class TaskRepositoryLeaseTest {
         assertThat(claimed.attempts()).isEqualTo(1);
         assertThat(claimed.version()).isEqualTo(1);
         assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(claimed);
-        Rows.Row row = rows.row(pending.id());
+        TaskRows.Row row = rows.row(pending.id());
         assertThat(row.status()).isEqualTo("processing");
         assertThat(row.leaseOwner()).isEqualTo("node-a");
-        assertThat(row.leaseExpiresAt()).isEqualTo(Rows.micros(now.plus(LEASE)));
+        assertThat(row.leaseExpiresAt()).isEqualTo(TaskRows.micros(now.plus(LEASE)));
         assertThat(row.version()).isEqualTo(1);
         assertThat(row.attempts()).isEqualTo(1);
     }
@@ -104,7 +105,7 @@ class TaskRepositoryLeaseTest {
 
         Instant now = T0.plusSeconds(1);
         assertThat(repo.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE))).isPresent();
-        Rows.Row afterA = rows.row(pending.id());
+        TaskRows.Row afterA = rows.row(pending.id());
 
         assertThat(repo.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE))).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(afterA);
@@ -130,10 +131,10 @@ class TaskRepositoryLeaseTest {
         Task owned = repo.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE)).orElseThrow();
         assertThat(owned.attempts()).isEqualTo(2);
         assertThat(owned.version()).isEqualTo(2);
-        Rows.Row takenOver = rows.row(pending.id());
+        TaskRows.Row takenOver = rows.row(pending.id());
         assertThat(takenOver.status()).isEqualTo("processing");
         assertThat(takenOver.leaseOwner()).isEqualTo("node-b");
-        assertThat(takenOver.leaseExpiresAt()).isEqualTo(Rows.micros(takeover.plus(LEASE)));
+        assertThat(takenOver.leaseExpiresAt()).isEqualTo(TaskRows.micros(takeover.plus(LEASE)));
         assertThat(takenOver.version()).isEqualTo(2);
         assertThat(takenOver.attempts()).isEqualTo(2);
         assertThat(takenOver.message()).isEmpty();
@@ -156,18 +157,18 @@ class TaskRepositoryLeaseTest {
 
         // the new owner's heartbeat and finish go through
         assertThat(repo.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isEqualTo(1);
-        assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(Rows.micros(late.plus(LEASE)));
+        assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(late.plus(LEASE)));
         assertThat(rows.row(pending.id()).version())
                 .as("a renewal does not bump the version, so the owner's copy stays current").isEqualTo(2);
         Task done = repo.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null).orElseThrow();
-        Rows.Row finished = rows.row(pending.id());
+        TaskRows.Row finished = rows.row(pending.id());
         assertThat(finished.status()).isEqualTo("success");
         assertThat(finished.leaseOwner()).isNull();
         assertThat(finished.leaseExpiresAt()).isNull();
         assertThat(finished.version()).isEqualTo(3).isEqualTo(done.version());
         assertThat(finished.attempts()).isEqualTo(2);
         assertThat(finished.result()).isEqualTo("{\"done_by\":\"node-b\"}");
-        assertThat(finished.expiresAt()).isEqualTo(Rows.micros(late.plus(TTL)));
+        assertThat(finished.expiresAt()).isEqualTo(TaskRows.micros(late.plus(TTL)));
 
         // and a finished task is no longer anybody's: not expired, not renewable, not writable by the stale copy
         assertThat(repo.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
@@ -186,9 +187,9 @@ class TaskRepositoryLeaseTest {
 
         assertThat(repo.renewLeases("node-a", List.of(a1.id(), b1.id()), until)).isEqualTo(1);
 
-        assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(Rows.micros(until));
-        assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(Rows.micros(now.plus(LEASE)));
-        assertThat(rows.row(b1.id()).leaseExpiresAt()).as("another node's").isEqualTo(Rows.micros(now.plus(LEASE)));
+        assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(until));
+        assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(TaskRows.micros(now.plus(LEASE)));
+        assertThat(rows.row(b1.id()).leaseExpiresAt()).as("another node's").isEqualTo(TaskRows.micros(now.plus(LEASE)));
     }
 
     @Test
@@ -202,24 +203,24 @@ class TaskRepositoryLeaseTest {
         // a finished row that (somehow) still names node-a as lease owner must not be touched either
         Task oddFinished = claim(insert(T0.plusMillis(4)), "node-a", now);
         repo.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
-        long far = Rows.micros(now.plus(Duration.ofDays(1)));
+        long far = TaskRows.micros(now.plus(Duration.ofDays(1)));
         assertThat(rows.execute("UPDATE tasks SET lease_owner = 'node-a', lease_expires_at = ? WHERE id = ?", far,
                 oddFinished.id())).isEqualTo(1);
 
-        Rows.Row theirsBefore = rows.row(theirs.id());
-        Rows.Row pendingBefore = rows.row(pending.id());
-        Rows.Row finishedBefore = rows.row(finishedMine.id());
-        Rows.Row oddBefore = rows.row(oddFinished.id());
-        Rows.Row mineBefore = rows.row(mine.id());
+        TaskRows.Row theirsBefore = rows.row(theirs.id());
+        TaskRows.Row pendingBefore = rows.row(pending.id());
+        TaskRows.Row finishedBefore = rows.row(finishedMine.id());
+        TaskRows.Row oddBefore = rows.row(oddFinished.id());
+        TaskRows.Row mineBefore = rows.row(mine.id());
 
         Instant stop = now.plusSeconds(5);
         assertThat(repo.releaseLeases("node-a", stop)).isEqualTo(1);
 
-        Rows.Row mineAfter = rows.row(mine.id());
-        assertThat(mineAfter.leaseExpiresAt()).isEqualTo(Rows.micros(stop));
-        assertThat(mineAfter).as("only the lease end changes").isEqualTo(new Rows.Row(mineBefore.id(),
+        TaskRows.Row mineAfter = rows.row(mine.id());
+        assertThat(mineAfter.leaseExpiresAt()).isEqualTo(TaskRows.micros(stop));
+        assertThat(mineAfter).as("only the lease end changes").isEqualTo(new TaskRows.Row(mineBefore.id(),
                 mineBefore.status(), mineBefore.attempts(), mineBefore.version(), mineBefore.leaseOwner(),
-                Rows.micros(stop), mineBefore.expiresAt(), mineBefore.updatedAt(), mineBefore.message(),
+                TaskRows.micros(stop), mineBefore.expiresAt(), mineBefore.updatedAt(), mineBefore.message(),
                 mineBefore.result()));
         assertThat(rows.row(theirs.id())).isEqualTo(theirsBefore);
         assertThat(rows.row(pending.id())).isEqualTo(pendingBefore);
@@ -261,7 +262,7 @@ class TaskRepositoryLeaseTest {
         Task running = insert("00000000-0000-0000-0000-000000000000", T0);
         claim(running, "node-a", T0.plusSeconds(5));
         Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
-        rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", Rows.micros(T0), deleted.id());
+        rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", TaskRows.micros(T0), deleted.id());
 
         assertThat(repo.pending(10)).extracting(Task::id).containsExactly(first.id(), second.id(), third.id(),
                 fourthTie.id(), fifthTie.id());

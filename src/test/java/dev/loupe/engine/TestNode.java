@@ -8,6 +8,7 @@ import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.LoupeProcess;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,8 +29,26 @@ public final class TestNode {
     public static final String READY = "Loupe serving on http://";
     public static final String STARTED = "TestNode handler started ";
     public static final String FINISHED = "TestNode handler finished ";
+    /** The source of the import tasks the tests create: on this machine, and never fetched by the test handler. */
+    public static final String SOURCE = "http://127.0.0.1/engine.raw";
 
     private TestNode() {
+    }
+
+    /**
+     * Starts a TestNode as a real process on the test classpath, whose handler sleeps {@code sleepSeconds};
+     * overrides are {@code SECTION.OPTION=VALUE}.
+     */
+    static LoupeProcess start(Path logDir, Path dataDir, double sleepSeconds, String... overrides) {
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(),
+                "--sleep", Double.toString(sleepSeconds)));
+        for (String override : overrides) {
+            args.add("--set");
+            args.add(override);
+        }
+        // C1 only: the node starts about a second sooner, which matters with two starts per test
+        return LoupeProcess.mainClass(logDir, TestNode.class,
+                List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"), args.toArray(String[]::new));
     }
 
     public static void main(String[] args) throws InterruptedException {

@@ -2,7 +2,9 @@ package dev.loupe.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ExpiryIT {
 
+    /** A source on this machine, so no worker ever fetches from elsewhere. */
+    private static final String SOURCE = "http://127.0.0.1/lifecycle.raw";
+
     @TempDir
     Path dir;
 
@@ -35,25 +40,25 @@ class ExpiryIT {
                 "tasks_api_access: \"role:admin or role:member\"\n");
         try (LoupeServer server = LoupeServer.start(data, "task.expiry_interval=1",
                 "oslo_policy.policy_file=" + policy)) {
-            Http http = new Http(server.baseUrl());
-            TaskTable db = new TaskTable(data);
-            String expiredA = http.createImportTask(Client.ADMIN_A).get("id").textValue();
-            String expiredB = http.createImportTask(Client.ADMIN_B).get("id").textValue();
-            String noExpiry = http.createImportTask(Client.ADMIN_A).get("id").textValue();
-            String notYet = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            Client http = Client.at(server.baseUrl());
+            TaskRows db = new TaskRows(data);
+            String expiredA = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            String expiredB = http.createImportTask(Client.ADMIN_B, SOURCE).get("id").textValue();
+            String noExpiry = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            String notYet = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
             // Where workers run, let them finish with these tasks before their rows are changed underneath.
             http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(2), expiredA, expiredB, noExpiry, notYet);
-            db.finish(expiredA, TaskTable.microsAgo(Duration.ofHours(1)));
-            db.finish(expiredB, TaskTable.microsAgo(Duration.ofSeconds(1)));
-            db.finish(notYet, TaskTable.microsAgo(Duration.ofHours(-1)));
+            db.finish(expiredA, TaskRows.microsAgo(Duration.ofHours(1)));
+            db.finish(expiredB, TaskRows.microsAgo(Duration.ofSeconds(1)));
+            db.finish(notYet, TaskRows.microsAgo(Duration.ofHours(-1)));
             db.clearExpiry(noExpiry); // pending here; where a worker already finished it, as if it never expired
 
             // No request in between: only the sweep can do this (and for proj-b, nobody of proj-b ever lists).
             awaitDeleted(db, expiredA, expiredB);
             // Give the sweep at least two more turns to prove it leaves the others alone.
             LoupeProcess.sleep(2_500);
-            assertThat(db.deletion(noExpiry)).isEqualTo(new TaskTable.Deletion(false, null));
-            assertThat(db.deletion(notYet)).isEqualTo(new TaskTable.Deletion(false, null));
+            assertThat(db.deletion(noExpiry)).isEqualTo(new TaskRows.Deletion(false, null));
+            assertThat(db.deletion(notYet)).isEqualTo(new TaskRows.Deletion(false, null));
             assertThat(db.deletion(expiredA).deletedAt()).isNotNull();
 
             assertThat(listedIds(http, Client.ADMIN_A)).contains(noExpiry, notYet)
@@ -69,7 +74,7 @@ class ExpiryIT {
             for (Map<String, String> admin : List.of(Client.ADMIN_A, Client.ADMIN_B)) {
                 HttpResponse<String> shown = http.get("/v2/tasks/" + expiredA, admin);
                 assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
-                JsonNode view = Http.json(shown);
+                JsonNode view = Client.json(shown);
                 assertThat(view.get("id").textValue()).isEqualTo(expiredA);
                 assertThat(view.get("status").textValue()).isEqualTo("failure");
                 assertThat(view.has("expires_at")).isTrue();
@@ -79,7 +84,7 @@ class ExpiryIT {
         }
     }
 
-    private static void awaitDeleted(TaskTable db, String... ids) {
+    private static void awaitDeleted(TaskRows db, String... ids) {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (true) {
             List<String> pending = new ArrayList<>();
@@ -98,11 +103,11 @@ class ExpiryIT {
         }
     }
 
-    private static List<String> listedIds(Http http, Map<String, String> who) {
+    private static List<String> listedIds(Client http, Map<String, String> who) {
         HttpResponse<String> listed = http.get("/v2/tasks?limit=1000", who);
         assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
         List<String> ids = new ArrayList<>();
-        Http.json(listed).get("tasks").forEach(t -> ids.add(t.get("id").textValue()));
+        Client.json(listed).get("tasks").forEach(t -> ids.add(t.get("id").textValue()));
         return ids;
     }
 }

@@ -1,7 +1,9 @@
 package dev.loupe.lifecycle;
 
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PurgeIT {
 
+    /** A source on this machine, so no worker ever fetches from elsewhere. */
+    private static final String SOURCE = "http://127.0.0.1/lifecycle.raw";
     private static final Duration RUN = Duration.ofSeconds(60);
 
     @TempDir
@@ -27,9 +31,9 @@ class PurgeIT {
     private static List<String> createTasks(Path data, int n) {
         List<String> ids = new ArrayList<>();
         try (LoupeServer server = LoupeServer.start(data)) {
-            Http http = new Http(server.baseUrl());
+            Client http = Client.at(server.baseUrl());
             for (int i = 0; i < n; i++) {
-                ids.add(http.createImportTask(i % 2 == 0 ? Client.ADMIN_A : Client.ADMIN_B).get("id").textValue());
+                ids.add(http.createImportTask(i % 2 == 0 ? Client.ADMIN_A : Client.ADMIN_B, SOURCE).get("id").textValue());
             }
         }
         return ids;
@@ -39,19 +43,19 @@ class PurgeIT {
         List<String> args = new ArrayList<>(List.of("db", "purge"));
         args.addAll(List.of(options));
         args.addAll(List.of("--data-dir", data.toString()));
-        return LoupeProcess.run(dir, RUN, args.toArray(String[]::new));
+        return LoupeProcess.runJar(dir, RUN, args.toArray(String[]::new));
     }
 
     @Test
     void purgeRemovesOnlyTasksSoftDeletedBeforeTheCutoffWithTheirDetails() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 6);
-        TaskTable db = new TaskTable(data);
+        TaskRows db = new TaskRows(data);
         List<String> old = ids.subList(0, 2);
         List<String> recent = ids.subList(2, 4);
         List<String> live = ids.subList(4, 6);
-        old.forEach(id -> db.softDelete(id, TaskTable.microsAgo(Duration.ofDays(40))));
-        recent.forEach(id -> db.softDelete(id, TaskTable.microsAgo(Duration.ofDays(5))));
+        old.forEach(id -> db.softDelete(id, TaskRows.microsAgo(Duration.ofDays(40))));
+        recent.forEach(id -> db.softDelete(id, TaskRows.microsAgo(Duration.ofDays(5))));
 
         LoupeProcess run = purge(data, "--age-in-days", "30");
 
@@ -75,9 +79,9 @@ class PurgeIT {
     void maxRowsBoundsHowManyTasksOneRunRemoves() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 4);
-        TaskTable db = new TaskTable(data);
+        TaskRows db = new TaskRows(data);
         for (int i = 0; i < 3; i++) {
-            db.softDelete(ids.get(i), TaskTable.microsAgo(Duration.ofDays(40 + i)));
+            db.softDelete(ids.get(i), TaskRows.microsAgo(Duration.ofDays(40 + i)));
         }
 
         LoupeProcess run = purge(data, "--age-in-days", "30", "--max-rows", "1");
@@ -93,8 +97,8 @@ class PurgeIT {
     void aMaxRowsBelowMinusOneIsRefusedAndNothingIsRemoved() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 2);
-        TaskTable db = new TaskTable(data);
-        db.softDelete(ids.getFirst(), TaskTable.microsAgo(Duration.ofDays(40)));
+        TaskRows db = new TaskRows(data);
+        db.softDelete(ids.getFirst(), TaskRows.microsAgo(Duration.ofDays(40)));
 
         LoupeProcess run = purge(data, "--age-in-days", "30", "--max-rows", "-2");
 
@@ -107,8 +111,8 @@ class PurgeIT {
     void maxRowsMinusOneMeansNoBound() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 3);
-        TaskTable db = new TaskTable(data);
-        ids.forEach(id -> db.softDelete(id, TaskTable.microsAgo(Duration.ofDays(31))));
+        TaskRows db = new TaskRows(data);
+        ids.forEach(id -> db.softDelete(id, TaskRows.microsAgo(Duration.ofDays(31))));
 
         LoupeProcess run = purge(data, "--age-in-days", "30", "--max-rows", "-1");
 
@@ -121,8 +125,8 @@ class PurgeIT {
     void aNegativeAgeIsRefusedAndNothingIsRemoved() {
         Path data = dir.resolve("data");
         List<String> ids = createTasks(data, 2);
-        TaskTable db = new TaskTable(data);
-        db.softDelete(ids.getFirst(), TaskTable.microsAgo(Duration.ofDays(40)));
+        TaskRows db = new TaskRows(data);
+        db.softDelete(ids.getFirst(), TaskRows.microsAgo(Duration.ofDays(40)));
 
         LoupeProcess run = purge(data, "--age-in-days", "-1");
 

@@ -2,6 +2,7 @@ package dev.loupe.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RestartIT {
 
     private static final Duration START = Duration.ofSeconds(60);
-    private static final String READY = "Loupe serving on http://";
+    private static final String READY = LoupeProcess.READY;
+    /** A source on this machine, so no worker ever fetches from elsewhere. */
+    private static final String SOURCE = "http://127.0.0.1/lifecycle.raw";
 
     @TempDir
     Path dir;
@@ -28,16 +31,16 @@ class RestartIT {
         Path data = dir.resolve("data");
         int port = LoupeProcess.freePort();
         String[] serve = {"serve", "--data-dir", data.toString(), "--set", "DEFAULT.bind_port=" + port};
-        Http http = new Http("http://127.0.0.1:" + port);
+        Client http = Client.at("http://127.0.0.1:" + port);
 
         JsonNode before;
         JsonNode listedBefore;
         String id;
-        try (LoupeProcess first = LoupeProcess.start(dir, serve)) {
+        try (LoupeProcess first = LoupeProcess.jar(dir, serve)) {
             String ready = first.awaitLine(READY, START);
             assertThat(ready).isEqualTo(READY + "127.0.0.1:" + port);
 
-            id = http.createImportTask(Client.ADMIN_A).get("id").textValue();
+            id = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
             // Where workers run, the task (its source refuses connections) ends in failure first; a restart
             // must then not change it. Where none run, it stays pending.
             http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(3), id);
@@ -50,11 +53,11 @@ class RestartIT {
                     .as("exit code after SIGTERM\nstderr:\n" + first.stderr()).isEqualTo(0);
         }
 
-        try (LoupeProcess second = LoupeProcess.start(dir, serve)) {
+        try (LoupeProcess second = LoupeProcess.jar(dir, serve)) {
             second.awaitLine(READY, START);
             HttpResponse<String> shown = http.get("/v2/tasks/" + id, Client.ADMIN_A);
             assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
-            assertThat(Http.json(shown)).isEqualTo(before);
+            assertThat(Client.json(shown)).isEqualTo(before);
             assertThat(stub(http, id)).isEqualTo(listedBefore);
 
             second.terminate();
@@ -66,12 +69,12 @@ class RestartIT {
      * The task's view once it stops changing (a worker may pick the task up right after create), so that the
      * comparison after the restart is about persistence and not about a race with execution.
      */
-    private static JsonNode settledView(Http http, String id) {
+    private static JsonNode settledView(Client http, String id) {
         JsonNode previous = null;
         for (int i = 0; i < 40; i++) {
             HttpResponse<String> shown = http.get("/v2/tasks/" + id, Client.ADMIN_A);
             assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
-            JsonNode view = Http.json(shown);
+            JsonNode view = Client.json(shown);
             String status = view.get("status").textValue();
             if (view.equals(previous) && !status.equals("processing")) {
                 return view;
@@ -82,10 +85,10 @@ class RestartIT {
         return previous;
     }
 
-    private static JsonNode stub(Http http, String id) {
+    private static JsonNode stub(Client http, String id) {
         HttpResponse<String> listed = http.get("/v2/tasks?id=" + id, Client.ADMIN_A);
         assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
-        JsonNode tasks = Http.json(listed).get("tasks");
+        JsonNode tasks = Client.json(listed).get("tasks");
         assertThat(tasks).hasSize(1);
         return tasks.get(0);
     }

@@ -9,8 +9,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A plain HTTP client for tests, with the identity headers an authenticating proxy would set. Each call returns
@@ -27,11 +33,28 @@ public final class Client {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient BOUNDED = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final String baseUrl;
+    private final boolean bounded;
 
     Client(String baseUrl) {
+        this(baseUrl, false);
+    }
+
+    private Client(String baseUrl, boolean bounded) {
         this.baseUrl = baseUrl;
+        this.bounded = bounded;
+    }
+
+    /**
+     * A client for a Loupe at the given address (typically another process), with a 5 s connect and a 20 s request
+     * timeout, so that a stuck server fails the test instead of hanging it.
+     */
+    public static Client at(String baseUrl) {
+        return new Client(baseUrl, true);
     }
 
     public static Map<String, String> identity(String user, String project, String roles) {
@@ -58,9 +81,12 @@ public final class Client {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
+        if (bounded) {
+            request.timeout(REQUEST_TIMEOUT);
+        }
         headers.forEach(request::header);
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return (bounded ? BOUNDED : HTTP).send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -69,16 +95,61 @@ public final class Client {
         }
     }
 
-    /** Creates an import task as admin of proj-a from a well-formed body and returns the created view. */
+    /** Creates an import task from a well-formed body and returns the created view. */
     public JsonNode createImportTask(Map<String, String> identity) {
+        return createImportTask(identity, "http://example.com/image.raw");
+    }
+
+    /** Creates an import task from a well-formed body importing from the given URI; returns the created view. */
+    public JsonNode createImportTask(Map<String, String> identity, String importFrom) {
         HttpResponse<String> created = post("/v2/tasks", identity, """
-                {"type": "import", "input": {"import_from": "http://example.com/image.raw",
+                {"type": "import", "input": {"import_from": "%s",
                  "import_from_format": "raw", "image_properties": {"disk_format": "raw", "container_format": "bare"}}}
-                """);
+                """.formatted(importFrom));
         if (created.statusCode() != 201) {
             throw new AssertionError("create answered " + created.statusCode() + ": " + created.body());
         }
         return json(created);
+    }
+
+    /** The task's view; fails unless the show answers 200. */
+    public JsonNode show(String id, Map<String, String> identity) {
+        HttpResponse<String> shown = get("/v2/tasks/" + id, identity);
+        assertThat(shown.statusCode()).as("GET /v2/tasks/%s answered %s", id, shown.body()).isEqualTo(200);
+        return json(shown);
+    }
+
+    /** Polls the task until it has the status, failing with the last view seen after the timeout. */
+    public JsonNode awaitStatus(String id, Map<String, String> identity, String status, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode view = show(id, identity);
+        while (!view.get("status").textValue().equals(status)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " not " + status + " within " + timeout + ": " + view);
+            }
+            LoupeProcess.sleep(20);
+            view = show(id, identity);
+        }
+        return view;
+    }
+
+    /**
+     * Waits until none of the tasks is pending or processing any more, or until {@code max} has passed (a server
+     * without workers leaves them pending for ever). Tests that change a task behind the server's back do so only
+     * once no worker can still be writing to it.
+     */
+    public void awaitSettled(Map<String, String> identity, Duration max, String... ids) {
+        long deadline = System.nanoTime() + max.toNanos();
+        Set<String> open = new HashSet<>(List.of(ids));
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            open.removeIf(id -> {
+                String status = json(get("/v2/tasks/" + id, identity)).path("status").asText();
+                return status.equals("success") || status.equals("failure");
+            });
+            if (!open.isEmpty()) {
+                LoupeProcess.sleep(50);
+            }
+        }
     }
 
     public static JsonNode json(HttpResponse<String> response) {

@@ -1,7 +1,5 @@
-package dev.loupe.engine;
+package dev.loupe.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.BufferedReader;
@@ -9,10 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,33 +15,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@link TestNode} run as a real process by the JDK that runs the tests, on the test classpath
- * ({@code target/classes:target/test-classes:target/lib/*}), with an HTTP client for it.
+ * Loupe run as its own OS process by the JDK that runs the tests: either the packaged jar, the way an operator runs
+ * it ({@code java -jar target/loupe.jar ARGS}, see {@link #jar}), or a test main class on the test classpath
+ * ({@code target/classes:target/test-classes:target/lib/*}, see {@link #mainClass}). Stdout is captured line by
+ * line; stderr goes to a file in the log folder.
  */
-final class NodeProcess implements AutoCloseable {
+public final class LoupeProcess implements AutoCloseable {
 
-    static final Map<String, String> ADMIN = dev.loupe.testing.Client.ADMIN_A;
-    static final String IMPORT_BODY = """
-            {"type": "import", "input": {"import_from": "http://127.0.0.1/engine.raw",
-             "import_from_format": "raw", "image_properties": {"disk_format": "raw", "container_format": "bare"}}}
-            """;
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    public static final Path JAR = Path.of("target", "loupe.jar");
+    /** What a Loupe server prints, followed by {@code HOST:PORT}, once it serves. */
+    public static final String READY = "Loupe serving on http://";
 
     private final Process process;
     private final Path stderr;
     private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
     private final Thread reader;
-    private String baseUrl;
 
-    private NodeProcess(Process process, Path stderr) {
+    private LoupeProcess(Process process, Path stderr) {
         this.process = process;
         this.stderr = stderr;
         this.reader = Thread.ofPlatform().daemon().start(() -> {
@@ -61,13 +51,33 @@ final class NodeProcess implements AutoCloseable {
         });
     }
 
-    static String java() {
+    public static String java() {
         return ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
     }
 
-    /** Starts a TestNode whose handler sleeps {@code sleepSeconds}; overrides are {@code SECTION.OPTION=VALUE}. */
-    static NodeProcess start(Path logDir, Path dataDir, double sleepSeconds, String... overrides) {
+    /** Starts {@code java -jar target/loupe.jar args...}. */
+    public static LoupeProcess jar(Path logDir, String... args) {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run 'mvn package' first");
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return start(logDir, "loupe-", command);
+    }
+
+    /** Runs the jar with the args to its end; the output is then in {@link #stdout}/{@link #stderr}. */
+    public static LoupeProcess runJar(Path logDir, Duration timeout, String... args) {
+        LoupeProcess p = jar(logDir, args);
+        p.exitCode(timeout);
+        return p;
+    }
+
+    /**
+     * Starts {@code java JVM_OPTIONS -cp target/classes:target/test-classes:target/lib/* MAIN args...}; the test is
+     * skipped (not failed) when those folders are missing, i.e. when it did not run after {@code mvn package}.
+     */
+    public static LoupeProcess mainClass(Path logDir, Class<?> main, List<String> jvmOptions, String... args) {
         Path target = Path.of("target").toAbsolutePath();
         for (String part : List.of("classes", "test-classes", "lib")) {
             // present whenever failsafe runs (after package); absent only when surefire is told to run an *IT
@@ -76,37 +86,47 @@ final class NodeProcess implements AutoCloseable {
         }
         String classpath = String.join(File.pathSeparator, target.resolve("classes").toString(),
                 target.resolve("test-classes").toString(), target.resolve("lib").resolve("*").toString());
-        // C1 only: the node starts about a second sooner, which matters with two starts per test
-        List<String> command = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1", "-cp",
-                classpath, TestNode.class.getName(), "--data-dir", dataDir.toString(),
-                "--sleep", Double.toString(sleepSeconds)));
-        for (String override : overrides) {
-            command.add("--set");
-            command.add(override);
-        }
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classpath, main.getName()));
+        command.addAll(List.of(args));
+        return start(logDir, main.getSimpleName().toLowerCase(Locale.ROOT) + "-", command);
+    }
+
+    private static LoupeProcess start(Path logDir, String logPrefix, List<String> command) {
         try {
             Files.createDirectories(logDir);
-            Path err = Files.createTempFile(logDir, "testnode-", ".stderr");
+            Path err = Files.createTempFile(logDir, logPrefix, ".stderr");
             Process process = new ProcessBuilder(command)
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
-            return new NodeProcess(process, err);
+            return new LoupeProcess(process, err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Waits for the ready line and returns the node's base URL. */
-    String awaitReady(Duration timeout) {
-        String line = awaitLine(TestNode.READY, timeout);
-        baseUrl = "http://" + line.substring(TestNode.READY.length());
-        return baseUrl;
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    /** The first stdout line that starts with the prefix, waiting up to the timeout for it. */
-    String awaitLine(String prefix, Duration timeout) {
+    /** Waits for the {@link #READY} line and returns a client (with timeouts) for the address it names. */
+    public Client awaitReady(Duration timeout) {
+        String line = awaitLine(READY, timeout);
+        return Client.at("http://" + line.substring(READY.length()));
+    }
+
+    /**
+     * The first stdout line that starts with the prefix, waiting up to the timeout for it; fails with the process's
+     * output if it never comes.
+     */
+    public String awaitLine(String prefix, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Optional<String> line = line(prefix);
@@ -128,19 +148,20 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    Optional<String> line(String prefix) {
+    /** The first stdout line so far that starts with the prefix. */
+    public Optional<String> line(String prefix) {
         synchronized (stdout) {
             return stdout.stream().filter(l -> l.startsWith(prefix)).findFirst();
         }
     }
 
-    List<String> stdout() {
+    public List<String> stdout() {
         synchronized (stdout) {
             return List.copyOf(stdout);
         }
     }
 
-    String stderr() {
+    public String stderr() {
         try {
             return Files.readString(stderr);
         } catch (IOException e) {
@@ -150,16 +171,16 @@ final class NodeProcess implements AutoCloseable {
 
     /**
      * SIGTERM, through the process handle: {@link Process#destroy()} also closes this side's pipes, which would
-     * lose what the node prints while it drains.
+     * lose what the process prints while it drains.
      */
-    void terminate() {
+    public void terminate() {
         if (!process.toHandle().destroy()) {
             throw new AssertionError("could not send SIGTERM to " + process.pid());
         }
     }
 
     /** SIGKILL, and waits for the process to be gone. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -171,11 +192,12 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    int exitCode(Duration timeout) {
+    /** Waits for the end (killing the process and failing after the timeout) and returns the exit code. */
+    public int exitCode(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -186,50 +208,6 @@ final class NodeProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    HttpResponse<String> send(String method, String path, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        ADMIN.forEach(request::header);
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Creates an import task as admin of proj-a; returns its id. */
-    String createImportTask() {
-        HttpResponse<String> created = send("POST", "/v2/tasks", IMPORT_BODY);
-        if (created.statusCode() != 201) {
-            throw new AssertionError("create answered " + created.statusCode() + ": " + created.body());
-        }
-        return json(created).get("id").textValue();
-    }
-
-    JsonNode show(String id) {
-        HttpResponse<String> shown = send("GET", "/v2/tasks/" + id, null);
-        if (shown.statusCode() != 200) {
-            throw new AssertionError("show answered " + shown.statusCode() + ": " + shown.body());
-        }
-        return json(shown);
-    }
-
-    static JsonNode json(HttpResponse<String> response) {
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
         }
     }
 
@@ -245,7 +223,7 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
