@@ -1,7 +1,6 @@
 package dev.loupe.task;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /** The task types the schema accepts on create. Only {@code import} may be used as a list filter (upstream). */
@@ -20,9 +19,5 @@ public enum TaskType {
 
     public static Optional<TaskType> fromWire(String text) {
         return Arrays.stream(values()).filter(t -> t.wire.equals(text)).findFirst();
-    }
-
-    public static List<String> wireNames() {
-        return Arrays.stream(values()).map(TaskType::wire).toList();
     }
 }
