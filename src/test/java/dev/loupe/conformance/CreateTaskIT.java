@@ -2,17 +2,14 @@ package dev.loupe.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.loupe.testing.ApiServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static dev.loupe.conformance.Wire.*;
@@ -23,24 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code POST /v2/tasks}: spec §3.1 (check order, messages, the created view), §1.3, §1.4, §2.1, C3, C4, C7. */
 class CreateTaskIT {
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
-
-    @BeforeAll
-    static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
 
     private static HttpResponse<String> post(Map<String, String> identity, String body) {
-        return client.post("/v2/tasks", asJson(identity), body);
+        return server.client().post("/v2/tasks", asJson(identity), body);
     }
 
     private static void assertCreateError(String body, String message) {
@@ -75,7 +59,7 @@ class CreateTaskIT {
 
     @Test
     void policyIsCheckedBeforeBodyPresence() {
-        assertJsonError(client.send("POST", "/v2/tasks", asJson(MEMBER_A), null), 403, FORBIDDEN);
+        assertJsonError(server.client().send("POST", "/v2/tasks", asJson(MEMBER_A), null), 403, FORBIDDEN);
     }
 
     @Test
@@ -92,7 +76,7 @@ class CreateTaskIT {
 
     @Test
     void createWithoutBodySays_BodyExpectedInRequest() {
-        assertJsonError(client.send("POST", "/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "application/json"),
+        assertJsonError(server.client().send("POST", "/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "application/json"),
                 null), 400, "Body expected in request.");
     }
 
@@ -415,7 +399,7 @@ class CreateTaskIT {
                 + " \"backend\": \"fast\", \"nested\": {\"a\": [1, 2.5, true, null]}, \"extra\": \"kept\"}}";
         JsonNode task = created(post(ADMIN_A, body));
         assertThat(task.get("input")).isEqualTo(parse(body).get("input"));
-        JsonNode shown = ok(client.get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
+        JsonNode shown = ok(server.client().get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
         assertThat(shown.get("input")).isEqualTo(parse(body).get("input"));
     }
 
@@ -433,7 +417,7 @@ class CreateTaskIT {
                 + " \"http://example.com/x\", \"image_id\": \"not-a-uuid\"}}"));
         assertThat(keys(task)).containsExactlyInAnyOrderElementsOf(union(FULL_KEYS, "image_id"));
         assertThat(task.get("image_id").asText()).isEqualTo("not-a-uuid");
-        JsonNode shown = ok(client.get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
+        JsonNode shown = ok(server.client().get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
         assertThat(shown.get("image_id").asText()).isEqualTo("not-a-uuid");
     }
 
@@ -446,12 +430,12 @@ class CreateTaskIT {
 
     @Test
     void requestIdStoresCallersIdVerbatimWhileHeaderIsPrefixed() {
-        HttpResponse<String> r = client.post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "my-req-0001"),
+        HttpResponse<String> r = server.client().post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "my-req-0001"),
                 importBody("http://example.com/x"));
         JsonNode task = created(r);
         assertThat(task.get("request_id").asText()).isEqualTo("my-req-0001");
         assertThat(r.headers().firstValue("x-openstack-request-id")).hasValue("req-my-req-0001");
-        JsonNode shown = ok(client.get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
+        JsonNode shown = ok(server.client().get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
         assertThat(shown.get("request_id").asText()).isEqualTo("my-req-0001");
     }
 
@@ -466,7 +450,7 @@ class CreateTaskIT {
     @Test
     void requestIdOfExactly64CharactersIsAccepted() {
         String id = "r".repeat(64);
-        HttpResponse<String> r = client.post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", id),
+        HttpResponse<String> r = server.client().post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", id),
                 importBody("http://example.com/x"));
         assertThat(created(r).get("request_id").asText()).isEqualTo(id);
         assertThat(r.headers().firstValue("x-openstack-request-id")).hasValue("req-" + id);
@@ -474,14 +458,14 @@ class CreateTaskIT {
 
     @Test
     void textPlainContentTypeGives415() {
-        HttpResponse<String> r = client.post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
+        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
                 importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
 
     @Test
     void xmlContentTypeGives415() {
-        HttpResponse<String> r = client.post("/v2/tasks",
+        HttpResponse<String> r = server.client().post("/v2/tasks",
                 with(asJson(ADMIN_A), "Content-Type", "application/xml"), importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
@@ -496,13 +480,13 @@ class CreateTaskIT {
 
     @Test
     void jsonWithCharsetIsAccepted() {
-        created(client.post("/v2/tasks", with(ADMIN_A, "Content-Type", "application/json; charset=UTF-8"),
+        created(server.client().post("/v2/tasks", with(ADMIN_A, "Content-Type", "application/json; charset=UTF-8"),
                 importBody("http://example.com/x")));
     }
 
     @Test
     void jsonPatchContentTypeIsParsedAsJson() {
-        HttpResponse<String> r = client.post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type",
+        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type",
                 "application/openstack-images-v2.1-json-patch"), "{\"type\": \"import\", \"input\": {}}");
         assertJsonError(r, 400, "Invalid location: None");
     }
@@ -540,14 +524,14 @@ class CreateTaskIT {
     void createdTaskIsListedAndShown() {
         JsonNode task = created(post(ADMIN_A, importBody("http://example.com/listed")));
         String id = task.get("id").asText();
-        JsonNode list = ok(client.get("/v2/tasks?id=" + id, ADMIN_A), 200);
+        JsonNode list = ok(server.client().get("/v2/tasks?id=" + id, ADMIN_A), 200);
         assertThat(ids(list)).containsExactly(id);
-        assertThat(ok(client.get("/v2/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
     }
 
     @Test
     void createThroughAVersionPrefixStillAnswersV2Links() {
-        HttpResponse<String> r = client.post("/v2.2/tasks", ADMIN_A, importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client().post("/v2.2/tasks", ADMIN_A, importBody("http://example.com/x"));
         JsonNode task = created(r);
         String id = task.get("id").asText();
         assertThat(r.headers().firstValue("Location")).hasValue(server.baseUrl() + "/v2/tasks/" + id);
@@ -556,7 +540,7 @@ class CreateTaskIT {
 
     @Test
     void taskOwnerIsTheCallersProjectAndUserTheCaller() {
-        JsonNode task = created(client.post("/v2/tasks", Client.ADMIN_B, importBody("http://example.com/x")));
+        JsonNode task = created(server.client().post("/v2/tasks", Client.ADMIN_B, importBody("http://example.com/x")));
         assertThat(task.get("owner").asText()).isEqualTo("proj-b");
         assertThat(task.get("user_id").asText()).isEqualTo("admin-b");
     }

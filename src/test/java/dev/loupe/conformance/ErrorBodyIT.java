@@ -2,14 +2,12 @@ package dev.loupe.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.loupe.testing.ApiServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -26,26 +24,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ErrorBodyIT {
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
     static String id;
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-        id = client.createImportTask(ADMIN_A).get("id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        id = server.client().createImportTask(ADMIN_A).get("id").asText();
     }
 
     private static HttpResponse<String> badLimit(String accept) {
-        return client.get("/v2/tasks?limit=-1", accept == null ? ADMIN_A : with(ADMIN_A, "Accept", accept));
+        return server.client().get("/v2/tasks?limit=-1", accept == null ? ADMIN_A : with(ADMIN_A, "Accept", accept));
     }
 
     @Test
@@ -89,62 +78,62 @@ class ErrorBodyIT {
 
     @Test
     void notFoundAsJson() {
-        assertJsonError(client.get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
+        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
     @Test
     void notFoundAsPlainText() {
-        assertPlainError(client.get("/v2/tasks/00000000-0000-0000-0000-000000000000", ADMIN_A), 404,
+        assertPlainError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", ADMIN_A), 404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
     @Test
     void forbiddenAsJson() {
-        assertJsonError(client.get("/v2/tasks", asJson(MEMBER_A)), 403, FORBIDDEN);
+        assertJsonError(server.client().get("/v2/tasks", asJson(MEMBER_A)), 403, FORBIDDEN);
     }
 
     @Test
     void forbiddenAsPlainText() {
-        assertPlainError(client.get("/v2/tasks", MEMBER_A), 403, FORBIDDEN);
+        assertPlainError(server.client().get("/v2/tasks", MEMBER_A), 403, FORBIDDEN);
     }
 
     @Test
     void unauthorizedAsJson() {
-        assertJsonError(client.get("/v2/tasks", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
+        assertJsonError(server.client().get("/v2/tasks", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
     }
 
     @Test
     void methodNotAllowedAsJson() {
-        assertJsonError(client.send("PUT", "/v2/tasks/" + id, asJson(ADMIN_A), "{}"), 405,
+        assertJsonError(server.client().send("PUT", "/v2/tasks/" + id, asJson(ADMIN_A), "{}"), 405,
                 "The method PUT is not allowed for this resource.");
-        assertJsonError(client.send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null), 405, DELETE_REFUSED);
+        assertJsonError(server.client().send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null), 405, DELETE_REFUSED);
     }
 
     @Test
     void methodNotAllowedAsPlainText() {
-        assertPlainError(client.send("PUT", "/v2/tasks/" + id, ADMIN_A, "{}"), 405,
+        assertPlainError(server.client().send("PUT", "/v2/tasks/" + id, ADMIN_A, "{}"), 405,
                 "The method PUT is not allowed for this resource.");
     }
 
     @Test
     void schemaErrorAsJsonHasNoBreakTags() {
-        String message = jsonError(client.post("/v2/tasks", asJson(ADMIN_A), "{\"type\": \"export\", \"input\": {}}"),
+        String message = jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"type\": \"export\", \"input\": {}}"),
                 400);
         assertThat(firstLine(message)).isEqualTo(SCHEMA + "'export' is not one of " + TYPES);
     }
 
     @Test
     void schemaErrorAsPlainTextKeepsTheWholeMessage() {
-        HttpResponse<String> r = client.post("/v2/tasks", ADMIN_A, "{\"type\": \"export\", \"input\": {}}");
-        String message = jsonError(client.post("/v2/tasks", asJson(ADMIN_A),
+        HttpResponse<String> r = server.client().post("/v2/tasks", ADMIN_A, "{\"type\": \"export\", \"input\": {}}");
+        String message = jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A),
                 "{\"type\": \"export\", \"input\": {}}"), 400);
         assertPlainError(r, 400, message);
     }
 
     @Test
     void headErrorHasAnEmptyBody() {
-        HttpResponse<String> r = client.send("HEAD", "/v2/tasks/" + id, asJson(ADMIN_A), null);
+        HttpResponse<String> r = server.client().send("HEAD", "/v2/tasks/" + id, asJson(ADMIN_A), null);
         assertStatus(r, 405);
         assertThat(r.body()).isEmpty();
     }
@@ -153,14 +142,14 @@ class ErrorBodyIT {
     void everyErrorHasAContentTypeAndARequestId() {
         List<HttpResponse<String>> answers = List.of(
                 badLimit(null),
-                client.get("/v2/tasks", ANONYMOUS),
-                client.get("/v2/tasks", MEMBER_A),
-                client.get("/v2/tasks/nope", ADMIN_A),
-                client.send("PUT", "/v2/tasks", ADMIN_A, "{}"),
-                client.get("/v2/nope", ADMIN_A),
-                client.post("/v2/tasks", with(ADMIN_A, "Content-Type", "text/plain"), "{}"),
-                client.post("/v2/tasks", ADMIN_A, "x".repeat(70_000)),
-                client.get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "x".repeat(65))));
+                server.client().get("/v2/tasks", ANONYMOUS),
+                server.client().get("/v2/tasks", MEMBER_A),
+                server.client().get("/v2/tasks/nope", ADMIN_A),
+                server.client().send("PUT", "/v2/tasks", ADMIN_A, "{}"),
+                server.client().get("/v2/nope", ADMIN_A),
+                server.client().post("/v2/tasks", with(ADMIN_A, "Content-Type", "text/plain"), "{}"),
+                server.client().post("/v2/tasks", ADMIN_A, "x".repeat(70_000)),
+                server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "x".repeat(65))));
         for (HttpResponse<String> r : answers) {
             assertRequestIdHeader(r);
             assertThat(r.headers().firstValue("Content-Type")).as(describe(r)).isPresent();
@@ -170,24 +159,24 @@ class ErrorBodyIT {
 
     @Test
     void everySuccessHasARequestId() {
-        for (HttpResponse<String> r : List.of(client.get("/", ANONYMOUS), client.get("/versions", ANONYMOUS),
-                client.get("/healthcheck", ANONYMOUS), client.get("/v2/schemas/task", ADMIN_A),
-                client.get("/v2/tasks", ADMIN_A), client.get("/v2/tasks/" + id, ADMIN_A),
-                client.get("/v10", ANONYMOUS))) {
+        for (HttpResponse<String> r : List.of(server.client().get("/", ANONYMOUS), server.client().get("/versions", ANONYMOUS),
+                server.client().get("/healthcheck", ANONYMOUS), server.client().get("/v2/schemas/task", ADMIN_A),
+                server.client().get("/v2/tasks", ADMIN_A), server.client().get("/v2/tasks/" + id, ADMIN_A),
+                server.client().get("/v10", ANONYMOUS))) {
             assertRequestIdHeader(r);
         }
     }
 
     @Test
     void requestIdOver64CharactersGives431() {
-        HttpResponse<String> r = client.get("/v2/tasks", with(asJson(ADMIN_A), "X-Openstack-Request-Id",
+        HttpResponse<String> r = server.client().get("/v2/tasks", with(asJson(ADMIN_A), "X-Openstack-Request-Id",
                 "req-" + "x".repeat(61)));
         assertThat(jsonError(r, 431)).isEqualTo("x-openstack-request-id is too long, max size 64");
     }
 
     @Test
     void requestIdOver64CharactersGives431AsPlainText() {
-        HttpResponse<String> r = client.get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "y".repeat(65)));
+        HttpResponse<String> r = server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "y".repeat(65)));
         assertStatus(r, 431);
         assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
         assertThat(r.body()).startsWith("431 ").endsWith("\n\nx-openstack-request-id is too long, max size 64\n");
@@ -195,18 +184,18 @@ class ErrorBodyIT {
 
     @Test
     void requestIdOf64CharactersIsFine() {
-        ok(client.get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "req-" + "x".repeat(60))), 200);
+        ok(server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "req-" + "x".repeat(60))), 200);
     }
 
     @Test
     void bodyTooLargeGives413AsJson() {
-        assertThat(jsonError(client.post("/v2/tasks", asJson(ADMIN_A), "{\"p\": \"" + "x".repeat(70_000) + "\"}"),
+        assertThat(jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"p\": \"" + "x".repeat(70_000) + "\"}"),
                 413)).isNotBlank();
     }
 
     @Test
     void unsupportedMediaTypeGives415AsJson() {
-        HttpResponse<String> r = client.post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
+        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
                 importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
@@ -215,7 +204,7 @@ class ErrorBodyIT {
     void errorBodiesAreUtf8() {
         Map<String, String> h = asJson(ADMIN_A);
         String weird = "caf%C3%A9";
-        HttpResponse<String> r = client.get("/v2/tasks?status=" + weird, h);
+        HttpResponse<String> r = server.client().get("/v2/tasks?status=" + weird, h);
         assertJsonError(r, 400, "Invalid status value: caf\u00e9");
     }
 }

@@ -1,14 +1,12 @@
 package dev.loupe.conformance;
 
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.loupe.testing.ApiServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 
 import static dev.loupe.conformance.Wire.*;
@@ -20,26 +18,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** DELETE and the other methods (spec §3.4, §3.5, §0), and paths no route takes. */
 class MethodsAndPathsIT {
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
     static String id;
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-        id = client.createImportTask(ADMIN_A).get("id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        id = server.client().createImportTask(ADMIN_A).get("id").asText();
     }
 
     private static HttpResponse<String> send(String method, String path) {
-        return client.send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE")
+        return server.client().send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE")
                 ? null : "{}");
     }
 
@@ -58,42 +47,42 @@ class MethodsAndPathsIT {
 
     @Test
     void deleteTaskGives405AllowGetWithUpstreamsMessage() {
-        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null);
+        HttpResponse<String> r = server.client().send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null);
         assertJsonError(r, 405, DELETE_REFUSED);
         assertThat(r.headers().firstValue("Allow")).hasValue("GET");
     }
 
     @Test
     void deleteTaskPlainTextBodyIsTheExplanation() {
-        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
+        HttpResponse<String> r = server.client().send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
         assertPlainError(r, 405, DELETE_REFUSED);
         assertThat(r.headers().firstValue("Allow")).hasValue("GET");
     }
 
     @Test
     void deleteUnknownTaskGives405Too() {
-        HttpResponse<String> r = client.send("DELETE", "/v2/tasks/00000000-0000-0000-0000-000000000000",
+        HttpResponse<String> r = server.client().send("DELETE", "/v2/tasks/00000000-0000-0000-0000-000000000000",
                 asJson(ADMIN_A), null);
         assertJsonError(r, 405, DELETE_REFUSED);
         assertThat(r.headers().firstValue("Allow")).hasValue("GET");
-        assertJsonError(client.send("DELETE", "/v2/tasks/not-a-uuid", asJson(ADMIN_A), null), 405, DELETE_REFUSED);
+        assertJsonError(server.client().send("DELETE", "/v2/tasks/not-a-uuid", asJson(ADMIN_A), null), 405, DELETE_REFUSED);
     }
 
     @Test
     void deleteAsMemberGives403() {
-        assertJsonError(client.send("DELETE", "/v2/tasks/" + id, asJson(MEMBER_A), null), 403, FORBIDDEN);
+        assertJsonError(server.client().send("DELETE", "/v2/tasks/" + id, asJson(MEMBER_A), null), 403, FORBIDDEN);
     }
 
     @Test
     void deleteWithoutCredentialsGives401() {
-        assertJsonError(client.send("DELETE", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
+        assertJsonError(server.client().send("DELETE", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
     }
 
     @Test
     void deleteDoesNotDelete() {
-        client.send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
-        assertThat(ok(client.get("/v2/tasks/" + id, ADMIN_A), 200).get("id").asText()).isEqualTo(id);
-        assertThat(ids(ok(client.get("/v2/tasks", ADMIN_A), 200))).contains(id);
+        server.client().send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200).get("id").asText()).isEqualTo(id);
+        assertThat(ids(ok(server.client().get("/v2/tasks", ADMIN_A), 200))).contains(id);
     }
 
     // ---- other methods -------------------------------------------------------------------------------------------
@@ -140,16 +129,16 @@ class MethodsAndPathsIT {
 
     @Test
     void methodRejectionsAreNotPolicyChecked() {
-        HttpResponse<String> r = client.send("PUT", "/v2/tasks/" + id, asJson(MEMBER_A), "{}");
+        HttpResponse<String> r = server.client().send("PUT", "/v2/tasks/" + id, asJson(MEMBER_A), "{}");
         assertJsonError(r, 405, "The method PUT is not allowed for this resource.");
         assertThat(r.headers().firstValue("Allow")).hasValue("GET, DELETE");
-        assertJsonError(client.send("PATCH", "/v2/tasks", asJson(MEMBER_A), "{}"), 405,
+        assertJsonError(server.client().send("PATCH", "/v2/tasks", asJson(MEMBER_A), "{}"), 405,
                 "The method PATCH is not allowed for this resource.");
     }
 
     @Test
     void putWithoutCredentialsGives401() {
-        assertJsonError(client.send("PUT", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
+        assertJsonError(server.client().send("PUT", "/v2/tasks/" + id, asJson(ANONYMOUS), null), 401, UNAUTHORIZED);
     }
 
     @Test
@@ -162,29 +151,29 @@ class MethodsAndPathsIT {
 
     @Test
     void trailingSlashOnTheCollectionGives404() {
-        assertJsonError(client.get("/v2/tasks/", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/tasks/", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
     @Test
     void pathBelowATaskGives404() {
-        assertJsonError(client.get("/v2/tasks/" + id + "/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
-        assertJsonError(client.get("/v2/tasks/x/y", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/tasks/" + id + "/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/tasks/x/y", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
     @Test
     void v2IndexGives404() {
-        assertJsonError(client.get("/v2/", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
     @Test
     void unknownPathsUnderAVersionGive404() {
-        assertJsonError(client.get("/v2/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
-        assertJsonError(client.get("/v2/schemas/task/", asJson(ADMIN_A)), 404, NOT_FOUND);
-        assertJsonError(client.get("/v2/schemas/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/schemas/task/", asJson(ADMIN_A)), 404, NOT_FOUND);
+        assertJsonError(server.client().get("/v2/schemas/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
     @Test
     void v2WithoutCredentialsGives401() {
-        assertJsonError(client.get("/v2", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
+        assertJsonError(server.client().get("/v2", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
     }
 }

@@ -2,13 +2,10 @@ package dev.loupe.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.loupe.testing.ApiServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,21 +77,8 @@ class SchemasIT {
             }
             """;
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
-
-    @BeforeAll
-    static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
 
     private static List<String> propertyOrder(JsonNode schema) {
         List<String> names = new ArrayList<>();
@@ -104,33 +88,33 @@ class SchemasIT {
 
     @Test
     void taskSchemaEqualsSpecDocument() {
-        JsonNode body = ok(client.get("/v2/schemas/task", ADMIN_A), 200);
+        JsonNode body = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
         assertThat(body).isEqualTo(parse(TASK));
     }
 
     @Test
     void taskSchemaPropertiesAppearInDefinitionOrder() {
-        JsonNode body = ok(client.get("/v2/schemas/task", ADMIN_A), 200);
+        JsonNode body = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
         assertThat(propertyOrder(body)).containsExactlyElementsOf(propertyOrder(parse(TASK)));
     }
 
     @Test
     void tasksSchemaEqualsSpecDocument() {
-        JsonNode body = ok(client.get("/v2/schemas/tasks", ADMIN_A), 200);
+        JsonNode body = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
         assertThat(body).isEqualTo(parse(TASKS));
     }
 
     @Test
     void tasksSchemaItemPropertiesAppearInDefinitionOrder() {
-        JsonNode body = ok(client.get("/v2/schemas/tasks", ADMIN_A), 200);
+        JsonNode body = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
         assertThat(propertyOrder(body.get("properties").get("tasks").get("items")))
                 .containsExactlyElementsOf(propertyOrder(parse(TASKS).get("properties").get("tasks").get("items")));
     }
 
     @Test
     void minimalFormsHaveNoAdditionalPropertiesRequiredOrLinksToPages() {
-        JsonNode task = ok(client.get("/v2/schemas/task", ADMIN_A), 200);
-        JsonNode tasks = ok(client.get("/v2/schemas/tasks", ADMIN_A), 200);
+        JsonNode task = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
+        JsonNode tasks = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
         for (JsonNode schema : List.of(task, tasks, tasks.get("properties").get("tasks").get("items"))) {
             assertThat(schema.has("additionalProperties")).isFalse();
             assertThat(schema.has("required")).isFalse();
@@ -143,28 +127,28 @@ class SchemasIT {
     void itemSchemaIsTheFullSchemaWithoutInputResultAndMessage() {
         JsonNode full = parse(TASK).get("properties").deepCopy();
         ((com.fasterxml.jackson.databind.node.ObjectNode) full).remove(List.of("input", "result", "message"));
-        JsonNode tasks = ok(client.get("/v2/schemas/tasks", ADMIN_A), 200);
+        JsonNode tasks = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
         assertThat(tasks.get("properties").get("tasks").get("items").get("properties")).isEqualTo(full);
     }
 
     @Test
     void anyAuthenticatedCallerReadsTheSchemas() {
-        assertThat(ok(client.get("/v2/schemas/task", MEMBER_A), 200)).isEqualTo(parse(TASK));
-        assertThat(ok(client.get("/v2/schemas/tasks", Client.READER_B), 200)).isEqualTo(parse(TASKS));
+        assertThat(ok(server.client().get("/v2/schemas/task", MEMBER_A), 200)).isEqualTo(parse(TASK));
+        assertThat(ok(server.client().get("/v2/schemas/tasks", Client.READER_B), 200)).isEqualTo(parse(TASKS));
     }
 
     @Test
     void schemasAreServedUnderVersionPrefixes() {
-        assertThat(ok(client.get("/v2.0/schemas/task", ADMIN_A), 200)).isEqualTo(parse(TASK));
-        assertThat(ok(client.get("/v2.12/schemas/tasks", ADMIN_A), 200)).isEqualTo(parse(TASKS));
+        assertThat(ok(server.client().get("/v2.0/schemas/task", ADMIN_A), 200)).isEqualTo(parse(TASK));
+        assertThat(ok(server.client().get("/v2.12/schemas/tasks", ADMIN_A), 200)).isEqualTo(parse(TASKS));
     }
 
     @Test
     void taskSchemaTypeEnumMatchesWhatCreateAccepts() {
-        JsonNode schema = ok(client.get("/v2/schemas/task", ADMIN_A), 200);
+        JsonNode schema = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
         for (JsonNode type : schema.get("properties").get("type").get("enum")) {
             String input = type.asText().equals("import") ? "{\"import_from\": \"http://example.com/x\"}" : "{}";
-            ok(client.post("/v2/tasks", ADMIN_A, "{\"type\": \"" + type.asText() + "\", \"input\": " + input + "}"),
+            ok(server.client().post("/v2/tasks", ADMIN_A, "{\"type\": \"" + type.asText() + "\", \"input\": " + input + "}"),
                     201);
         }
     }

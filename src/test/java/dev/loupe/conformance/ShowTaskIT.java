@@ -2,13 +2,11 @@ package dev.loupe.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
+import dev.loupe.testing.ApiServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import static dev.loupe.conformance.Wire.*;
@@ -21,29 +19,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code GET /v2/tasks/{task_id}}: spec §3.3 and §2.1. */
 class ShowTaskIT {
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
     static JsonNode task;
     static String id;
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-        task = client.createImportTask(ADMIN_A);
+        task = server.client().createImportTask(ADMIN_A);
         id = task.get("id").asText();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test
     void showOwnTaskGivesTheFullViewEqualToTheCreatedOne() {
-        JsonNode shown = ok(client.get("/v2/tasks/" + id, ADMIN_A), 200);
+        JsonNode shown = ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200);
         assertThat(keys(shown)).containsExactlyInAnyOrderElementsOf(FULL_KEYS);
         assertThat(shown).isEqualTo(task);
         assertThat(shown.get("type").asText()).isEqualTo("import");
@@ -51,58 +40,58 @@ class ShowTaskIT {
 
     @Test
     void pendingTaskHasNoExpiresAt() {
-        assertThat(ok(client.get("/v2/tasks/" + id, ADMIN_A), 200).has("expires_at")).isFalse();
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200).has("expires_at")).isFalse();
     }
 
     @Test
     void showUnknownUuidSays_CouldNotFindTask() {
-        assertJsonError(client.get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
+        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
     @Test
     void showNonUuidIdIs404NotValidated() {
-        assertJsonError(client.get("/v2/tasks/not-a-uuid", asJson(ADMIN_A)), 404, "Could not find task not-a-uuid");
-        assertJsonError(client.get("/v2/tasks/NON_EXISTENT_TASK", asJson(ADMIN_A)), 404,
+        assertJsonError(server.client().get("/v2/tasks/not-a-uuid", asJson(ADMIN_A)), 404, "Could not find task not-a-uuid");
+        assertJsonError(server.client().get("/v2/tasks/NON_EXISTENT_TASK", asJson(ADMIN_A)), 404,
                 "Could not find task NON_EXISTENT_TASK");
     }
 
     @Test
     void showAsMemberOfTheOwningProjectGives403() {
-        assertJsonError(client.get("/v2/tasks/" + id, asJson(MEMBER_A)), 403, FORBIDDEN);
+        assertJsonError(server.client().get("/v2/tasks/" + id, asJson(MEMBER_A)), 403, FORBIDDEN);
     }
 
     @Test
     void showAsReaderGives403() {
-        assertJsonError(client.get("/v2/tasks/" + id, asJson(READER_B)), 403, FORBIDDEN);
+        assertJsonError(server.client().get("/v2/tasks/" + id, asJson(READER_B)), 403, FORBIDDEN);
     }
 
     @Test
     void policyIsCheckedBeforeExistence() {
-        assertJsonError(client.get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)), 403,
+        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)), 403,
                 FORBIDDEN);
     }
 
     @Test
     void adminOfAnotherProjectSeesTheTask() {
-        assertThat(ok(client.get("/v2/tasks/" + id, ADMIN_B), 200).get("owner").asText()).isEqualTo("proj-a");
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_B), 200).get("owner").asText()).isEqualTo("proj-a");
     }
 
     @Test
     void adminWithNoProjectSeesTheTask() {
         Map<String, String> noProject = Map.of("X-Identity-Status", "Confirmed", "X-Roles", "admin");
-        assertThat(ok(client.get("/v2/tasks/" + id, noProject), 200).get("id").asText()).isEqualTo(id);
+        assertThat(ok(server.client().get("/v2/tasks/" + id, noProject), 200).get("id").asText()).isEqualTo(id);
     }
 
     @Test
     void showThroughAVersionPrefix() {
-        assertThat(ok(client.get("/v2.2/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
-        assertThat(ok(client.get("/v2.12/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
+        assertThat(ok(server.client().get("/v2.2/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
+        assertThat(ok(server.client().get("/v2.12/tasks/" + id, ADMIN_A), 200)).isEqualTo(task);
     }
 
     @Test
     void callersRequestIdIsEchoedInTheHeader() {
-        var r = client.get("/v2/tasks/" + id,
+        var r = server.client().get("/v2/tasks/" + id,
                 with(ADMIN_A, "X-Openstack-Request-Id", "req-11111111-2222-3333-4444-555555555555"));
         ok(r, 200);
         assertThat(r.headers().firstValue("x-openstack-request-id"))
@@ -111,6 +100,6 @@ class ShowTaskIT {
 
     @Test
     void successBodyIsJsonEvenWhenTextPlainIsAccepted() {
-        ok(client.get("/v2/tasks/" + id, with(ADMIN_A, "Accept", "text/plain")), 200);
+        ok(server.client().get("/v2/tasks/" + id, with(ADMIN_A, "Accept", "text/plain")), 200);
     }
 }

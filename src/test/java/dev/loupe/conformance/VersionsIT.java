@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.ApiServer;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
@@ -26,21 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class VersionsIT {
 
-    @TempDir
-    static Path dir;
-    static LoupeServer server;
-    static Client client;
-
-    @BeforeAll
-    static void start() {
-        server = LoupeServer.start(dir);
-        client = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
 
     /** The document C6 promises: v2.12 CURRENT, then v2.11 ... v2.0 SUPPORTED, each linking to base/v2/. */
     static JsonNode expected(String base) {
@@ -62,64 +49,64 @@ class VersionsIT {
 
     @Test
     void rootGives300WithTheVersionsDocument() {
-        assertVersionsDocument(client.get("/", ANONYMOUS), 300);
+        assertVersionsDocument(server.client().get("/", ANONYMOUS), 300);
     }
 
     @Test
     void versionsGives200WithTheSameDocument() {
-        assertVersionsDocument(client.get("/versions", ANONYMOUS), 200);
+        assertVersionsDocument(server.client().get("/versions", ANONYMOUS), 200);
     }
 
     @Test
     void versionsSubpathGives200Too() {
-        assertVersionsDocument(client.get("/versions/anything", ANONYMOUS), 200);
+        assertVersionsDocument(server.client().get("/versions/anything", ANONYMOUS), 200);
     }
 
     @Test
     void versionsNeedNoCredentialsEvenWithJunkIdentity() {
-        assertVersionsDocument(client.get("/versions", Client.MEMBER_A), 200);
-        assertVersionsDocument(client.get("/", Client.READER_B), 300);
+        assertVersionsDocument(server.client().get("/versions", Client.MEMBER_A), 200);
+        assertVersionsDocument(server.client().get("/", Client.READER_B), 300);
     }
 
     @Test
     void unknownVersionPrefixGives300() {
         for (String path : List.of("/v10", "/v10/tasks", "/v1/tasks", "/va.1/images", "/v3", "/v2.13/tasks",
                 "/v2.99/tasks", "/foo", "/tasks")) {
-            assertVersionsDocument(client.get(path, ANONYMOUS), 300);
+            assertVersionsDocument(server.client().get(path, ANONYMOUS), 300);
         }
     }
 
     @Test
     void unknownVersionPrefixGives300EvenWithCredentials() {
-        assertVersionsDocument(client.get("/v2.13/tasks", ADMIN_A), 300);
-        assertVersionsDocument(client.send("POST", "/v10/tasks", ADMIN_A, importBody("http://example.com/x")), 300);
+        assertVersionsDocument(server.client().get("/v2.13/tasks", ADMIN_A), 300);
+        assertVersionsDocument(server.client().send("POST", "/v10/tasks", ADMIN_A, importBody("http://example.com/x")), 300);
     }
 
     @Test
     void everyListedVersionPrefixServesTheTasksApi() {
         for (String prefix : List.of("v2", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6", "v2.7", "v2.8",
                 "v2.9", "v2.10", "v2.11", "v2.12")) {
-            JsonNode body = ok(client.get("/" + prefix + "/tasks", ADMIN_A), 200);
+            JsonNode body = ok(server.client().get("/" + prefix + "/tasks", ADMIN_A), 200);
             assertThat(body.get("first").asText()).as(prefix).isEqualTo("/v2/tasks");
-            ok(client.get("/" + prefix + "/schemas/task", ADMIN_A), 200);
+            ok(server.client().get("/" + prefix + "/schemas/task", ADMIN_A), 200);
         }
     }
 
     @Test
     void versionPrefixesStillNeedCredentials() {
-        assertJsonError(client.get("/v2.12/tasks", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
+        assertJsonError(server.client().get("/v2.12/tasks", asJson(ANONYMOUS)), 401, UNAUTHORIZED);
     }
 
     @Test
     void mediaTypeVersioningServesV2() {
-        HttpResponse<String> r = client.get("/tasks", with(ADMIN_A, "Accept", "application/vnd.openstack.images-v2.1"));
+        HttpResponse<String> r = server.client().get("/tasks", with(ADMIN_A, "Accept", "application/vnd.openstack.images-v2.1"));
         JsonNode body = ok(r, 200);
         assertThat(body.get("first").asText()).isEqualTo("/v2/tasks");
     }
 
     @Test
     void mediaTypeWithUnknownVersionGives300() {
-        assertVersionsDocument(client.get("/tasks", with(ANONYMOUS, "Accept",
+        assertVersionsDocument(server.client().get("/tasks", with(ANONYMOUS, "Accept",
                 "application/vnd.openstack.images-v10")), 300);
     }
 
@@ -133,7 +120,7 @@ class VersionsIT {
 
     @Test
     void healthcheckAnswersOkWithoutCredentials() {
-        HttpResponse<String> r = client.get("/healthcheck", ANONYMOUS);
+        HttpResponse<String> r = server.client().get("/healthcheck", ANONYMOUS);
         assertStatus(r, 200);
         assertThat(r.body()).isEqualTo("OK");
         assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
