@@ -158,7 +158,7 @@ public final class ImportUriFilter {
     }
 
     /** The canonical form of a host, or empty for hosts that are refused outright (numeric encodings, junk). */
-    static Optional<String> normalizeHost(String host) {
+    public static Optional<String> normalizeHost(String host) {
         String h = host.toLowerCase(Locale.ROOT);
         if (h.startsWith("[") && h.endsWith("]")) {
             return ipv6(h);

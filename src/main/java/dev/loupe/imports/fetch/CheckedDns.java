@@ -18,8 +18,6 @@ final class CheckedDns implements Dns {
 
     /** What OkHttp treats as an IP literal, which it connects to without asking {@link Dns}. */
     private static final Pattern LITERAL = Pattern.compile("[0-9a-f]*:[0-9a-f:.]*|[0-9.]+");
-    private static final Pattern DOTTED_QUAD =
-            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final String HOW_TO_ALLOW = " (allow it with [import_filtering_opts] allowed_hosts)";
 
     private final ImportUriFilter filter;
@@ -60,7 +58,7 @@ final class CheckedDns implements Dns {
             return;
         }
         // Java reads 127.1 or 2130706433 as addresses and sends other digit strings to DNS; only plain forms pass.
-        if (!host.contains(":") && !DOTTED_QUAD.matcher(host).matches()) {
+        if (!host.contains(":") && ImportUriFilter.normalizeHost(host).isEmpty()) {
             throw new Refused(host + " is not a dotted-quad IPv4 address");
         }
         Optional<String> kind = AddressPolicy.refusal(InetAddress.getByName(host));
