@@ -4,15 +4,26 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.loupe.LoupeException.BadConfiguration;
 import dev.loupe.config.Config;
+import dev.loupe.config.Option;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
 import dev.loupe.engine.EngineSettings;
 import dev.loupe.engine.Handlers;
 import dev.loupe.engine.TaskEngine;
 import dev.loupe.http.HttpApi;
+import dev.loupe.image.ImageRepository;
+import dev.loupe.imports.Conversion;
+import dev.loupe.imports.HashAlgorithm;
+import dev.loupe.imports.ImportHandler;
 import dev.loupe.imports.ImportUriFilter;
+import dev.loupe.imports.fetch.FetchSettings;
+import dev.loupe.imports.fetch.Fetcher;
 import dev.loupe.policy.Policy;
+import dev.loupe.store.FilesystemStore;
+import dev.loupe.store.ImageStore;
+import dev.loupe.store.StoreFailure;
 import dev.loupe.task.TaskExpiry;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskSchema;
@@ -20,9 +31,11 @@ import dev.loupe.task.TaskService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * One running Loupe: the database, the services, the expiry sweep, the task engine and the HTTP API, started
@@ -49,7 +62,10 @@ public final class Loupe implements AutoCloseable {
                 .build();
     }
 
-    public static Loupe start(Config config, Clock clock, Role role, Handlers handlers) {
+    /**
+     * @param customize changes to the task handlers this server builds; tests put handlers of their own in place
+     */
+    public static Loupe start(Config config, Clock clock, Role role, UnaryOperator<Handlers> customize) {
         ObjectMapper json = json();
         Policy policy = config.get(Options.POLICY_FILE).isEmpty()
                 ? Policy.defaults()
@@ -60,8 +76,10 @@ public final class Loupe implements AutoCloseable {
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TaskRepository repository = new TaskRepository(database.jdbi(), json);
+            ImageRepository images = new ImageRepository(database.jdbi());
             TaskEngine engine = role.runsTasks()
-                    ? new TaskEngine(repository, handlers, EngineSettings.from(config), clock, metrics)
+                    ? new TaskEngine(repository, customize.apply(Handlers.production(imports(config, images, clock))),
+                            EngineSettings.from(config), clock, metrics)
                     : null;
             TaskSchema schema = new TaskSchema(json);
             TaskService tasks = new TaskService(repository, schema, new ImportUriFilter(config), clock,
@@ -82,6 +100,27 @@ public final class Loupe implements AutoCloseable {
             close(parts);
             throw e;
         }
+    }
+
+    private static ImportHandler imports(Config config, ImageRepository images, Clock clock) {
+        return new ImportHandler(images, imageStore(config), new Fetcher(FetchSettings.from(config)),
+                new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)),
+                Conversion.to(config.get(Options.CONVERSION_FORMAT), directory(config, Options.WORK_DIR, "work")),
+                clock);
+    }
+
+    static ImageStore imageStore(Config config) {
+        try {
+            return new FilesystemStore(directory(config, Options.FILESYSTEM_STORE_DATADIR, "images")).open();
+        } catch (StoreFailure e) {
+            throw new BadConfiguration(e.getMessage(), e);
+        }
+    }
+
+    /** A directory option's value, or the given folder of the data directory when it is empty. */
+    private static Path directory(Config config, Option<String> option, String inDataDir) {
+        String value = config.get(option);
+        return value.isEmpty() ? config.dataDir().resolve(inDataDir) : config.resolve(value);
     }
 
     private static void warnIfHeadersAreTrustedOffLoopback(Config config) {

@@ -4,7 +4,6 @@ import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-import dev.loupe.engine.Handlers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -12,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Clock;
+import java.util.function.UnaryOperator;
 
 @Command(name = "serve", description = "Serves the Tasks API and runs tasks until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Runnable {
@@ -40,7 +40,7 @@ final class ServeCommand implements Runnable {
     @Override
     public void run() {
         Config config = settings.load();
-        Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, Handlers.production());
+        Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, UnaryOperator.identity());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             loupe.close();
             // SIGTERM is the normal way to stop a server: once everything is closed, report success, not 143.

@@ -36,6 +36,21 @@ public record Option<T>(String section, String name, String defaultText, Functio
         }, help);
     }
 
+    static Option<Long> bytes(String section, String name, long defaultValue, String help) {
+        return new Option<>(section, name, Long.toString(defaultValue), text -> {
+            long value;
+            try {
+                value = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a number of bytes");
+            }
+            if (value < 1) {
+                throw new IllegalArgumentException(value + " must be at least 1 byte");
+            }
+            return value;
+        }, help);
+    }
+
     /** A duration in seconds; decimals allowed ({@code 0.5}), so tests can run the engine fast. */
     static Option<java.time.Duration> seconds(String section, String name, String defaultText, String help) {
         return new Option<>(section, name, defaultText, text -> {

@@ -23,6 +23,12 @@ public final class Options {
     public static final Option<Integer> API_LIMIT_MAX = Option.integer("DEFAULT", "api_limit_max", 1000,
             1, Integer.MAX_VALUE, "Largest page size a list returns; larger limits are capped silently.");
 
+    public static final Option<Long> IMAGE_SIZE_CAP = Option.bytes("DEFAULT", "image_size_cap", 1L << 40,
+            "Largest image an import may bring in, in bytes (default 1 TiB); a larger source fails the task.");
+    public static final Option<String> HASHING_ALGORITHM = Option.choice("DEFAULT", "hashing_algorithm", "sha512",
+            List.of("sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256", "sha3_384", "sha3_512"),
+            "Algorithm of the os_hash_value recorded for each image (os_hash_algo), besides the md5 checksum.");
+
     public static final Option<Integer> MAX_REQUEST_BODY_BYTES = Option.integer("api", "max_request_body_bytes",
             65536, 1, Integer.MAX_VALUE, "Request bodies larger than this are refused with 413.");
 
@@ -30,6 +36,9 @@ public final class Options {
             0, Integer.MAX_VALUE, "Hours a finished task is kept before it expires and is soft-deleted.");
     public static final Option<Duration> EXPIRY_INTERVAL = Option.seconds("task", "expiry_interval", "60",
             "Seconds between two sweeps that soft-delete expired tasks of every project.");
+
+    public static final Option<String> WORK_DIR = Option.string("task", "work_dir", "",
+            "Scratch directory for imports that are converted; empty means 'work' in the data directory.");
 
     public static final Option<Integer> MAX_ATTEMPTS = Option.integer("task", "max_attempts", 3, 1, 100,
             "Attempts at a task whose worker stopped before it is failed instead of started over.");
@@ -44,6 +53,11 @@ public final class Options {
 
     public static final Option<Integer> MAX_WORKERS = Option.integer("taskflow_executor", "max_workers", 10, 1,
             1000, "Tasks one node runs at once.");
+
+    public static final Option<String> CONVERSION_FORMAT = Option.choice("taskflow_executor", "conversion_format",
+            "", List.of("", "qcow2", "raw", "vmdk"),
+            "Disk format imports are converted to with qemu-img before they are stored; empty means no conversion."
+                    + " Conversion needs qemu-img (Debian package qemu-utils) and scratch space in [task] work_dir.");
 
     public static final Option<List<String>> ALLOWED_SCHEMES = Option.list("import_filtering_opts",
             "allowed_schemes", "[http, https]", s -> s.toLowerCase(Locale.ROOT),
@@ -65,17 +79,22 @@ public final class Options {
             "Database URL: sqlite:///relative/path, sqlite:////absolute/path, postgresql://user:pass@host/db or a"
                     + " jdbc: URL. Empty means the SQLite file loupe.db in the data directory.");
 
+    public static final Option<String> FILESYSTEM_STORE_DATADIR = Option.string("glance_store",
+            "filesystem_store_datadir", "", "Directory holding image data; empty means 'images' in the data directory.");
+
     public static final Option<String> POLICY_FILE = Option.string("oslo_policy", "policy_file", "",
             "YAML or JSON policy file (oslo.policy rule language); empty means the built-in defaults"
                     + " (tasks_api_access and context_is_admin are role:admin).");
 
     public static final List<Option<?>> ALL = List.of(
             BIND_HOST, BIND_PORT, PUBLIC_ENDPOINT, AUTH_STRATEGY, LIMIT_PARAM_DEFAULT, API_LIMIT_MAX,
+            IMAGE_SIZE_CAP, HASHING_ALGORITHM,
             MAX_REQUEST_BODY_BYTES,
-            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL, MAX_ATTEMPTS, HEARTBEAT_INTERVAL, LEASE_DURATION, POLL_INTERVAL,
-            SHUTDOWN_GRACE, MAX_WORKERS,
+            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL, WORK_DIR, MAX_ATTEMPTS, HEARTBEAT_INTERVAL, LEASE_DURATION, POLL_INTERVAL,
+            SHUTDOWN_GRACE, MAX_WORKERS, CONVERSION_FORMAT,
             ALLOWED_SCHEMES, DISALLOWED_SCHEMES, ALLOWED_HOSTS, DISALLOWED_HOSTS, ALLOWED_PORTS, DISALLOWED_PORTS,
             DATABASE_CONNECTION,
+            FILESYSTEM_STORE_DATADIR,
             POLICY_FILE);
 
     private Options() {

@@ -14,11 +14,10 @@ public final class Handlers {
         this.byType = Map.copyOf(byType);
     }
 
-    /** What this build runs: no import pipeline yet, and never the image-import API's task types (C12). */
-    public static Handlers production() {
+    /** What a server runs: imports with the given handler, and never the image-import API's task types (C12). */
+    public static Handlers production(TaskHandler imports) {
         Map<TaskType, TaskHandler> handlers = new EnumMap<>(TaskType.class);
-        handlers.put(TaskType.IMPORT, new Unavailable("This Loupe build has no import pipeline yet, so import"
-                + " tasks cannot run; the task was not attempted."));
+        handlers.put(TaskType.IMPORT, imports);
         for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
             handlers.put(type, new Unavailable("This server does not provide the image-import API, so "
                     + type.wire() + " tasks cannot run here; use an import task instead."));

@@ -148,8 +148,8 @@ public final class TaskEngine implements AutoCloseable {
         if (stopping || !slots.tryAcquire()) {
             return false;
         }
-        Instant now = now();
         TaskHandler handler = handlers.forType(orphan.type());
+        Instant now = now();
         if (handler.safeToRetry() && orphan.attempts() < settings.maxAttempts()) {
             Optional<Task> stored = tasks.replace(orphan, orphan.retry(now), node, leaseEnd(now));
             if (stored.isPresent()) {
@@ -165,6 +165,7 @@ public final class TaskEngine implements AutoCloseable {
             if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null).isPresent()) {
                 LOG.info("Task {} recovered from a stopped worker: failed ({})", orphan.id(), message);
                 metrics.recovered(orphan.type(), "failed");
+                abandon(handler, orphan);
             }
         }
         slots.release();
@@ -190,7 +191,12 @@ public final class TaskEngine implements AutoCloseable {
         Task finished;
         String outcome;
         try {
-            JsonNode result = handlers.forType(task.type()).run(new TaskRun(task));
+            TaskHandler handler = handlers.forType(task.type());
+            if (task.attempts() > 1) {
+                // Only now, with the lease held, so no other node can be starting the task over at the same time.
+                handler.abandon(task);
+            }
+            JsonNode result = handler.run(new TaskRun(task, message -> progress(task, message)));
             finished = task.succeed(result, now(), settings.timeToLive());
             outcome = "success";
         } catch (TaskFailure failure) {
@@ -221,6 +227,22 @@ public final class TaskEngine implements AutoCloseable {
             LOG.warn("Task {} was taken over by another worker; this worker's late {} is discarded", task.id(),
                     outcome);
             metrics.discarded(task.type());
+        }
+    }
+
+    private static void abandon(TaskHandler handler, Task task) {
+        try {
+            handler.abandon(task);
+        } catch (Exception e) {
+            LOG.warn("Task {}: removing what its stopped run left behind failed", task.id(), e);
+        }
+    }
+
+    private void progress(Task task, String message) {
+        try {
+            tasks.reportProgress(task.id(), node, message, now());
+        } catch (RuntimeException e) {
+            LOG.warn("Task {}: recording progress failed", task.id(), e);
         }
     }
 

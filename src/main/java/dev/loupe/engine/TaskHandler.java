@@ -16,4 +16,11 @@ public interface TaskHandler {
 
     /** Whether a run that was cut off (its worker died) may be started over from the beginning. */
     boolean safeToRetry();
+
+    /**
+     * Removes what a run that was cut off left behind (rows, files), before the task is started over or failed.
+     * Called on whichever node recovers the task; it must tolerate finding nothing.
+     */
+    default void abandon(dev.loupe.task.Task task) throws Exception {
+    }
 }

@@ -183,6 +183,23 @@ public final class TaskRepository {
         });
     }
 
+    /**
+     * Writes a running task's progress into its {@code message}, if this node still runs it. The row's version is
+     * left alone: progress is not a change of state, and must not make the runner's final write look stale.
+     */
+    public void reportProgress(String id, String leaseOwner, String message, Instant now) {
+        jdbi.useTransaction(h -> {
+            int owned = h.createUpdate("UPDATE tasks SET updated_at = :now"
+                            + " WHERE id = :id AND lease_owner = :owner AND status = 'processing'")
+                    .bind("now", Micros.of(now)).bind("id", id).bind("owner", leaseOwner)
+                    .execute();
+            if (owned == 1) {
+                h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
+                        .bind("message", message).bind("id", id).execute();
+            }
+        });
+    }
+
     /** Extends the leases a node holds on the given tasks; a lease it lost is left alone. */
     public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
         return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.util.function.UnaryOperator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +56,7 @@ class PostgresPortabilityIT {
 
     @Test
     void pagingFollowsNextLinksInEveryOrderWithoutGapsOrRepeats() {
-        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("paging"), Handlers.production(),
+        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("paging"), UnaryOperator.identity(),
                 connection(), "task.poll_interval=0.2")) {
             Client client = server.client();
             Set<String> created = new HashSet<>();
@@ -95,7 +96,7 @@ class PostgresPortabilityIT {
 
     @Test
     void expiredTasksAreSoftDeletedThenPurged() {
-        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("purge"), Handlers.production(),
+        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("purge"), UnaryOperator.identity(),
                 connection(), "task.poll_interval=0.2", "task.task_time_to_live=0")) {
             Client client = server.client();
             client.createImportTask(ADMIN_A);

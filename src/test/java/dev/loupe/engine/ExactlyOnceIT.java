@@ -67,9 +67,9 @@ class ExactlyOnceIT {
         String[] settings = {"taskflow_executor.max_workers=2", "task.poll_interval=0.2",
                 "DEFAULT.api_limit_max=1000"};
         long start = System.nanoTime();
-        try (LoupeServer one = LoupeServer.withWorkers(dir, Handlers.production().with(TaskType.IMPORT,
+        try (LoupeServer one = LoupeServer.withWorkers(dir, handlers -> handlers.with(TaskType.IMPORT,
                 new Recording("one", runs, ranOnOne)), settings);
-             LoupeServer two = LoupeServer.withWorkers(dir, Handlers.production().with(TaskType.IMPORT,
+             LoupeServer two = LoupeServer.withWorkers(dir, handlers -> handlers.with(TaskType.IMPORT,
                      new Recording("two", runs, ranOnTwo)), settings);
              ExecutorService creators = Executors.newFixedThreadPool(8)) {
             List<Client> clients = List.of(one.client(), two.client());

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,8 +55,8 @@ class StaleWorkerIT {
         }
     }
 
-    static Handlers imports(TaskHandler handler) {
-        return Handlers.production().with(TaskType.IMPORT, handler);
+    static UnaryOperator<Handlers> imports(TaskHandler handler) {
+        return handlers -> handlers.with(TaskType.IMPORT, handler);
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
+import java.util.function.UnaryOperator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,8 +89,8 @@ class TaskEngineIT {
         }
     }
 
-    static Handlers importsRunBy(TaskHandler handler) {
-        return Handlers.production().with(TaskType.IMPORT, handler);
+    static UnaryOperator<Handlers> importsRunBy(TaskHandler handler) {
+        return handlers -> handlers.with(TaskType.IMPORT, handler);
     }
 
     @Test
@@ -187,12 +188,17 @@ class TaskEngineIT {
     }
 
     @Test
-    void theProductionImportHandlerFailsAtOnceSayingWhy() {
-        try (LoupeServer server = LoupeServer.withWorkers(dir, Handlers.production(), FAST_POLL)) {
+    void imageImportApiTasksFailAtOnceSayingThisServerHasNoSuchApi() {
+        try (LoupeServer server = LoupeServer.withWorkers(dir, UnaryOperator.identity(), FAST_POLL)) {
             Client client = server.client();
-            String id = client.createImportTask(ADMIN).get("id").textValue();
+            HttpResponse<String> created = client.post("/v2/tasks", ADMIN, """
+                    {"type": "api_image_import", "input": {"image_id": "x"}}""");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            String id = Client.json(created).get("id").textValue();
             JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
-            assertThat(failed.get("message").textValue()).contains("no import pipeline");
+            assertThat(failed.get("message").textValue())
+                    .isEqualTo("This server does not provide the image-import API, so api_image_import tasks"
+                            + " cannot run here; use an import task instead.");
         }
     }
 

@@ -13,6 +13,7 @@ import dev.loupe.testing.LoupeProcess;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.function.UnaryOperator;
 import java.util.List;
 
 /**
@@ -68,7 +69,8 @@ public final class TestNode {
             throw new IllegalArgumentException("--data-dir is required");
         }
         Config config = Config.load(null, overrides, dataDir);
-        Handlers handlers = Handlers.production().with(TaskType.IMPORT, new SlowHandler(sleepSeconds));
+        SlowHandler slow = new SlowHandler(sleepSeconds);
+        UnaryOperator<Handlers> handlers = h -> h.with(TaskType.IMPORT, slow);
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), Role.ALL, handlers);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             loupe.close();

@@ -6,6 +6,7 @@ import dev.loupe.config.Config;
 import dev.loupe.engine.Handlers;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,15 +31,15 @@ public final class LoupeServer implements AutoCloseable {
     }
 
     public static LoupeServer start(Path dataDir, Clock clock, String... overrides) {
-        return start(dataDir, clock, Role.API, Handlers.production(), overrides);
+        return start(dataDir, clock, Role.API, UnaryOperator.identity(), overrides);
     }
 
     /** API and workers, running tasks with the given handlers. */
-    public static LoupeServer withWorkers(Path dataDir, Handlers handlers, String... overrides) {
+    public static LoupeServer withWorkers(Path dataDir, UnaryOperator<Handlers> handlers, String... overrides) {
         return start(dataDir, Clock.systemUTC(), Role.ALL, handlers, overrides);
     }
 
-    private static LoupeServer start(Path dataDir, Clock clock, Role role, Handlers handlers, String... overrides) {
+    private static LoupeServer start(Path dataDir, Clock clock, Role role, UnaryOperator<Handlers> handlers, String... overrides) {
         List<String> all = new ArrayList<>(List.of("DEFAULT.bind_port=0"));
         all.addAll(List.of(overrides));
         return new LoupeServer(Loupe.start(Config.load(null, all, dataDir), clock, role, handlers), dataDir);

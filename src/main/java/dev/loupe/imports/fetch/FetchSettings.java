@@ -1,6 +1,7 @@
 package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
+import dev.loupe.config.Options;
 import dev.loupe.imports.ImportUriFilter;
 
 import java.math.BigDecimal;
@@ -24,8 +25,6 @@ public record FetchSettings(Duration connectTimeout, Duration readTimeout, int m
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_REDIRECTS = 5;
-    /** Glance's default {@code image_size_cap}: 1 TiB. */
-    public static final long DEFAULT_SIZE_CAP = 1L << 40;
 
     public FetchSettings {
         Objects.requireNonNull(filter, "filter");
@@ -38,10 +37,10 @@ public record FetchSettings(Duration connectTimeout, Duration readTimeout, int m
         }
     }
 
-    /** The defaults, with the filter of {@code config}. */
+    /** The default timeouts and redirects, with the size cap and the filter of {@code config}. */
     public static FetchSettings from(Config config) {
         return new FetchSettings(DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_REDIRECTS,
-                DEFAULT_SIZE_CAP, new ImportUriFilter(config), Resolver.SYSTEM);
+                config.get(Options.IMAGE_SIZE_CAP), new ImportUriFilter(config), Resolver.SYSTEM);
     }
 
     /** {@code 60 s}, {@code 0.5 s}: how messages state a timeout. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.loupe.LoupeException.InvalidInput;
 import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.ConnectionPool;
 import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -15,6 +16,7 @@ import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +46,9 @@ public final class Fetcher {
                 .followSslRedirects(false)
                 // A failed attempt is reported as it happened, not retried on OkHttp's own terms.
                 .retryOnConnectionFailure(false)
+                // Each import gets a fresh connection: reuse saves nothing on a large download, and an idle pooled
+                // connection the source has closed would fail the next import.
+                .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.readTimeout())
                 .build();

@@ -90,7 +90,7 @@ class FetcherRedirectTest {
     void theLimitComesFromTheSettings() {
         redirect(302, "/again");
         FetchSettings none = new FetchSettings(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2), 0,
-                FetchSettings.DEFAULT_SIZE_CAP, filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM);
+                1L << 40, filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM);
         assertThatThrownBy(() -> new Fetcher(none).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Too many redirects (more than 0) fetching " + url("/image"));

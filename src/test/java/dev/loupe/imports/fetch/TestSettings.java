@@ -24,7 +24,7 @@ final class TestSettings {
 
     /** Short timeouts, five redirects, the default cap. */
     static FetchSettings settings(ImportUriFilter filter, Resolver resolver) {
-        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, FetchSettings.DEFAULT_SIZE_CAP,
+        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 1L << 40,
                 filter, resolver);
     }
 

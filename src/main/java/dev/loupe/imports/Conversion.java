@@ -1,0 +1,130 @@
+package dev.loupe.imports;
+
+import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.engine.TaskFailure;
+import dev.loupe.engine.TaskRun;
+import dev.loupe.image.Image;
+import dev.loupe.imports.fetch.Source;
+import dev.loupe.store.FilesystemStore;
+import dev.loupe.store.ImageStore;
+import dev.loupe.store.StoreFailure;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code [taskflow_executor] conversion_format}: imports not already in that format are converted with
+ * {@code qemu-img convert} before they are stored. Only here is the source written to scratch space first
+ * ({@code [task] work_dir}), because qemu-img needs a file; the source is inspected on the way and refused before
+ * qemu-img ever reads it, and the converted file is inspected again as it goes to the store.
+ */
+public final class Conversion {
+
+    private static final Conversion NONE = new Conversion(null, null);
+
+    private final String target;
+    private final Path workDir;
+
+    private Conversion(String target, Path workDir) {
+        this.target = target;
+        this.workDir = workDir;
+    }
+
+    /**
+     * @param target the format to convert to; empty for no conversion
+     * @throws BadConfiguration when a conversion is asked for and qemu-img cannot run
+     */
+    public static Conversion to(String target, Path workDir) {
+        if (target.isEmpty()) {
+            return NONE;
+        }
+        try {
+            Process probe = new ProcessBuilder("qemu-img", "--version").redirectErrorStream(true).start();
+            probe.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
+                throw new IOException("qemu-img --version failed");
+            }
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new BadConfiguration("[taskflow_executor] conversion_format = " + target + " needs qemu-img and"
+                    + " a writable [task] work_dir (" + workDir + "): " + e.getMessage()
+                    + ". Install qemu-img (Debian package qemu-utils) or leave conversion_format empty.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadConfiguration("Interrupted while checking for qemu-img", e);
+        }
+        return new Conversion(target, workDir);
+    }
+
+    /** Whether an image declared as {@code diskFormat} is converted before it is stored. */
+    boolean wanted(String diskFormat) {
+        return target != null && !target.equals(diskFormat);
+    }
+
+    /** Fetches to scratch, checks, converts and stores: the image is stored in the target format. */
+    Image.StoredData convertAndStore(Image queued, Source source, Transfer transfer, ImageStore store, TaskRun run)
+            throws IOException, StoreFailure, TaskFailure, InterruptedException {
+        FilesystemStore scratch = new FilesystemStore(workDir).open();
+        try {
+            Transfer.Copied fetched;
+            String sourceLocation;
+            try (ImageStore.Upload upload = scratch.begin(queued.id())) {
+                fetched = transfer.copy(source.body(), source.contentLength(), upload);
+                ImportHandler.refuseUnsafe(fetched, queued.diskFormat());
+                sourceLocation = upload.publish();
+            }
+            run.progress("Converting to " + target);
+            Path converted = workDir.resolve(queued.id() + ".converted");
+            try {
+                convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted);
+                try (InputStream in = Files.newInputStream(converted);
+                     ImageStore.Upload upload = store.begin(queued.id())) {
+                    Transfer.Copied copied = transfer.copy(in, OptionalLong.of(Files.size(converted)), upload);
+                    ImportHandler.refuseUnsafe(copied, target);
+                    return new Image.StoredData(upload.publish(), copied.size(), ImportHandler.virtualSize(copied),
+                            copied.checksum(), transfer.hashAlgorithm().name(), copied.hashValue(), target);
+                }
+            } finally {
+                Files.deleteIfExists(converted);
+            }
+        } finally {
+            scratch.discard(queued.id());
+        }
+    }
+
+    private void convert(Path source, String sourceFormat, Path output) throws TaskFailure, InterruptedException {
+        List<String> command = List.of("qemu-img", "convert", "-f", sourceFormat, "-O", target,
+                source.toString(), output.toString());
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String said;
+            try (InputStream out = process.getInputStream()) {
+                said = new String(out.readNBytes(4096), StandardCharsets.UTF_8).strip();
+                out.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            int exit = process.waitFor();
+            if (exit != 0 || !said.isEmpty()) {
+                throw new TaskFailure("Converting the image to " + target + " failed: "
+                        + (said.isEmpty() ? "qemu-img exited with status " + exit : said));
+            }
+        } catch (IOException e) {
+            throw new TaskFailure("Converting the image to " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** qemu-img's names for Glance's disk formats. */
+    private static String qemuName(String diskFormat) {
+        return switch (diskFormat) {
+            case "vhd" -> "vpc";
+            case "ploop" -> "parallels";
+            case "iso", "ami", "ari", "aki" -> "raw";
+            default -> diskFormat;
+        };
+    }
+}

@@ -1,0 +1,184 @@
+package dev.loupe.store;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+/**
+ * Image data as files in one directory ({@code [glance_store] filesystem_store_datadir}), named by image id as
+ * Glance names them. An upload writes {@code <id>.<random>.partial}, forces it to disk and renames it into place,
+ * so the final name only ever holds complete data.
+ */
+public final class FilesystemStore implements ImageStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FilesystemStore.class);
+    private static final String PARTIAL = ".partial";
+
+    private final Path directory;
+
+    public FilesystemStore(Path directory) {
+        this.directory = directory.toAbsolutePath().normalize();
+    }
+
+    /** Creates the directory; a directory that cannot be written stops the start, not the first import. */
+    public FilesystemStore open() throws StoreFailure {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot create the image store directory " + directory + ": " + describe(e), e);
+        }
+        if (!Files.isWritable(directory)) {
+            throw new StoreFailure("The image store directory " + directory + " is not writable");
+        }
+        return this;
+    }
+
+    @Override
+    public Upload begin(String imageId) throws StoreFailure {
+        Path partial = directory.resolve(fileName(imageId) + "." + UUID.randomUUID() + PARTIAL);
+        try {
+            return new FileUpload(FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    partial, directory.resolve(fileName(imageId)));
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot write to the image store: " + describe(e), e);
+        }
+    }
+
+    @Override
+    public InputStream open(String location, long offset, long length) throws StoreFailure {
+        Path file = path(location);
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+            channel.position(offset);
+            InputStream in = Channels.newInputStream(channel);
+            return length < 0 ? in : new BoundedStream(in, length);
+        } catch (NoSuchFileException e) {
+            throw new StoreFailure("The image data is missing from the store", e);
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot read the image data: " + describe(e), e);
+        }
+    }
+
+    @Override
+    public void delete(String location) throws StoreFailure {
+        try {
+            Files.deleteIfExists(path(location));
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot delete the image data: " + describe(e), e);
+        }
+    }
+
+    @Override
+    public void discard(String imageId) throws StoreFailure {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory,
+                fileName(imageId) + ".*" + PARTIAL)) {
+            for (Path partial : partials) {
+                Files.deleteIfExists(partial);
+            }
+            Files.deleteIfExists(directory.resolve(fileName(imageId)));
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot remove the data of image " + imageId + ": " + describe(e), e);
+        }
+    }
+
+    /** The file a location names, refused unless it is in this store's directory. */
+    private Path path(String location) throws StoreFailure {
+        Path file;
+        try {
+            file = Path.of(java.net.URI.create(location)).normalize();
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            throw new StoreFailure("Not a location of the filesystem store: " + location, e);
+        }
+        if (!directory.equals(file.getParent())) {
+            throw new StoreFailure("Not a location of the filesystem store: " + location);
+        }
+        return file;
+    }
+
+    /** Image ids are UUIDs; anything else must never become a path. */
+    private static String fileName(String imageId) {
+        return UUID.fromString(imageId).toString();
+    }
+
+    /** The JDK names only the file in some messages (NoSuchFileException); the class says what happened. */
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        String kind = e.getClass() == IOException.class ? "" : e.getClass().getSimpleName() + ": ";
+        return kind + (message == null ? "" : message);
+    }
+
+    private static final class FileUpload implements Upload {
+        private final FileChannel channel;
+        private final Path partial;
+        private final Path target;
+        private boolean published;
+
+        FileUpload(FileChannel channel, Path partial, Path target) {
+            this.channel = channel;
+            this.partial = partial;
+            this.target = target;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws StoreFailure {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+            try {
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (IOException e) {
+                throw new StoreFailure("Writing the image to the store failed: " + describe(e), e);
+            }
+        }
+
+        @Override
+        public String publish() throws StoreFailure {
+            try {
+                channel.force(true);
+                channel.close();
+                if (Files.exists(target)) {
+                    throw new FileAlreadyExistsException(target.toString());
+                }
+                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+                forceDirectory(target.getParent());
+            } catch (IOException e) {
+                throw new StoreFailure("Saving the image in the store failed: " + describe(e), e);
+            }
+            published = true;
+            return target.toUri().toString();
+        }
+
+        /** The rename is durable only once the directory entry is on disk too. */
+        private static void forceDirectory(Path directory) throws IOException {
+            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (published) {
+                return;
+            }
+            try {
+                channel.close();
+                Files.deleteIfExists(partial);
+            } catch (IOException e) {
+                LOG.warn("Could not remove the unfinished upload {}", partial, e);
+            }
+        }
+    }
+}
