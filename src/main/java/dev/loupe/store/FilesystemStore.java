@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -118,11 +120,20 @@ public final class FilesystemStore implements ImageStore {
         return UUID.fromString(imageId).toString();
     }
 
-    /** The JDK names only the file in some messages (NoSuchFileException); the class says what happened. */
+    /**
+     * What went wrong, without the paths: messages reach users, who need the cause (no space, no permission)
+     * and not the server's file layout. The log gets the whole exception.
+     */
     private static String describe(IOException e) {
-        String message = e.getMessage();
-        String kind = e.getClass() == IOException.class ? "" : e.getClass().getSimpleName() + ": ";
-        return kind + (message == null ? "" : message);
+        if (e instanceof FileSystemException fileSystem) {
+            return fileSystem.getReason() != null ? fileSystem.getReason() : switch (fileSystem) {
+                case NoSuchFileException missing -> "no such file or directory";
+                case AccessDeniedException denied -> "permission denied";
+                case FileAlreadyExistsException exists -> "the file exists already";
+                default -> fileSystem.getClass().getSimpleName();
+            };
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**
