@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.auth.Authenticator;
 import dev.loupe.config.Config;
 import dev.loupe.config.Option;
 import dev.loupe.config.Options;
@@ -92,7 +93,8 @@ public final class Loupe implements AutoCloseable {
             HttpApi http = null;
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
-                http = new HttpApi(config, tasks, schema, policy, json, metrics).start();
+                http = new HttpApi(config, Authenticator.from(config, json, clock), tasks, schema, policy, json,
+                        metrics).start();
                 parts.addFirst(http::stop);
             }
             return new Loupe(parts, http);
@@ -125,7 +127,8 @@ public final class Loupe implements AutoCloseable {
 
     private static void warnIfHeadersAreTrustedOffLoopback(Config config) {
         String host = config.get(Options.BIND_HOST);
-        if (!host.equals("127.0.0.1") && !host.equals("::1") && !host.equals("localhost")) {
+        boolean loopback = host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+        if (config.get(Options.AUTH_STRATEGY).equals("headers") && !loopback) {
             org.slf4j.LoggerFactory.getLogger(Loupe.class).warn("Listening on {} with auth_strategy = headers:"
                     + " anyone who can reach this address can claim any identity (X-Roles: admin). Put an"
                     + " authenticating proxy in front, or bind to 127.0.0.1.", host);
