@@ -16,10 +16,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -28,8 +25,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static dev.loupe.imports.Imports.ADMIN;
-import static dev.loupe.imports.Imports.PROJECT;
-import static dev.loupe.imports.Imports.awaitFinished;
+import static dev.loupe.imports.Imports.assertImported;
 import static dev.loupe.imports.Imports.awaitMidStream;
 import static dev.loupe.imports.Imports.create;
 import static dev.loupe.imports.Imports.files;
@@ -37,6 +33,7 @@ import static dev.loupe.imports.Imports.fixture;
 import static dev.loupe.imports.Imports.input;
 import static dev.loupe.imports.Imports.md5;
 import static dev.loupe.imports.Imports.sha512;
+import static dev.loupe.imports.Imports.stored;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -111,7 +108,7 @@ class ImportSuccessIT {
                  "hw_disk_bus": "virtio", "source_fixture": "%s"}
                 """.formatted(fixture, diskFormat, diskFormat, fixture)));
 
-        ImageRows.Image image = assertSucceeded(taskId);
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(image.name()).isEqualTo(fixture);
         assertThat(image.diskFormat()).isEqualTo(diskFormat);
         assertThat(image.containerFormat()).isEqualTo("bare");
@@ -137,7 +134,7 @@ class ImportSuccessIT {
         source.serve("/plain.raw", bytes);
         String taskId = create(client, source.url("/plain.raw"), "raw");
 
-        ImageRows.Image image = assertSucceeded(taskId);
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(image.name()).isNull();
         assertThat(image.visibility()).isEqualTo("shared");
         assertThat(image.minDisk()).isZero();
@@ -153,7 +150,7 @@ class ImportSuccessIT {
         source.serveChunked("/chunked.qcow2", bytes, 10_000);
         String taskId = create(client, source.url("/chunked.qcow2"), "qcow2");
 
-        ImageRows.Image image = assertSucceeded(taskId);
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(image.size()).isEqualTo(bytes.length);
         assertThat(image.virtualSize()).isEqualTo(MIB);
         assertThat(image.checksum()).isEqualTo(md5(bytes));
@@ -168,7 +165,7 @@ class ImportSuccessIT {
         source.redirect("/old/image.vmdk", "302 Found", "/moved/image.vmdk");
         String taskId = create(client, source.url("/old/image.vmdk"), "vmdk");
 
-        ImageRows.Image image = assertSucceeded(taskId);
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(stored(image)).isEqualTo(bytes);
         assertThat(source.requests("/old/image.vmdk")).isEqualTo(1);
         assertThat(source.requests("/moved/image.vmdk")).isEqualTo(1);
@@ -217,7 +214,7 @@ class ImportSuccessIT {
         assertThat(during.get("message").textValue())
                 .matches(chunked ? "Copied [123] MiB" : "Copied [123] MiB of 4 MiB");
 
-        ImageRows.Image image = assertSucceeded(taskId);
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(image.size()).isEqualTo(bytes.length);
         assertThat(image.virtualSize()).isEqualTo(bytes.length);
         assertThat(image.checksum()).isEqualTo(md5(bytes));
@@ -248,33 +245,4 @@ class ImportSuccessIT {
         return view;
     }
 
-    /**
-     * Asserts the task succeeded (result {"image_id"}, empty message) and that its image is the one active image it
-     * made, owned by the task's project, stored as one complete file; answers the image.
-     */
-    private static ImageRows.Image assertSucceeded(String taskId) {
-        JsonNode view = awaitFinished(client, taskId);
-        assertThat(view.get("status").textValue()).as("task %s", view).isEqualTo("success");
-        assertThat(view.get("message").textValue()).isEmpty();
-        assertThat(view.get("result").properties()).hasSize(1);
-        String imageId = view.get("result").get("image_id").textValue();
-        assertThat(view.get("owner").textValue()).isEqualTo(PROJECT);
-
-        List<ImageRows.Image> made = new ImageRows(dataDir).createdBy(taskId);
-        assertThat(made).extracting(ImageRows.Image::id).containsExactly(imageId);
-        ImageRows.Image image = made.getFirst();
-        assertThat(image.status()).isEqualTo("active");
-        assertThat(image.deleted()).isFalse();
-        assertThat(image.owner()).isEqualTo(PROJECT);
-        assertThat(image.taskId()).isEqualTo(taskId);
-        Path file = Imports.store(dataDir).resolve(imageId).toAbsolutePath().normalize();
-        assertThat(image.location()).isEqualTo(file.toUri().toString());
-        assertThat(files(dataDir, "images")).contains(imageId)
-                .noneMatch(f -> f.startsWith(imageId + ".") && f.endsWith(".partial"));
-        return image;
-    }
-
-    private static byte[] stored(ImageRows.Image image) throws Exception {
-        return Files.readAllBytes(Path.of(URI.create(image.location())));
-    }
 }

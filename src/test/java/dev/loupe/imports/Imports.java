@@ -11,6 +11,7 @@ import dev.loupe.testing.SourceServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,5 +181,54 @@ final class Imports {
         }
         throw new AssertionError("task " + taskId + " never had an image being saved with a partial file; images: "
                 + rows.createdBy(taskId) + ", store: " + files(dataDir, "images"));
+    }
+
+    /**
+     * Asserts the task succeeded (result {"image_id"}, empty message) and that its image is the one active image it
+     * made, owned by the task's project, stored as one complete file; answers the image.
+     */
+    static ImageRows.Image assertImported(Client client, Path dataDir, String taskId) {
+        JsonNode view = awaitFinished(client, taskId);
+        assertThat(view.get("status").textValue()).as("task %s", view).isEqualTo("success");
+        assertThat(view.get("message").textValue()).isEmpty();
+        assertThat(view.get("result").properties()).hasSize(1);
+        String imageId = view.get("result").get("image_id").textValue();
+        assertThat(view.get("owner").textValue()).isEqualTo(PROJECT);
+
+        List<ImageRows.Image> made = new ImageRows(dataDir).createdBy(taskId);
+        assertThat(made).extracting(ImageRows.Image::id).containsExactly(imageId);
+        ImageRows.Image image = made.getFirst();
+        assertThat(image.status()).isEqualTo("active");
+        assertThat(image.deleted()).isFalse();
+        assertThat(image.owner()).isEqualTo(PROJECT);
+        assertThat(image.taskId()).isEqualTo(taskId);
+        Path file = store(dataDir).resolve(imageId).toAbsolutePath().normalize();
+        assertThat(image.location()).isEqualTo(file.toUri().toString());
+        assertThat(files(dataDir, "images")).contains(imageId)
+                .noneMatch(f -> f.startsWith(imageId + ".") && f.endsWith(".partial"));
+        return image;
+    }
+
+    /** The bytes stored at the image's location. */
+    static byte[] stored(ImageRows.Image image) {
+        try {
+            return Files.readAllBytes(Path.of(URI.create(image.location())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Asserts that the store holds exactly the data of the images in the database, all active, and nothing
+     * partial: on a server that also completes imports, a failed one has left nothing.
+     */
+    static void assertStoreMatchesRows(Path dataDir, String failedTaskId) {
+        ImageRows rows = new ImageRows(dataDir);
+        assertThat(rows.createdBy(failedTaskId)).as("images of the failed task").isEmpty();
+        List<ImageRows.Image> all = rows.all();
+        assertThat(all).allSatisfy(image -> assertThat(image.status()).isEqualTo("active"));
+        assertThat(files(dataDir, "images")).as("files in the store")
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(ImageRows.Image::id).toList());
+        assertThat(files(dataDir, "work")).as("files in the conversion scratch folder").isEmpty();
     }
 }

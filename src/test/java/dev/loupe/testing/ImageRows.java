@@ -56,6 +56,11 @@ public final class ImageRows {
         return select("WHERE task_id = ?", taskId);
     }
 
+    /** Every image row. */
+    public List<Image> all() {
+        return select("");
+    }
+
     /** Rows in each of {@link #TABLES}. */
     public Map<String, Integer> rowCounts() {
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -72,12 +77,14 @@ public final class ImageRows {
         return counts;
     }
 
-    private List<Image> select(String where, String param) {
+    private List<Image> select(String where, String... params) {
         try (Connection c = connect();
              PreparedStatement p = c.prepareStatement("SELECT id, name, status, visibility, protected, os_hidden,"
                      + " owner, disk_format, container_format, size, virtual_size, checksum, os_hash_algo,"
                      + " os_hash_value, min_disk, min_ram, deleted, task_id FROM images " + where + " ORDER BY id")) {
-            p.setString(1, param);
+            for (int i = 0; i < params.length; i++) {
+                p.setString(i + 1, params[i]);
+            }
             List<Image> images = new ArrayList<>();
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
