@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,8 +26,6 @@ import java.util.concurrent.TimeUnit;
  * qemu-img ever reads it, and the converted file is inspected again as it goes to the store.
  */
 public final class Conversion {
-
-    private static final Conversion NONE = new Conversion(null, null);
 
     private final String target;
     private final Path workDir;
@@ -42,7 +41,8 @@ public final class Conversion {
      */
     public static Conversion to(String target, Path workDir) {
         if (target.isEmpty()) {
-            return NONE;
+            // The folder is kept all the same: a conversion cut off before a restart without one left files there.
+            return new Conversion(null, workDir);
         }
         try {
             Process probe = new ProcessBuilder("qemu-img", "--version").redirectErrorStream(true).start();
@@ -80,7 +80,7 @@ public final class Conversion {
                 sourceLocation = upload.publish();
             }
             run.progress("Converting to " + target);
-            Path converted = workDir.resolve(queued.id() + ".converted");
+            Path converted = converted(queued.id());
             try {
                 convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted);
                 try (InputStream in = Files.newInputStream(converted);
@@ -96,6 +96,28 @@ public final class Conversion {
         } finally {
             scratch.discard(queued.id());
         }
+    }
+
+    /**
+     * Removes what a conversion of the image left in the scratch folder: a run cut off mid-way (a killed worker)
+     * leaves its fetched copy, a partial one or qemu-img's output there, and no {@code finally} ran to remove them.
+     */
+    void discard(String imageId) throws StoreFailure {
+        if (!Files.isDirectory(workDir)) {
+            return;
+        }
+        new FilesystemStore(workDir).discard(imageId);
+        try {
+            Files.deleteIfExists(converted(imageId));
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot remove the conversion output of image " + imageId + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Where qemu-img writes the converted image; image ids are UUIDs, never paths. */
+    private Path converted(String imageId) {
+        return workDir.resolve(UUID.fromString(imageId) + ".converted");
     }
 
     private void convert(Path source, String sourceFormat, Path output) throws TaskFailure, InterruptedException {

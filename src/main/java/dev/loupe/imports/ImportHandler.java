@@ -132,11 +132,15 @@ public final class ImportHandler implements TaskHandler {
         return true;
     }
 
-    /** An import cut off mid-way left an image being saved, and maybe part of its data: both go. */
+    /**
+     * An import cut off mid-way left an image being saved, and maybe part of its data in the store or a conversion's
+     * scratch copy: all of it goes.
+     */
     @Override
     public void abandon(Task task) throws StoreFailure {
         for (Image image : images.createdBy(task.id())) {
             if (image.status() != ImageStatus.ACTIVE) {
+                conversion.discard(image.id());
                 store.discard(image.id());
                 images.erase(image.id());
                 LOG.info("Task {}: removed image {} left {} by an interrupted run", task.id(), image.id(),

@@ -91,6 +91,14 @@ class ImportRecoveryIT {
             assertThat(rows.createdBy(taskId)).hasSize(4);
             assertThat(rows.rowCounts()).containsEntry("image_tags", 5).containsEntry("image_properties", 5);
 
+            // A run cut off while converting also left its scratch copy, a partial one and qemu-img's output.
+            Path work = dataDir.resolve("work");
+            Files.createDirectories(work);
+            for (String name : List.of(unpublished, partial + ".x.partial", unpublished + ".converted",
+                    others + ".converted")) {
+                Files.write(work.resolve(name), new byte[] {1});
+            }
+
             handler(images, filesystem).abandon(task(taskId, 2));
 
             assertThat(rows.createdBy(taskId)).extracting(ImageRows.Image::id).containsExactly(finished);
@@ -102,6 +110,7 @@ class ImportRecoveryIT {
             assertThat(rows.rowCounts()).containsEntry("images", 2).containsEntry("image_tags", 2)
                     .containsEntry("image_properties", 2).containsEntry("image_locations", 1);
             assertThat(files(dataDir, "images")).containsExactlyInAnyOrder(finished, others + ".x.partial");
+            assertThat(files(dataDir, "work")).containsExactly(others + ".converted");
         }
     }
 
