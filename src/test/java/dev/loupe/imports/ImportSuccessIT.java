@@ -81,7 +81,7 @@ class ImportSuccessIT {
      * 64 KiB for the raw images, 1 MiB for qcow2 and vmdk. A VHD of 1 MiB is 1079296 bytes (qemu-img rounds up to
      * whole cylinders/heads/sectors of its CHS geometry); for vhd-fixed.vhd that is with {@code -f vpc}, since
      * qemu-img's own probing takes a fixed VHD, which has only a footer, for raw. The ISO's virtual size is its
-     * length (qemu-img reads it as raw: 358400).
+     * length (qemu-img reads it as raw: 358400). vdi and ploop (qemu's "parallels") are 1 MiB too.
      */
     static Stream<Arguments> fixtures() {
         return Stream.of(
@@ -93,7 +93,9 @@ class ImportSuccessIT {
                 Arguments.of("vmdk-stream.vmdk", "vmdk", 1_048_576L),
                 Arguments.of("vhd-dynamic.vhd", "vhd", 1_079_296L),
                 Arguments.of("vhd-fixed.vhd", "vhd", 1_079_296L),
-                Arguments.of("iso.iso", "iso", 358_400L));
+                Arguments.of("iso.iso", "iso", 358_400L),
+                Arguments.of("vdi.vdi", "vdi", 1_048_576L),
+                Arguments.of("ploop.hds", "ploop", 1_048_576L));
     }
 
     @ParameterizedTest(name = "{0} as {1}")

@@ -125,9 +125,21 @@ final class Imports {
 
     /** Asserts the task failed with exactly this message, and answers its view. */
     static JsonNode assertFailed(Client client, String id, String message) {
+        JsonNode view = assertFailed(client, id);
+        assertThat(view.get("message").textValue()).isEqualTo(message);
+        return view;
+    }
+
+    /** Asserts the task failed with a message matching the regular expression, and answers its view. */
+    static JsonNode assertFailedMatching(Client client, String id, String regex) {
+        JsonNode view = assertFailed(client, id);
+        assertThat(view.get("message").textValue()).matches(regex);
+        return view;
+    }
+
+    private static JsonNode assertFailed(Client client, String id) {
         JsonNode view = awaitFinished(client, id);
         assertThat(view.get("status").textValue()).as("task %s", view).isEqualTo("failure");
-        assertThat(view.get("message").textValue()).isEqualTo(message);
         assertThat(view.get("result").isNull()).as("result of %s", view).isTrue();
         return view;
     }
