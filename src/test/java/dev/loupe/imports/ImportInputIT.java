@@ -85,9 +85,11 @@ class ImportInputIT {
                         "Invalid value for image property 'container_format': 'tarball' is not one of "
                                 + CONTAINERS),
                 Arguments.of("disk_format not a string", "{\"disk_format\": 7, \"container_format\": \"bare\"}",
-                        null, "Invalid value for image property 'disk_format': expected a string or null, not a number"),
+                        null, "Invalid value for image property 'disk_format': expected a string or null,"
+                                + " not a number"),
                 Arguments.of("extra property not a string", with("hw_cpu_cores", "2"), null,
-                        "Invalid value for image property 'hw_cpu_cores': extra properties must be strings, not a number"),
+                        "Invalid value for image property 'hw_cpu_cores': extra properties must be strings,"
+                                + " not a number"),
                 Arguments.of("extra property an object", with("hw_meta", "{\"a\": \"b\"}"), null,
                         "Invalid value for image property 'hw_meta': extra properties must be strings, not an object"),
                 Arguments.of("visibility not in the enum", with("visibility", "\"everyone\""), null,
