@@ -140,7 +140,10 @@ public final class ImportHandler implements TaskHandler {
         return true;
     }
 
-    /** An import cut off mid-way left an image being saved, and maybe part of its data: both go. */
+    /**
+     * An import cut off mid-way left an image being saved, and maybe part of its data in the store or a conversion's
+     * scratch copy: all of it goes.
+     */
     @Override
     public void abandon(Task task) {
         for (Image image : images.createdBy(task.id())) {
@@ -159,6 +162,7 @@ public final class ImportHandler implements TaskHandler {
      */
     private void erase(Image image) {
         try {
+            conversion.discard(image.id());
             store.discard(image.id());
         } catch (StoreFailure | RuntimeException e) {
             LOG.warn("Could not remove the data of image {} from the store; remove it by hand", image.id(), e);
