@@ -153,7 +153,9 @@ class GlanceClientIT {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(Map.of("LOUPE_PROJECT", "proj-glance", "LOUPE_USER", "glance-user",
-                "LOUPE_ROLES", "admin"));
+                "LOUPE_ROLES", "admin",
+                // glanceclient caches the schemas it fetched under ~/.glanceclient: each run starts without
+                "HOME", dir.resolve("home").toString()));
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
