@@ -1,0 +1,58 @@
+package dev.loupe.clients;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs the OpenStack command-line clients and reads what they print. */
+final class Cli {
+
+    private static final Pattern ROW = Pattern.compile("^\\|\\s*([^|]+?)\\s*\\|\\s*(.*?)\\s*\\|\\s*$",
+            Pattern.MULTILINE);
+
+    private Cli() {
+    }
+
+    /** What a command printed (stdout and stderr together) and how it exited. */
+    record Result(List<String> command, int exit, String output) {
+
+        /** The output, once the command is known to have succeeded. */
+        String ok() {
+            assertThat(exit).as("%s exited with %d:%n%s", String.join(" ", command), exit, output).isZero();
+            return output;
+        }
+    }
+
+    static Result run(Map<String, String> environment, List<String> command) throws IOException,
+            InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish within 120 s:\n" + output);
+        }
+        return new Result(command, process.exitValue(), output);
+    }
+
+    /** The Property/Value table the glance command prints for one object. */
+    static Map<String, String> table(String output) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        Matcher row = ROW.matcher(output);
+        while (row.find()) {
+            if (!row.group(1).equals("Property")) {
+                rows.put(row.group(1), row.group(2));
+            }
+        }
+        assertThat(rows).as("a property table in:%n%s", output).isNotEmpty();
+        return rows;
+    }
+}
