@@ -67,7 +67,7 @@ final class ImageResource {
     void delete(Context ctx) {
         rejectBody(ctx);
         images.delete(Identity.of(ctx).requester(), ctx.pathParam("image_id"));
-        ctx.status(204);
+        noContent(ctx);
     }
 
     void imageSchema(Context ctx) {
@@ -89,15 +89,21 @@ final class ImageResource {
         rejectBody(ctx);
         Image image = images.downloadable(Identity.of(ctx).requester(), ctx.pathParam("image_id"));
         if (!ImageService.hasData(image)) {
-            ctx.status(204);
+            noContent(ctx);
             return;
         }
         Optional<Download> download = images.open(image, range(ctx));
         if (download.isEmpty()) {
-            ctx.status(204);
+            noContent(ctx);
             return;
         }
         stream(ctx, download.get());
+    }
+
+    /** 204 with no body and so no Content-Type (Javalin would otherwise add its default, text/plain). */
+    private static void noContent(Context ctx) {
+        ctx.status(204);
+        ctx.res().setContentType(null);
     }
 
     private static void stream(Context ctx, Download download) {

@@ -64,6 +64,7 @@ class ImageDeleteIT {
         HttpResponse<String> r = delete(image.id(), MEMBER_A);
         assertThat(r.statusCode()).as(describe(r)).isEqualTo(204);
         assertThat(r.body()).isEmpty();
+        assertThat(r.headers().firstValue("Content-Type")).isEmpty();
         assertRequestIdHeader(r);
 
         Image stored = rows.find(image.id()).orElseThrow();
