@@ -3,7 +3,7 @@ package dev.loupe.conformance;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +22,7 @@ import static dev.loupe.testing.Client.ADMIN_B;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageRows.NewImage.image;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,13 +35,13 @@ class ImageDeleteIT {
     static Path dir;
     static LoupeServer server;
     static Client client;
-    static ImageRows rows;
+    static ImageFixtures rows;
 
     @BeforeAll
     static void start() {
         server = LoupeServer.start(dir);
         client = server.client();
-        rows = new ImageRows(dir);
+        rows = new ImageFixtures(dir);
     }
 
     @AfterAll
@@ -188,7 +188,7 @@ class ImageDeleteIT {
         Path policyDir = dir.resolve("policy-delete");
         String rules = "delete_image: \"role:admin\"\nget_image: \"role:admin or role:member\"\n";
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, rules));
-             ImageRows strictRows = new ImageRows(policyDir)) {
+             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image mine = strictRows.insert(image());
             assertJsonError(strict.client().send("DELETE", "/v2/images/" + mine.id(), asJson(MEMBER_A), null), 403,
                     "You are not authorized to complete delete_image action.");

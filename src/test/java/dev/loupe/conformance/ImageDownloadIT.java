@@ -2,8 +2,8 @@ package dev.loupe.conformance;
 
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
-import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.ImageRows.NewImage;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +30,7 @@ import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageRows.NewImage.image;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,13 +46,13 @@ class ImageDownloadIT {
     @TempDir
     static Path dir;
     static LoupeServer server;
-    static ImageRows rows;
+    static ImageFixtures rows;
     static Image image;
 
     @BeforeAll
     static void start() {
         server = LoupeServer.start(dir);
-        rows = new ImageRows(dir);
+        rows = new ImageFixtures(dir);
         image = rows.insert(image().data(DATA));
     }
 
@@ -285,7 +285,7 @@ class ImageDownloadIT {
     void downloadImagePolicyRefusalIs403() {
         Path policyDir = dir.resolve("policy-download");
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, "download_image: \"role:admin\"\n"));
-             ImageRows strictRows = new ImageRows(policyDir)) {
+             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image mine = strictRows.insert(image());
             HttpResponse<String> r = strict.client().get("/v2/images/" + mine.id() + "/file", asJson(MEMBER_A));
             assertJsonError(r, 403, "You are not authorized to complete download_image action.");

@@ -3,8 +3,8 @@ package dev.loupe.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.ImageRows.NewImage;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,8 +81,8 @@ class ImageFromImportIT {
         assertThat(image.get("name").textValue()).isEqualTo("imported");
         assertThat(image.get("owner").textValue()).isEqualTo("proj-a");
         assertThat(image.get("size").longValue()).isEqualTo(SOURCE.length);
-        assertThat(image.get("checksum").textValue()).isEqualTo(ImageRows.hex("MD5", SOURCE));
-        assertThat(image.get("os_hash_value").textValue()).isEqualTo(ImageRows.hex("SHA-512", SOURCE));
+        assertThat(image.get("checksum").textValue()).isEqualTo(ImageFixtures.hex("MD5", SOURCE));
+        assertThat(image.get("os_hash_value").textValue()).isEqualTo(ImageFixtures.hex("SHA-512", SOURCE));
         assertThat(ImageListIT.imageIds(ok(client.get("/v2/images", MEMBER_A), 200))).contains(imageId);
         assertJsonError(client.get("/v2/images/" + imageId, asJson(READER_B)), 404,
                 "No image found with ID " + imageId);

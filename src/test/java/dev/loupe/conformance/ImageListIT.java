@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.ImageRows.NewImage;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +29,7 @@ import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageRows.NewImage.image;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,7 +46,7 @@ class ImageListIT {
     static Path dir;
     static LoupeServer server;
     static Client client;
-    static ImageRows rows;
+    static ImageFixtures rows;
     /** Name to image, in creation order. */
     static final Map<String, Image> byName = new LinkedHashMap<>();
 
@@ -54,7 +54,7 @@ class ImageListIT {
     static void start() {
         server = LoupeServer.start(dir);
         client = server.client();
-        rows = new ImageRows(dir);
+        rows = new ImageFixtures(dir);
         add("a-private", image().owner("proj-a").visibility("private").data(NewImage.pattern(300)));
         add("a-shared", image().owner("proj-a").visibility("shared").data(NewImage.pattern(100)));
         add("a-public", image().owner("proj-a").visibility("public").data(NewImage.pattern(200)));
@@ -394,7 +394,7 @@ class ImageListIT {
         Path policyDir = dir.resolve("policy-get");
         try (LoupeServer strict = LoupeServer.start(policyDir,
                 policy(dir, "get_image: \"role:admin or 'public':%(visibility)s\"\n"));
-             ImageRows strictRows = new ImageRows(policyDir)) {
+             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image publicOne = strictRows.insert(image().visibility("public").createdAt(T0));
             strictRows.insert(image().visibility("private").createdAt(T0.plusSeconds(1)));
             JsonNode page = ok(strict.client().get("/v2/images?limit=1", MEMBER_A), 200);
@@ -411,7 +411,7 @@ class ImageListIT {
         Path limited = dir.resolve("limits");
         try (LoupeServer small = LoupeServer.start(limited, "DEFAULT.limit_param_default=2",
                 "DEFAULT.api_limit_max=3");
-             ImageRows limitedRows = new ImageRows(limited)) {
+             ImageFixtures limitedRows = new ImageFixtures(limited)) {
             for (int i = 0; i < 5; i++) {
                 limitedRows.insert(image().createdAt(T0.plusSeconds(i)));
             }

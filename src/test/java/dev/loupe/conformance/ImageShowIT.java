@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +23,7 @@ import static dev.loupe.testing.Client.ADMIN_B;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageRows.NewImage.image;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,14 +41,14 @@ class ImageShowIT {
     static Path dir;
     static LoupeServer server;
     static Client client;
-    static ImageRows rows;
+    static ImageFixtures rows;
     static Image active;
 
     @BeforeAll
     static void start() {
         server = LoupeServer.start(dir);
         client = server.client();
-        rows = new ImageRows(dir);
+        rows = new ImageFixtures(dir);
         active = rows.insert(image().name("tiny-qcow2").diskFormat("qcow2").virtualSize(1048576L)
                 .properties("hw_foo", "bar", "os_distro", "debian").tags("b-tag", "a-tag").minDisk(2).minRam(512)
                 .createdAt(Instant.parse("2026-11-26T18:12:15.123456Z"))
@@ -219,7 +219,7 @@ class ImageShowIT {
     void getImagePolicyRefusalIsNotFound() {
         Path policyDir = dir.resolve("policy-show");
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, "get_image: \"role:admin\"\n"))) {
-            try (ImageRows strictRows = new ImageRows(policyDir)) {
+            try (ImageFixtures strictRows = new ImageFixtures(policyDir)) {
                 Image mine = strictRows.insert(image());
                 assertJsonError(strict.client().get("/v2/images/" + mine.id(), asJson(MEMBER_A)), 404, NOT_FOUND);
                 assertThat(ok(strict.client().get("/v2/images/" + mine.id(), ADMIN_A), 200).get("id").textValue())

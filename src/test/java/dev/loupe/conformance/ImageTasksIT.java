@@ -3,7 +3,7 @@ package dev.loupe.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.image.Image;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,7 @@ import static dev.loupe.testing.Client.ADMIN_B;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageRows.NewImage.image;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code GET /v2/images/{id}/tasks}: spec §9, exactly. */
@@ -41,7 +41,7 @@ class ImageTasksIT {
     static Path dir;
     static LoupeServer server;
     static Client client;
-    static ImageRows rows;
+    static ImageFixtures rows;
     static TaskRows tasks;
     static Image image;
     static String taskA;
@@ -51,7 +51,7 @@ class ImageTasksIT {
     static void start() {
         server = LoupeServer.start(dir);
         client = server.client();
-        rows = new ImageRows(dir);
+        rows = new ImageFixtures(dir);
         tasks = new TaskRows(dir);
         image = rows.insert(image().owner("proj-a").visibility("public"));
         taskA = create(ADMIN_A, image.id(), "café");

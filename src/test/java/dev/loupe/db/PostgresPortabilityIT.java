@@ -7,7 +7,7 @@ import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -131,7 +131,7 @@ class PostgresPortabilityIT {
         String connection = "database.connection=" + postgres.getJdbcUrl("postgres", "loupe_images");
         Path data = dir.resolve("images");
         try (LoupeServer server = LoupeServer.start(data, connection);
-             ImageRows rows = new ImageRows(data, postgres.getJdbcUrl("postgres", "loupe_images"))) {
+             ImageFixtures rows = new ImageFixtures(data, postgres.getJdbcUrl("postgres", "loupe_images"))) {
             Client client = server.client();
             Instant t0 = Instant.parse("2026-03-01T00:00:00Z");
             String[] owners = {"proj-a", "proj-b", null};
@@ -139,9 +139,9 @@ class PostgresPortabilityIT {
             Map<String, Image> byName = new LinkedHashMap<>();
             for (int i = 0; i < 14; i++) {
                 String name = i % 5 == 4 ? null : "img-" + (i % 7);
-                ImageRows.NewImage spec = ImageRows.NewImage.image().name(name).owner(owners[i % 3])
+                ImageFixtures.NewImage spec = ImageFixtures.NewImage.image().name(name).owner(owners[i % 3])
                         .visibility(visibilities[i % 4]).createdAt(t0.plusSeconds(i / 2))
-                        .data(ImageRows.NewImage.pattern(100 * (i % 4))).tags("t" + (i % 2), "all")
+                        .data(ImageFixtures.NewImage.pattern(100 * (i % 4))).tags("t" + (i % 2), "all")
                         .properties("hw_n", String.valueOf(i % 3)).isProtected(i == 6)
                         .diskFormat(i % 2 == 0 ? "raw" : null);
                 if (i % 6 == 5) {

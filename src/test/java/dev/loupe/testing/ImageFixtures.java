@@ -25,19 +25,19 @@ import java.util.UUID;
  * {@link ImageRepository} (inserted saving, then activated with its location) and the data through the
  * filesystem store in the server's store directory ({@code <dataDir>/images}).
  */
-public final class ImageRows implements AutoCloseable {
+public final class ImageFixtures implements AutoCloseable {
 
     private final Database database;
     private final ImageRepository images;
     private final FilesystemStore store;
 
     /** The embedded database of a server on this data dir. */
-    public ImageRows(Path dataDir) {
+    public ImageFixtures(Path dataDir) {
         this(dataDir, "");
     }
 
     /** @param connection {@code [database] connection} of the server, or "" for its embedded database */
-    public ImageRows(Path dataDir, String connection) {
+    public ImageFixtures(Path dataDir, String connection) {
         this.database = Database.open(connection, dataDir);
         this.images = new ImageRepository(database.jdbi());
         try {
