@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.auth.Authenticator;
 import dev.loupe.config.Config;
 import dev.loupe.config.Option;
 import dev.loupe.config.Options;
@@ -99,8 +100,8 @@ public final class Loupe implements AutoCloseable {
                 warnIfHeadersAreTrustedOffLoopback(config);
                 ImageService imageService = new ImageService(images, repository, store, policy, clock,
                         config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX));
-                http = new HttpApi(config, tasks, schema, imageService, new ImageSchema(json), policy, json, metrics)
-                        .start();
+                http = new HttpApi(config, Authenticator.from(config, json, clock), tasks, schema, imageService,
+                        new ImageSchema(json), policy, json, metrics).start();
                 parts.addFirst(http::stop);
             }
             return new Loupe(parts, http);
@@ -133,7 +134,8 @@ public final class Loupe implements AutoCloseable {
 
     private static void warnIfHeadersAreTrustedOffLoopback(Config config) {
         String host = config.get(Options.BIND_HOST);
-        if (!host.equals("127.0.0.1") && !host.equals("::1") && !host.equals("localhost")) {
+        boolean loopback = host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+        if (config.get(Options.AUTH_STRATEGY).equals("headers") && !loopback) {
             org.slf4j.LoggerFactory.getLogger(Loupe.class).warn("Listening on {} with auth_strategy = headers:"
                     + " anyone who can reach this address can claim any identity (X-Roles: admin). Put an"
                     + " authenticating proxy in front, or bind to 127.0.0.1.", host);

@@ -51,6 +51,16 @@ public record Option<T>(String section, String name, String defaultText, Functio
         }, help);
     }
 
+    /** A boolean as oslo.config reads one: true/false, yes/no, on/off, 1/0, in any case. */
+    static Option<Boolean> bool(String section, String name, boolean defaultValue, String help) {
+        return new Option<>(section, name, Boolean.toString(defaultValue), text -> switch (text.toLowerCase(
+                java.util.Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is not true or false");
+        }, help);
+    }
+
     /** A duration in seconds; decimals allowed ({@code 0.5}), so tests can run the engine fast. */
     static Option<java.time.Duration> seconds(String section, String name, String defaultText, String help) {
         return new Option<>(section, name, defaultText, text -> {

@@ -15,9 +15,10 @@ public final class Options {
     public static final Option<String> PUBLIC_ENDPOINT = Option.string("DEFAULT", "public_endpoint", "",
             "Base URL advertised in the versions document; empty means the URL of the request.");
     public static final Option<String> AUTH_STRATEGY = Option.choice("DEFAULT", "auth_strategy", "headers",
-            List.of("headers"),
+            List.of("headers", "keystone"),
             "How callers are identified: 'headers' trusts X-Identity-Status, X-Project-Id, X-User-Id and X-Roles"
-                    + " as set by an authenticating proxy.");
+                    + " as set by an authenticating proxy; 'keystone' validates X-Auth-Token with Keystone v3 as"
+                    + " configured in [keystone_authtoken].");
     public static final Option<Integer> LIMIT_PARAM_DEFAULT = Option.integer("DEFAULT", "limit_param_default", 25,
             1, Integer.MAX_VALUE, "Page size of a list when the request gives no limit.");
     public static final Option<Integer> API_LIMIT_MAX = Option.integer("DEFAULT", "api_limit_max", 1000,
@@ -75,6 +76,35 @@ public final class Options {
     public static final Option<List<Integer>> DISALLOWED_PORTS = Option.list("import_filtering_opts",
             "disallowed_ports", "[]", Option::port, "Explicit ports an import URI may not name.");
 
+    public static final Option<String> WWW_AUTHENTICATE_URI = Option.string("keystone_authtoken",
+            "www_authenticate_uri", "", "Keystone URL clients are sent to in the WWW-Authenticate header of a 401;"
+                    + " empty means auth_url.");
+    public static final Option<String> AUTH_URL = Option.string("keystone_authtoken", "auth_url", "",
+            "Keystone URL Loupe validates tokens with (http://keystone:5000 or .../v3).");
+    public static final Option<String> AUTH_TYPE = Option.choice("keystone_authtoken", "auth_type", "password",
+            List.of("password"), "How Loupe's service user authenticates: with its password.");
+    public static final Option<String> USERNAME = Option.string("keystone_authtoken", "username", "",
+            "Loupe's service user.");
+    public static final Option<String> PASSWORD = Option.string("keystone_authtoken", "password", "",
+            "The service user's password.");
+    public static final Option<String> PROJECT_NAME = Option.string("keystone_authtoken", "project_name", "",
+            "Project the service token is scoped to (usually 'service').");
+    public static final Option<String> USER_DOMAIN_NAME = Option.string("keystone_authtoken", "user_domain_name",
+            "Default", "Domain of the service user.");
+    public static final Option<String> PROJECT_DOMAIN_NAME = Option.string("keystone_authtoken",
+            "project_domain_name", "Default", "Domain of project_name.");
+    public static final Option<Integer> TOKEN_CACHE_TIME = Option.integer("keystone_authtoken", "token_cache_time",
+            300, 0, Integer.MAX_VALUE, "Seconds a validated token is trusted without asking Keystone again (never"
+                    + " past its expiry); 0 asks every time.");
+    public static final Option<List<String>> SERVICE_TOKEN_ROLES = Option.list("keystone_authtoken",
+            "service_token_roles", "[service]", s -> s.toLowerCase(Locale.ROOT),
+            "Roles an X-Service-Token must carry (one of them) when service_token_roles_required is true.");
+    public static final Option<Boolean> SERVICE_TOKEN_ROLES_REQUIRED = Option.bool("keystone_authtoken",
+            "service_token_roles_required", false,
+            "Refuse an X-Service-Token that carries none of service_token_roles.");
+    public static final Option<java.time.Duration> HTTP_CONNECT_TIMEOUT = Option.seconds("keystone_authtoken",
+            "http_connect_timeout", "10", "Seconds to wait for a connection to Keystone (and for each answer).");
+
     public static final Option<String> DATABASE_CONNECTION = Option.string("database", "connection", "",
             "Database URL: sqlite:///relative/path, sqlite:////absolute/path, postgresql://user:pass@host/db or a"
                     + " jdbc: URL. Empty means the SQLite file loupe.db in the data directory.");
@@ -93,6 +123,9 @@ public final class Options {
             TASK_TIME_TO_LIVE, EXPIRY_INTERVAL, WORK_DIR, MAX_ATTEMPTS, HEARTBEAT_INTERVAL, LEASE_DURATION, POLL_INTERVAL,
             SHUTDOWN_GRACE, MAX_WORKERS, CONVERSION_FORMAT,
             ALLOWED_SCHEMES, DISALLOWED_SCHEMES, ALLOWED_HOSTS, DISALLOWED_HOSTS, ALLOWED_PORTS, DISALLOWED_PORTS,
+            WWW_AUTHENTICATE_URI, AUTH_URL, AUTH_TYPE, USERNAME, PASSWORD, PROJECT_NAME, USER_DOMAIN_NAME,
+            PROJECT_DOMAIN_NAME, TOKEN_CACHE_TIME, SERVICE_TOKEN_ROLES, SERVICE_TOKEN_ROLES_REQUIRED,
+            HTTP_CONNECT_TIMEOUT,
             DATABASE_CONNECTION,
             FILESYSTEM_STORE_DATADIR,
             POLICY_FILE);

@@ -3,6 +3,7 @@ package dev.loupe.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.LoupeException;
+import dev.loupe.auth.AuthFailure;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
@@ -41,6 +42,16 @@ final class ErrorResponder {
                 if (f.allow() != null) {
                     ctx.header("Allow", f.allow());
                 }
+            }
+            case AuthFailure.Unauthenticated f -> {
+                status = 401;
+                if (f.challenge() != null) {
+                    ctx.header("WWW-Authenticate", f.challenge());
+                }
+            }
+            case AuthFailure.Unavailable f -> {
+                LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage(), f.getCause());
+                status = 503;
             }
             case LoupeException.InvalidInput ignored -> status = 400;
             case LoupeException.Forbidden ignored -> status = 403;

@@ -1,6 +1,7 @@
 package dev.loupe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.auth.Authenticator;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.image.ImageSchema;
@@ -45,8 +46,9 @@ public final class HttpApi {
 
     private final Javalin app;
 
-    public HttpApi(Config config, TaskService tasks, TaskSchema schema, ImageService images, ImageSchema imageSchema,
-                   Policy policy, ObjectMapper json, PrometheusMeterRegistry metrics) {
+    public HttpApi(Config config, Authenticator authenticator, TaskService tasks, TaskSchema schema,
+                   ImageService images, ImageSchema imageSchema, Policy policy, ObjectMapper json,
+                   PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(config.get(Options.PUBLIC_ENDPOINT));
@@ -65,7 +67,7 @@ public final class HttpApi {
             c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
 
-            c.routes.before(ctx -> admit(ctx, policy, versions, out));
+            c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", HttpApi::healthy);
@@ -120,7 +122,8 @@ public final class HttpApi {
      * Runs before routing (after {@link VersionNegotiation}), in upstream's middleware order: request id, the
      * versions document with 300 for paths under no version, then identity for everything under {@code /v2}.
      */
-    private static void admit(Context ctx, Policy policy, Versions versions, JsonResponder out) {
+    private static void admit(Context ctx, Authenticator authenticator, Policy policy, Versions versions,
+                              JsonResponder out) {
         String given = ctx.header("X-Openstack-Request-Id");
         String requestId = given == null || given.isEmpty() ? "req-" + UUID.randomUUID() : given;
         ctx.header("x-openstack-request-id", requestId.startsWith("req-") ? requestId : "req-" + requestId);
@@ -136,7 +139,7 @@ public final class HttpApi {
             ctx.skipRemainingHandlers();
             return;
         }
-        ctx.attribute(Identity.ATTRIBUTE, Identity.authenticate(ctx, requestId, policy));
+        ctx.attribute(Identity.ATTRIBUTE, Identity.authenticate(ctx, requestId, authenticator, policy));
     }
 
     private static void healthy(Context ctx) {

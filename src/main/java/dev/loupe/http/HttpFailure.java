@@ -2,7 +2,7 @@ package dev.loupe.http;
 
 import dev.loupe.LoupeException;
 
-/** Failures that only exist at the HTTP edge: authentication, methods, sizes, media types, headers. */
+/** Failures that only exist at the HTTP edge: methods, sizes, media types, headers. */
 final class HttpFailure extends LoupeException {
 
     private final int status;
@@ -12,12 +12,6 @@ final class HttpFailure extends LoupeException {
         super(message);
         this.status = status;
         this.allow = allow;
-    }
-
-    static HttpFailure unauthorized() {
-        return new HttpFailure(401, "This server could not verify that you are authorized to access the document"
-                + " you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser"
-                + " does not understand how to supply the credentials required.", null);
     }
 
     static HttpFailure forbidden(String message) {

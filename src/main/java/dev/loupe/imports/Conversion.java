@@ -9,6 +9,9 @@ import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Conversion {
 
-    private static final Conversion NONE = new Conversion(null, null);
+    private static final Logger LOG = LoggerFactory.getLogger(Conversion.class);
 
     private final String target;
     private final Path workDir;
@@ -42,7 +46,8 @@ public final class Conversion {
      */
     public static Conversion to(String target, Path workDir) {
         if (target.isEmpty()) {
-            return NONE;
+            // The folder is kept all the same: a conversion cut off before a restart without one left files there.
+            return new Conversion(null, workDir);
         }
         try {
             Process probe = new ProcessBuilder("qemu-img", "--version").redirectErrorStream(true).start();
@@ -80,7 +85,7 @@ public final class Conversion {
                 sourceLocation = upload.publish();
             }
             run.progress("Converting to " + target);
-            Path converted = workDir.resolve(queued.id() + ".converted");
+            Path converted = converted(queued.id());
             try {
                 convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted);
                 try (InputStream in = Files.newInputStream(converted);
@@ -98,24 +103,66 @@ public final class Conversion {
         }
     }
 
+    /**
+     * Removes what a conversion of the image left in the scratch folder: a run cut off mid-way (a killed worker)
+     * leaves its fetched copy, a partial one or qemu-img's output there, and no {@code finally} ran to remove them.
+     */
+    void discard(String imageId) throws StoreFailure {
+        if (!Files.isDirectory(workDir)) {
+            return;
+        }
+        new FilesystemStore(workDir).discard(imageId);
+        try {
+            Files.deleteIfExists(converted(imageId));
+            Files.deleteIfExists(logOf(converted(imageId)));
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot remove the conversion output of image " + imageId + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Where qemu-img writes the converted image; image ids are UUIDs, never paths. */
+    private Path converted(String imageId) {
+        return workDir.resolve(UUID.fromString(imageId) + ".converted");
+    }
+
+    /**
+     * Runs qemu-img with its output in a file, so that waiting for it can be interrupted (shutdown), which then
+     * stops it; any output at all means trouble, as upstream judges it.
+     */
     private void convert(Path source, String sourceFormat, Path output) throws TaskFailure, InterruptedException {
         List<String> command = List.of("qemu-img", "convert", "-f", sourceFormat, "-O", target,
                 source.toString(), output.toString());
+        Path log = logOf(output);
+        Process process = null;
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String said;
-            try (InputStream out = process.getInputStream()) {
-                said = new String(out.readNBytes(4096), StandardCharsets.UTF_8).strip();
-                out.transferTo(java.io.OutputStream.nullOutputStream());
-            }
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
             int exit = process.waitFor();
+            String said;
+            try (InputStream out = Files.newInputStream(log)) {
+                said = new String(out.readNBytes(4096), StandardCharsets.UTF_8).strip();
+            }
             if (exit != 0 || !said.isEmpty()) {
                 throw new TaskFailure("Converting the image to " + target + " failed: "
                         + (said.isEmpty() ? "qemu-img exited with status " + exit : said));
             }
         } catch (IOException e) {
             throw new TaskFailure("Converting the image to " + target + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            throw e;
+        } finally {
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                LOG.warn("Could not remove qemu-img's log {}", log, e);
+            }
         }
+    }
+
+    private static Path logOf(Path output) {
+        return output.resolveSibling(output.getFileName() + ".log");
     }
 
     /** qemu-img's names for Glance's disk formats. */

@@ -1,6 +1,7 @@
 package dev.loupe.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.LoupeException.Forbidden;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
@@ -79,6 +80,27 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
         }
         return new ImageRequest(name, visibility, isProtected, osHidden, owner, diskFormat, containerFormat, minDisk,
                 minRam, tags, extra);
+    }
+
+    /**
+     * What only admins may ask of an import, checked when the task is created because the task does not keep the
+     * caller's roles: a public image (Glance's {@code publicize_image} rule) or an image owned by another project.
+     * The rest of {@code image_properties} is checked when the task runs, as upstream does.
+     */
+    public static void authorize(JsonNode input, String project, boolean admin) {
+        JsonNode properties = input.isObject() ? input.get("image_properties") : null;
+        if (admin || properties == null || !properties.isObject()) {
+            return;
+        }
+        JsonNode visibility = properties.get("visibility");
+        if (visibility != null && "public".equals(visibility.textValue())) {
+            throw new Forbidden("Only admins may create public images: image_properties asks for visibility"
+                    + " 'public'.");
+        }
+        JsonNode owner = properties.get("owner");
+        if (owner != null && owner.isTextual() && !owner.textValue().equals(project)) {
+            throw new Forbidden("You are not permitted to create images owned by '" + owner.textValue() + "'.");
+        }
     }
 
     /** The image as created before its data flows: queued, owned by {@code owner} unless the request names one. */

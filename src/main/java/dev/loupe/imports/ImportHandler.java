@@ -75,7 +75,11 @@ public final class ImportHandler implements TaskHandler {
                     active.diskFormat());
             return result(active);
         } catch (Exception | Error e) {
-            erase(queued);
+            try {
+                erase(queued);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
     }
@@ -96,7 +100,11 @@ public final class ImportHandler implements TaskHandler {
                 throw new TaskFailure("Image " + queued.id() + " was deleted while it was being imported");
             }
             return active;
-        } catch (FetchFailure | StoreFailure e) {
+        } catch (FetchFailure e) {
+            throw new TaskFailure(e.getMessage(), e);
+        } catch (StoreFailure e) {
+            // The store's trouble is the operator's to fix: the log keeps what the message leaves out (paths).
+            LOG.warn("Task {}: the image store failed: {}", run.task().id(), e.getMessage(), e);
             throw new TaskFailure(e.getMessage(), e);
         } catch (IOException e) {
             // The source's body names what broke (SourceReadFailure); anything else is a local read error.
@@ -132,27 +140,34 @@ public final class ImportHandler implements TaskHandler {
         return true;
     }
 
-    /** An import cut off mid-way left an image being saved, and maybe part of its data: both go. */
+    /**
+     * An import cut off mid-way left an image being saved, and maybe part of its data in the store or a conversion's
+     * scratch copy: all of it goes.
+     */
     @Override
-    public void abandon(Task task) throws StoreFailure {
+    public void abandon(Task task) {
         for (Image image : images.createdBy(task.id())) {
             if (image.status() != ImageStatus.ACTIVE) {
-                store.discard(image.id());
-                images.erase(image.id());
+                erase(image);
                 LOG.info("Task {}: removed image {} left {} by an interrupted run", task.id(), image.id(),
                         image.status().wire());
             }
         }
     }
 
+    /**
+     * Removes the image's data and its row. The row goes even when the store cannot remove the data (the store
+     * may be what failed): an image that would never become active must not stay listed. The log names what is
+     * left in the store.
+     */
     private void erase(Image image) {
         try {
+            conversion.discard(image.id());
             store.discard(image.id());
-            images.erase(image.id());
-        } catch (Exception e) {
-            LOG.warn("Removing image {} of a failed import failed; the next recovery of its task retries",
-                    image.id(), e);
+        } catch (StoreFailure | RuntimeException e) {
+            LOG.warn("Could not remove the data of image {} from the store; remove it by hand", image.id(), e);
         }
+        images.erase(image.id());
     }
 
     private Instant now() {

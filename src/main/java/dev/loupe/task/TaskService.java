@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.loupe.LoupeException.Forbidden;
 import dev.loupe.LoupeException.InvalidInput;
 import dev.loupe.LoupeException.NotFound;
+import dev.loupe.imports.ImageRequest;
 import dev.loupe.imports.ImportUriFilter;
 
 import java.time.Clock;
@@ -55,6 +56,9 @@ public final class TaskService {
         if (caller.projectId() == null) {
             throw new Forbidden("A task belongs to a project: the request's identity carries no project"
                     + " (X-Project-Id or X-Tenant-Id).");
+        }
+        if (type == TaskType.IMPORT) {
+            ImageRequest.authorize(input, caller.projectId(), caller.admin());
         }
         Task task = Task.create(UUID.randomUUID().toString(), type, caller.projectId(), input, imageId(input),
                 caller.requestId(), caller.userId(), now());

@@ -1,0 +1,50 @@
+package dev.loupe.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.Loupe;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskType;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** The JSON side of {@code GET /v2/tasks/{id}}: the full view of a stored task, rendered to bytes. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class TaskViewBenchmark {
+
+    private ObjectMapper json;
+    private TaskViews views;
+    private Task task;
+
+    @Setup
+    public void setUp() throws Exception {
+        json = Loupe.json();
+        views = new TaskViews(json);
+        task = Task.create(UUID.randomUUID().toString(), TaskType.IMPORT, "proj-a", json.readTree("""
+                {"import_from": "https://example.com/images/cirros-0.6.2-x86_64-disk.img",
+                 "import_from_format": "qcow2",
+                 "image_properties": {"name": "cirros", "disk_format": "qcow2", "container_format": "bare"}}"""),
+                null, "req-" + UUID.randomUUID(), "alice", Instant.parse("2026-11-26T12:00:00Z"));
+    }
+
+    @Benchmark
+    public byte[] fullViewToBytes() throws Exception {
+        return json.writeValueAsBytes(views.full(task));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.loupe.auth;
+
+import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.policy.Credentials;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+
+/**
+ * {@code auth_strategy = headers}: the caller as an authenticating proxy describes it, read exactly as Glance's
+ * context middleware reads it: {@code X-Identity-Status: Confirmed} or 401; the project from
+ * {@code X-Project-Id} (or the older {@code X-Tenant-Id}); roles lower-cased.
+ */
+public final class HeaderAuthenticator implements Authenticator {
+
+    /** webob's text for a 401, which Glance answers with. */
+    static final String UNAUTHORIZED = "This server could not verify that you are authorized to access the document"
+            + " you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser"
+            + " does not understand how to supply the credentials required.";
+    private static final int MAX_ID_LENGTH = 255;
+
+    @Override
+    public Credentials authenticate(UnaryOperator<String> header) {
+        if (!"Confirmed".equals(header.apply("X-Identity-Status"))) {
+            throw new AuthFailure.Unauthenticated(UNAUTHORIZED, null);
+        }
+        String project = bounded("X-Project-Id", first(header.apply("X-Project-Id"), header.apply("X-Tenant-Id")));
+        String user = bounded("X-User-Id", first(header.apply("X-User-Id"), header.apply("X-User")));
+        return new Credentials(project, user, roles(header.apply("X-Roles")));
+    }
+
+    static Set<String> roles(String commaSeparated) {
+        return commaSeparated == null ? Set.of() : Arrays.stream(commaSeparated.split(","))
+                .map(r -> r.strip().toLowerCase(Locale.ROOT))
+                .filter(r -> !r.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Ids are stored in columns of 255 characters; a longer one is refused rather than cut. */
+    static String bounded(String what, String value) {
+        if (value != null && value.length() > MAX_ID_LENGTH) {
+            throw new InvalidInput(what + " is longer than " + MAX_ID_LENGTH + " characters");
+        }
+        return value;
+    }
+
+    private static String first(String a, String b) {
+        return a != null && !a.isEmpty() ? a : b != null && !b.isEmpty() ? b : null;
+    }
+}

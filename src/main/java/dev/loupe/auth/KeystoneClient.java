@@ -1,0 +1,127 @@
+package dev.loupe.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.policy.Credentials;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** The two Keystone v3 calls token validation needs: issue the service token, validate a subject token. */
+final class KeystoneClient {
+
+    private static final MediaType JSON = MediaType.get("application/json");
+
+    private final KeystoneSettings settings;
+    private final OkHttpClient http;
+    private final ObjectMapper json;
+
+    KeystoneClient(KeystoneSettings settings, ObjectMapper json) {
+        this.settings = settings;
+        this.json = json;
+        this.http = new OkHttpClient.Builder()
+                .connectTimeout(settings.timeout())
+                .readTimeout(settings.timeout())
+                .callTimeout(settings.timeout().multipliedBy(3))
+                .build();
+    }
+
+    /** A token, and until when it holds. */
+    record Token(String id, Credentials credentials, Instant expiresAt) {
+    }
+
+    /** Signals Keystone refusing Loupe's own service token (401): it must be renewed. */
+    static final class ServiceTokenRefused extends Exception {
+        ServiceTokenRefused(String message) {
+            super(message);
+        }
+    }
+
+    /** Password authentication of Loupe's service user, scoped to its project. */
+    Token issueServiceToken() {
+        ObjectNode body = json.createObjectNode();
+        ObjectNode auth = body.putObject("auth");
+        ObjectNode identity = auth.putObject("identity");
+        identity.putArray("methods").add("password");
+        ObjectNode user = identity.putObject("password").putObject("user");
+        user.put("name", settings.username()).put("password", settings.password());
+        user.putObject("domain").put("name", settings.userDomainName());
+        ObjectNode project = auth.putObject("scope").putObject("project");
+        project.put("name", settings.projectName());
+        project.putObject("domain").put("name", settings.projectDomainName());
+        Request request = new Request.Builder().url(settings.identityUrl() + "/v3/auth/tokens")
+                .post(RequestBody.create(body.toString(), JSON))
+                .build();
+        try (Response response = http.newCall(request).execute()) {
+            if (response.code() != 201) {
+                throw unavailable("Keystone refused Loupe's service user " + settings.username() + " (HTTP "
+                        + response.code() + "); check [keystone_authtoken]", null);
+            }
+            String id = response.header("X-Subject-Token");
+            return token(id, json.readTree(response.body().byteStream()));
+        } catch (IOException e) {
+            throw unavailable("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Asks Keystone about {@code subject}.
+     *
+     * @return the token, or empty when Keystone says it is not a valid token (malformed, expired, revoked)
+     */
+    Optional<Token> validate(String serviceToken, String subject) throws ServiceTokenRefused {
+        Request request = new Request.Builder().url(settings.identityUrl() + "/v3/auth/tokens?nocatalog")
+                .header("X-Auth-Token", serviceToken)
+                .header("X-Subject-Token", subject)
+                .build();
+        try (Response response = http.newCall(request).execute()) {
+            switch (response.code()) {
+                case 200 -> {
+                    return Optional.of(token(subject, json.readTree(response.body().byteStream())));
+                }
+                case 404 -> {
+                    return Optional.empty();
+                }
+                case 401 -> throw new ServiceTokenRefused("Keystone refused Loupe's service token");
+                default -> throw unavailable("Keystone answered HTTP " + response.code()
+                        + " when asked to validate a token", null);
+            }
+        } catch (IOException e) {
+            throw unavailable("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
+        }
+    }
+
+    private static Token token(String id, JsonNode body) {
+        JsonNode token = body.path("token");
+        Set<String> roles = new HashSet<>();
+        for (JsonNode role : token.path("roles")) {
+            roles.add(role.path("name").asText().toLowerCase(Locale.ROOT));
+        }
+        String project = token.path("project").path("id").textValue();
+        String user = token.path("user").path("id").textValue();
+        Instant expiresAt;
+        try {
+            expiresAt = Instant.parse(token.path("expires_at").asText());
+        } catch (DateTimeParseException e) {
+            throw unavailable("Keystone's answer has no readable expires_at", e);
+        }
+        return new Token(id, new Credentials(HeaderAuthenticator.bounded("The token's project id", project),
+                HeaderAuthenticator.bounded("The token's user id", user), roles), expiresAt);
+    }
+
+    private static AuthFailure.Unavailable unavailable(String message, Throwable cause) {
+        return new AuthFailure.Unavailable("The identity service cannot check the request's token now: " + message,
+                cause);
+    }
+}

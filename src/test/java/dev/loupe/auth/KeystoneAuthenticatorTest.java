@@ -1,0 +1,330 @@
+package dev.loupe.auth;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.Loupe;
+import dev.loupe.config.Config;
+import dev.loupe.policy.Credentials;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Token validation against a Keystone v3 stand-in on a real socket: what is asked, what is cached, and how each
+ * Keystone failure is answered. The real Keystone suite (clients/) shows the same against Keystone itself.
+ */
+class KeystoneAuthenticatorTest {
+
+    private static final Instant START = Instant.parse("2026-11-26T12:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private final FakeKeystone keystone = new FakeKeystone();
+    private final MockWebServer server = new MockWebServer();
+    private final MutableClock clock = new MutableClock(START);
+    private String url;
+
+    @BeforeEach
+    void start() throws Exception {
+        server.setDispatcher(keystone);
+        server.start(InetAddress.getByName("127.0.0.1"), 0);
+        url = "http://127.0.0.1:" + server.getPort();
+        keystone.token("user-token", "proj-a", "user-a", List.of("Member", "reader"), START.plus(Duration.ofHours(1)));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void aValidTokenGivesItsProjectUserAndLowerCasedRoles() {
+        Credentials credentials = authenticator().authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+
+        assertThat(credentials).isEqualTo(new Credentials("proj-a", "user-a", Set.of("member", "reader")));
+        assertThat(keystone.lastValidation.get()).contains("?nocatalog");
+    }
+
+    @Test
+    void aThousandRequestsWithOneTokenCostOneValidationAndOneServiceToken() {
+        KeystoneAuthenticator authenticator = authenticator();
+        for (int i = 0; i < 1000; i++) {
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        }
+
+        assertThat(keystone.validations.get()).isEqualTo(1);
+        assertThat(keystone.issued.get()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentFirstRequestsWithOneTokenShareOneValidation() throws Exception {
+        keystone.delay = Duration.ofMillis(200);
+        KeystoneAuthenticator authenticator = authenticator();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Credentials>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            results.add(pool.submit(() -> {
+                go.await();
+                return authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+            }));
+        }
+        go.countDown();
+        for (Future<Credentials> result : results) {
+            assertThat(result.get().userId()).isEqualTo("user-a");
+        }
+        pool.shutdown();
+
+        assertThat(keystone.validations.get()).isEqualTo(1);
+    }
+
+    @Test
+    void theAnswerIsKeptForTokenCacheTimeThenAskedAgain() {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.token_cache_time=60");
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        clock.advance(Duration.ofSeconds(59));
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        assertThat(keystone.validations.get()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(2));
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+
+        assertThat(keystone.validations.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aTokenIsNeverTrustedPastItsExpiryWhateverTheCacheTime() {
+        keystone.token("short", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofSeconds(30)));
+        KeystoneAuthenticator authenticator = authenticator();
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "short")));
+        clock.advance(Duration.ofSeconds(31));
+        keystone.revoke("short");
+
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "short"))))
+                .isInstanceOf(AuthFailure.Unauthenticated.class);
+        assertThat(keystone.validations.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anUnknownTokenIs401WithTheKeystoneChallengeAndTheAnswerIsKept() {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.www_authenticate_uri=https://id.example/v3");
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "forged"))))
+                    .isInstanceOfSatisfying(AuthFailure.Unauthenticated.class, e -> {
+                        assertThat(e.getMessage()).isEqualTo("The request you have made requires authentication.");
+                        assertThat(e.challenge()).isEqualTo("Keystone uri=\"https://id.example/v3\"");
+                    });
+        }
+        assertThat(keystone.validations.get()).isEqualTo(1);
+    }
+
+    @Test
+    void noTokenIs401WithoutAskingKeystone() {
+        assertThatThrownBy(() -> authenticator().authenticate(headers(Map.of())))
+                .isInstanceOfSatisfying(AuthFailure.Unauthenticated.class,
+                        e -> assertThat(e.challenge()).isEqualTo("Keystone uri=\"" + url + "/v3\""));
+        assertThat(keystone.validations.get()).isZero();
+        assertThat(keystone.issued.get()).isZero();
+    }
+
+    @Test
+    void keystoneAnsweringAnErrorIs503AndNothingIsKept() {
+        KeystoneAuthenticator authenticator = authenticator();
+        keystone.failing = true;
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
+                .isInstanceOf(AuthFailure.Unavailable.class)
+                .hasMessageContaining("HTTP 503");
+
+        keystone.failing = false;
+        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))).userId())
+                .isEqualTo("user-a");
+    }
+
+    @Test
+    void keystoneUnreachableIs503() {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.http_connect_timeout=2");
+        server.close();
+
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
+                .isInstanceOf(AuthFailure.Unavailable.class)
+                .hasMessageContaining("could not be reached");
+    }
+
+    @Test
+    void aRefusedServiceTokenIsRenewedOnceThen503() {
+        KeystoneAuthenticator authenticator = authenticator();
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        keystone.revokeServiceTokens();
+        keystone.token("second", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+
+        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "second"))).userId()).isEqualTo("user-a");
+        assertThat(keystone.issued.get()).isEqualTo(2);
+
+        keystone.revokeServiceTokens();
+        keystone.issueUselessServiceTokens = true;
+        keystone.token("third", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "third"))))
+                .isInstanceOf(AuthFailure.Unavailable.class)
+                .hasMessageContaining("refuses Loupe's service token even when renewed");
+    }
+
+    @Test
+    void aServiceUserKeystoneRefusesIs503SayingWhichUser() {
+        keystone.refuseServiceUser = true;
+
+        assertThatThrownBy(() -> authenticator().authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
+                .isInstanceOf(AuthFailure.Unavailable.class)
+                .hasMessageContaining("Keystone refused Loupe's service user loupe (HTTP 401)");
+    }
+
+    @Test
+    void aServiceTokenWithoutARequiredRoleIs401() {
+        keystone.token("svc-no-role", "service", "nova", List.of("member"), START.plus(Duration.ofHours(1)));
+        keystone.token("svc-ok", "service", "nova", List.of("Service"), START.plus(Duration.ofHours(1)));
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.service_token_roles_required=true");
+
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
+                "X-Service-Token", "svc-no-role")))).isInstanceOf(AuthFailure.Unauthenticated.class);
+        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
+                "X-Service-Token", "svc-ok"))).userId()).isEqualTo("user-a");
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
+                "X-Service-Token", "forged")))).isInstanceOf(AuthFailure.Unauthenticated.class);
+    }
+
+    @Test
+    void missingServiceUserOptionsStopTheStartNamingThem() {
+        Config config = Config.load(null, List.of("DEFAULT.auth_strategy=keystone",
+                "keystone_authtoken.auth_url=" + url), dir);
+
+        assertThatThrownBy(() -> Authenticator.from(config, Loupe.json(), clock))
+                .hasMessage("auth_strategy = keystone needs keystone_authtoken.username,"
+                        + " keystone_authtoken.password, keystone_authtoken.project_name");
+    }
+
+    private KeystoneAuthenticator authenticator(String... overrides) {
+        List<String> all = new ArrayList<>(List.of("DEFAULT.auth_strategy=keystone",
+                "keystone_authtoken.auth_url=" + url + "/v3", "keystone_authtoken.username=loupe",
+                "keystone_authtoken.password=secret", "keystone_authtoken.project_name=service"));
+        all.addAll(List.of(overrides));
+        return (KeystoneAuthenticator) Authenticator.from(Config.load(null, all, dir), Loupe.json(), clock);
+    }
+
+    private static UnaryOperator<String> headers(Map<String, String> headers) {
+        return headers::get;
+    }
+
+    /** Keystone's two token calls, over tokens the test defines. */
+    private static final class FakeKeystone extends Dispatcher {
+        private final ObjectMapper json = new ObjectMapper();
+        private final Map<String, String> tokens = new ConcurrentHashMap<>();
+        private final Set<String> serviceTokens = ConcurrentHashMap.newKeySet();
+        final AtomicInteger validations = new AtomicInteger();
+        final AtomicInteger issued = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicReference<String> lastValidation =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        volatile boolean failing;
+        volatile boolean refuseServiceUser;
+        volatile boolean issueUselessServiceTokens;
+        volatile Duration delay = Duration.ZERO;
+
+        void token(String id, String project, String user, List<String> roles, Instant expiresAt) {
+            var token = json.createObjectNode();
+            var body = token.putObject("token");
+            body.putObject("project").put("id", project);
+            body.putObject("user").put("id", user);
+            var array = body.putArray("roles");
+            roles.forEach(role -> array.addObject().put("name", role).put("id", "id-" + role));
+            body.put("expires_at", expiresAt.toString().replace("Z", ".000000Z"));
+            tokens.put(id, token.toString());
+        }
+
+        void revoke(String id) {
+            tokens.remove(id);
+        }
+
+        void revokeServiceTokens() {
+            serviceTokens.clear();
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            Thread.sleep(delay.toMillis());
+            if (failing) {
+                return new MockResponse.Builder().code(503).build();
+            }
+            if (request.getMethod().equals("POST")) {
+                if (refuseServiceUser) {
+                    return new MockResponse.Builder().code(401).build();
+                }
+                String id = "svc-" + issued.incrementAndGet();
+                if (!issueUselessServiceTokens) {
+                    serviceTokens.add(id);
+                }
+                return new MockResponse.Builder().code(201).addHeader("X-Subject-Token", id)
+                        .body("{\"token\": {\"expires_at\": \"2099-01-01T00:00:00.000000Z\", \"roles\": []}}")
+                        .build();
+            }
+            validations.incrementAndGet();
+            lastValidation.set(request.getTarget());
+            if (!serviceTokens.contains(request.getHeaders().get("X-Auth-Token"))) {
+                return new MockResponse.Builder().code(401).build();
+            }
+            String token = tokens.get(request.getHeaders().get("X-Subject-Token"));
+            return token == null ? new MockResponse.Builder().code(404).build()
+                    : new MockResponse.Builder().code(200).body(token).build();
+        }
+    }
+
+    private static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.loupe.imports;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.config.Config;
+import dev.loupe.db.Database;
+import dev.loupe.engine.TaskFailure;
+import dev.loupe.image.Image;
+import dev.loupe.image.ImageRepository;
+import dev.loupe.image.ImageStatus;
+import dev.loupe.imports.fetch.FetchSettings;
+import dev.loupe.imports.fetch.Fetcher;
+import dev.loupe.store.FilesystemStore;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskStatus;
+import dev.loupe.task.TaskType;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
+import dev.loupe.testing.TaskRows;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+import static dev.loupe.imports.Imports.ADMIN;
+import static dev.loupe.imports.Imports.PROJECT;
+import static dev.loupe.imports.Imports.assertFailed;
+import static dev.loupe.imports.Imports.assertImported;
+import static dev.loupe.imports.Imports.create;
+import static dev.loupe.imports.Imports.files;
+import static dev.loupe.imports.Imports.fixture;
+import static dev.loupe.imports.Imports.stored;
+import static dev.loupe.imports.Imports.store;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What an import cut off mid-way leaves behind (an image row queued or being saved, a partial or unpublished data
+ * file) is removed before its task is run again or failed: directly through {@link ImportHandler#abandon}, and end
+ * to end, with a task left {@code processing} under a dead node's lease that a real server recovers.
+ */
+class ImportRecoveryIT {
+
+    private static final Duration FINISH = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dataDir;
+
+    private SourceServer source;
+
+    @BeforeEach
+    void startSource() {
+        source = SourceServer.start();
+    }
+
+    @AfterEach
+    void stopSource() throws Exception {
+        source.close();
+    }
+
+    @Test
+    void abandonRemovesWhatAnInterruptedRunLeftAndNothingElse() throws Exception {
+        String taskId = UUID.randomUUID().toString();
+        String otherTaskId = UUID.randomUUID().toString();
+        Path store = store(dataDir);
+        try (Database database = Database.open("", dataDir)) {
+            ImageRepository images = new ImageRepository(database.jdbi());
+            FilesystemStore filesystem = new FilesystemStore(store).open();
+            Leftovers seed = new Leftovers(images, store);
+            String queued = seed.image(taskId, ImageStatus.QUEUED);
+            String partial = seed.image(taskId, ImageStatus.SAVING);
+            seed.file(partial + ".x.partial");
+            seed.file(partial + "." + UUID.randomUUID() + ".partial");
+            String unpublished = seed.image(taskId, ImageStatus.SAVING);
+            seed.file(unpublished);
+            String finished = seed.active(taskId);
+            String others = seed.image(otherTaskId, ImageStatus.SAVING);
+            seed.file(others + ".x.partial");
+            ImageRows rows = new ImageRows(dataDir);
+            assertThat(rows.createdBy(taskId)).hasSize(4);
+            assertThat(rows.rowCounts()).containsEntry("image_tags", 5).containsEntry("image_properties", 5);
+
+            // A run cut off while converting also left its scratch copy, a partial one and qemu-img's output.
+            Path work = dataDir.resolve("work");
+            Files.createDirectories(work);
+            for (String name : List.of(unpublished, partial + ".x.partial", unpublished + ".converted",
+                    others + ".converted")) {
+                Files.write(work.resolve(name), new byte[] {1});
+            }
+
+            handler(images, filesystem).abandon(task(taskId, 2));
+
+            assertThat(rows.createdBy(taskId)).extracting(ImageRows.Image::id).containsExactly(finished);
+            for (String gone : List.of(queued, partial, unpublished)) {
+                assertThat(rows.find(gone)).as("image %s", gone).isEmpty();
+            }
+            assertThat(rows.createdBy(otherTaskId)).extracting(ImageRows.Image::id).containsExactly(others);
+            // The two kept images, each with its one tag and one property; the finished one with its location.
+            assertThat(rows.rowCounts()).containsEntry("images", 2).containsEntry("image_tags", 2)
+                    .containsEntry("image_properties", 2).containsEntry("image_locations", 1);
+            assertThat(files(dataDir, "images")).containsExactlyInAnyOrder(finished, others + ".x.partial");
+            assertThat(files(dataDir, "work")).containsExactly(others + ".converted");
+        }
+    }
+
+    @Test
+    void aRetriedTaskRemovesTheLeftoversOfItsFirstRunAndImportsAfresh() throws Exception {
+        byte[] bytes = fixture("qcow2-v3.qcow2");
+        source.serve("/image.qcow2", bytes);
+        String taskId = orphanedTask("/image.qcow2", "qcow2");
+        String leftover = seedLeftover(taskId);
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+                Imports.reaching(source))) {
+            Client client = loupe.client();
+            ImageRows.Image image = assertImported(client, dataDir, taskId);
+
+            assertThat(image.id()).isNotEqualTo(leftover);
+            assertThat(stored(image)).isEqualTo(bytes);
+            assertThat(new ImageRows(dataDir).find(leftover)).isEmpty();
+            assertThat(new ImageRows(dataDir).rowCounts()).containsEntry("images", 1)
+                    .containsEntry("image_tags", 0).containsEntry("image_properties", 0);
+            assertThat(files(dataDir, "images")).containsExactly(image.id());
+            assertThat(new TaskRows(dataDir).row(taskId).attempts()).isEqualTo(2);
+            assertThat(source.requests("/image.qcow2")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRetriedTaskWhoseImageWasAlreadyActiveReturnsItWithoutFetchingAgain() throws Exception {
+        byte[] bytes = fixture("raw.raw");
+        source.serve("/done.raw", bytes);
+        String taskId = orphanedTask("/done.raw", "raw");
+        String finished;
+        try (Database database = Database.open("", dataDir)) {
+            finished = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir)).active(taskId);
+        }
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+                Imports.reaching(source))) {
+            ImageRows.Image image = assertImported(loupe.client(), dataDir, taskId);
+            assertThat(image.id()).isEqualTo(finished);
+            assertThat(source.requests("/done.raw")).isZero();
+        }
+    }
+
+    @Test
+    void aTaskOutOfAttemptsIsFailedAndItsLeftoversRemoved() throws Exception {
+        source.serve("/image.raw", fixture("raw.raw"));
+        String taskId = orphanedTask("/image.raw", "raw");
+        seedLeftover(taskId);
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+                Imports.reaching(source, "task.max_attempts=1"))) {
+            Client client = loupe.client();
+            assertFailed(client, taskId, "Task interrupted: the worker running it stopped (attempt 1 of 1)");
+            // The failure is written before the leftovers are removed; wait for the removal, then check all of it.
+            awaitNoImages();
+            assertThat(files(dataDir, "images")).isEmpty();
+            assertThat(source.requests("/image.raw")).isZero();
+        }
+    }
+
+    /**
+     * An import task as a node that died while running it left it: created through the API of a server without
+     * workers, then marked {@code processing}, attempt 1, under another node's lease that has run out.
+     */
+    private String orphanedTask(String path, String diskFormat) {
+        String taskId;
+        try (LoupeServer api = LoupeServer.start(dataDir, Imports.reaching(source))) {
+            taskId = create(api.client(), source.url(path), diskFormat);
+        }
+        int changed = new TaskRows(dataDir).execute("UPDATE tasks SET status = 'processing', attempts = 1,"
+                        + " lease_owner = 'node-gone', lease_expires_at = ?, version = version + 1 WHERE id = ?",
+                TaskRows.microsAgo(Duration.ofMinutes(5)), taskId);
+        assertThat(changed).isEqualTo(1);
+        return taskId;
+    }
+
+    /** An image of the task being saved, with tags, properties and a partial file. */
+    private String seedLeftover(String taskId) throws IOException {
+        try (Database database = Database.open("", dataDir)) {
+            Leftovers seed = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir));
+            String id = seed.image(taskId, ImageStatus.SAVING);
+            seed.file(id + ".x.partial");
+            assertThat(new ImageRows(dataDir).createdBy(taskId)).extracting(ImageRows.Image::status)
+                    .containsExactly("saving");
+            return id;
+        }
+    }
+
+    private void awaitNoImages() {
+        ImageRows rows = new ImageRows(dataDir);
+        long deadline = System.nanoTime() + FINISH.toNanos();
+        while (rows.rowCounts().get("images") > 0 && System.nanoTime() < deadline) {
+            dev.loupe.testing.LoupeProcess.sleep(20);
+        }
+        assertThat(rows.rowCounts()).allSatisfy((table, count) -> assertThat(count).as(table).isZero());
+    }
+
+    private ImportHandler handler(ImageRepository images, FilesystemStore filesystem) {
+        Config config = Config.load(null, List.of(), dataDir);
+        return new ImportHandler(images, filesystem, new Fetcher(FetchSettings.from(config)),
+                new HashAlgorithm("sha512"), Conversion.to("", dataDir.resolve("work")), Clock.systemUTC());
+    }
+
+    private static Task task(String id, int attempts) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        JsonNode input = Imports.input("http://127.0.0.1/never.raw",
+                "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}");
+        return new Task(id, TaskType.IMPORT, TaskStatus.PROCESSING, PROJECT, input, null, "", now, now, null, null,
+                null, ADMIN.get("X-User-Id"), false, null, attempts, 1);
+    }
+
+    /** Writes image rows and store files as an interrupted or finished run would have left them. */
+    private record Leftovers(ImageRepository images, Path store) {
+
+        /** An image of the task in the given state (queued or saving), with one tag and one property. */
+        String image(String taskId, ImageStatus status) throws TaskFailure {
+            Image queued = ImageRequest.from(Imports.parse("{\"disk_format\": \"raw\", \"container_format\":"
+                            + " \"bare\", \"tags\": [\"left\"], \"left_by\": \"" + taskId + "\"}"))
+                    .queued(UUID.randomUUID().toString(), PROJECT, taskId, Instant.now());
+            images.insert(queued);
+            if (status != ImageStatus.QUEUED) {
+                assertThat(images.move(queued.id(), ImageStatus.QUEUED, status, Instant.now())).isTrue();
+            }
+            return queued.id();
+        }
+
+        /** An active image of the task, with its data in the store. */
+        String active(String taskId) throws Exception {
+            String id = image(taskId, ImageStatus.SAVING);
+            byte[] bytes = fixture("raw.raw");
+            Path file = file(id);
+            Image saving = images.find(id).orElseThrow();
+            assertThat(images.activate(saving.activate(new Image.StoredData(file.toUri().toString(), bytes.length,
+                    (long) bytes.length, Imports.md5(bytes), "sha512", Imports.sha512(bytes), "raw"),
+                    Instant.now()))).isTrue();
+            return id;
+        }
+
+        Path file(String name) throws IOException {
+            Files.createDirectories(store);
+            return Files.write(store.resolve(name), fixture("raw.raw"));
+        }
+    }
+}
