@@ -15,6 +15,8 @@ import dev.loupe.engine.Handlers;
 import dev.loupe.engine.TaskEngine;
 import dev.loupe.http.HttpApi;
 import dev.loupe.image.ImageRepository;
+import dev.loupe.image.ImageSchema;
+import dev.loupe.image.ImageService;
 import dev.loupe.imports.Conversion;
 import dev.loupe.imports.HashAlgorithm;
 import dev.loupe.imports.ImportHandler;
@@ -78,8 +80,11 @@ public final class Loupe implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TaskRepository repository = new TaskRepository(database.jdbi(), json);
             ImageRepository images = new ImageRepository(database.jdbi());
+            // One store for the imports that write data and the API that reads and deletes it.
+            ImageStore store = imageStore(config);
             TaskEngine engine = role.runsTasks()
-                    ? new TaskEngine(repository, customize.apply(Handlers.production(imports(config, images, clock))),
+                    ? new TaskEngine(repository,
+                            customize.apply(Handlers.production(imports(config, images, store, clock))),
                             EngineSettings.from(config), clock, metrics)
                     : null;
             TaskSchema schema = new TaskSchema(json);
@@ -93,8 +98,10 @@ public final class Loupe implements AutoCloseable {
             HttpApi http = null;
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
-                http = new HttpApi(config, Authenticator.from(config, json, clock), tasks, schema, policy, json,
-                        metrics).start();
+                ImageService imageService = new ImageService(images, repository, store, policy, clock,
+                        config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX));
+                http = new HttpApi(config, Authenticator.from(config, json, clock), tasks, schema, imageService,
+                        new ImageSchema(json), policy, json, metrics).start();
                 parts.addFirst(http::stop);
             }
             return new Loupe(parts, http);
@@ -104,8 +111,8 @@ public final class Loupe implements AutoCloseable {
         }
     }
 
-    private static ImportHandler imports(Config config, ImageRepository images, Clock clock) {
-        return new ImportHandler(images, imageStore(config), new Fetcher(FetchSettings.from(config)),
+    private static ImportHandler imports(Config config, ImageRepository images, ImageStore store, Clock clock) {
+        return new ImportHandler(images, store, new Fetcher(FetchSettings.from(config)),
                 new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)),
                 Conversion.to(config.get(Options.CONVERSION_FORMAT), directory(config, Options.WORK_DIR, "work")),
                 clock);

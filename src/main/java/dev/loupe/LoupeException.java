@@ -35,6 +35,13 @@ public abstract class LoupeException extends RuntimeException {
         }
     }
 
+    /** The part of the data asked for does not exist (a byte range past the end, or one that cannot be read). */
+    public static final class RangeNotSatisfiable extends LoupeException {
+        public RangeNotSatisfiable(String message) {
+            super(message);
+        }
+    }
+
     /** The configuration cannot be used; raised at start, before anything is served. */
     public static final class BadConfiguration extends LoupeException {
         public BadConfiguration(String message) {

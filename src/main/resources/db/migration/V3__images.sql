@@ -46,4 +46,7 @@ CREATE TABLE image_locations (
 
 CREATE INDEX ix_images_created_at ON images (created_at, id) WHERE deleted = FALSE;
 CREATE INDEX ix_images_owner ON images (owner, created_at, id) WHERE deleted = FALSE;
+CREATE INDEX ix_images_visibility ON images (visibility, created_at, id) WHERE deleted = FALSE;
 CREATE INDEX ix_images_task ON images (task_id) WHERE task_id IS NOT NULL;
+-- GET /v2/images/{id}/tasks: the tasks naming an image, deleted or not (admins see both).
+CREATE INDEX ix_tasks_image ON tasks (image_id) WHERE image_id IS NOT NULL;

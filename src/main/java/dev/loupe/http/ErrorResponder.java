@@ -56,6 +56,7 @@ final class ErrorResponder {
             case LoupeException.InvalidInput ignored -> status = 400;
             case LoupeException.Forbidden ignored -> status = 403;
             case LoupeException.NotFound ignored -> status = 404;
+            case LoupeException.RangeNotSatisfiable ignored -> status = 416;
             default -> {
                 LOG.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), failure);
                 status = 500;

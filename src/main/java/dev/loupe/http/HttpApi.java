@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.auth.Authenticator;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
+import dev.loupe.image.ImageSchema;
+import dev.loupe.image.ImageService;
 import dev.loupe.policy.Policy;
 import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
@@ -31,21 +33,29 @@ public final class HttpApi {
     private record Resource(Pattern path, String allow) {
     }
 
+    // Allow lists what Loupe answers. Upstream also lists POST on /v2/images, PATCH on an image and PUT on its file,
+    // which Loupe does not implement. /v2/images/{id}/tasks has no 405 upstream: other methods find no route (404).
     private static final List<Resource> RESOURCES = List.of(
             new Resource(Pattern.compile("/v2/tasks"), "GET, POST"),
             new Resource(Pattern.compile("/v2/tasks/[^/]+"), "GET, DELETE"),
-            new Resource(Pattern.compile("/v2/schemas/tasks?"), "GET"));
+            new Resource(Pattern.compile("/v2/schemas/tasks?"), "GET"),
+            new Resource(Pattern.compile("/v2/images"), "GET"),
+            new Resource(Pattern.compile("/v2/images/[^/]+"), "GET, DELETE"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/file"), "GET"),
+            new Resource(Pattern.compile("/v2/schemas/images?"), "GET"));
 
     private final Javalin app;
 
-    public HttpApi(Config config, Authenticator authenticator, TaskService tasks, TaskSchema schema, Policy policy,
-                   ObjectMapper json, PrometheusMeterRegistry metrics) {
+    public HttpApi(Config config, Authenticator authenticator, TaskService tasks, TaskSchema schema,
+                   ImageService images, ImageSchema imageSchema, Policy policy, ObjectMapper json,
+                   PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(config.get(Options.PUBLIC_ENDPOINT));
         Versions versions = new Versions(json, baseUrl);
         TaskResource taskResource = new TaskResource(tasks, policy, json,
                 new RequestBody(json, config.get(Options.MAX_REQUEST_BODY_BYTES)), out, baseUrl);
+        ImageResource imageResource = new ImageResource(images, imageSchema, json, out);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
@@ -71,9 +81,17 @@ public final class HttpApi {
             c.routes.get("/v2/tasks", taskResource::list);
             c.routes.get("/v2/tasks/{task_id}", taskResource::show);
             c.routes.delete("/v2/tasks/{task_id}", taskResource::delete);
+            c.routes.get("/v2/schemas/image", imageResource::imageSchema);
+            c.routes.get("/v2/schemas/images", imageResource::imagesSchema);
+            c.routes.get("/v2/images", imageResource::list);
+            c.routes.get("/v2/images/{image_id}", imageResource::show);
+            c.routes.delete("/v2/images/{image_id}", imageResource::delete);
+            c.routes.get("/v2/images/{image_id}/file", imageResource::download);
+            c.routes.get("/v2/images/{image_id}/tasks", imageResource::tasks);
             // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
             for (String path : List.of("/v2/tasks", "/v2/tasks/{task_id}", "/v2/schemas/task",
-                    "/v2/schemas/tasks")) {
+                    "/v2/schemas/tasks", "/v2/schemas/image", "/v2/schemas/images", "/v2/images",
+                    "/v2/images/{image_id}", "/v2/images/{image_id}/file", "/v2/images/{image_id}/tasks")) {
                 c.routes.head(path, ctx -> {
                     throw unrouted(ctx);
                 });

@@ -1,6 +1,7 @@
 package dev.loupe.http;
 
 import dev.loupe.auth.Authenticator;
+import dev.loupe.image.Requester;
 import dev.loupe.policy.Credentials;
 import dev.loupe.policy.Policy;
 import dev.loupe.task.Caller;
@@ -30,6 +31,10 @@ record Identity(Credentials credentials, String requestId, boolean admin) {
         if (!policy.allows(rule, credentials, target(credentials))) {
             throw HttpFailure.forbidden("You are not authorized to complete " + rule + " action.");
         }
+    }
+
+    Requester requester() {
+        return new Requester(credentials, admin);
     }
 
     Caller caller() {

@@ -1,6 +1,7 @@
 package dev.loupe.http;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,5 +45,24 @@ final class QueryString {
             // A broken %-escape is kept as typed, as Python's unquote does.
             return text.replace('+', ' ');
         }
+    }
+
+    /**
+     * Python's {@code "?" + urlencode(params)} for the links of a list, or "" when there are none; quote_plus is
+     * URLEncoder, except that '~' stays and '*' is escaped.
+     */
+    static String urlencode(List<Map.Entry<String, String>> params) {
+        if (params.isEmpty()) {
+            return "";
+        }
+        List<String> pairs = new ArrayList<>();
+        for (Map.Entry<String, String> p : params) {
+            pairs.add(quotePlus(p.getKey()) + "=" + quotePlus(p.getValue()));
+        }
+        return "?" + String.join("&", pairs);
+    }
+
+    private static String quotePlus(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
     }
 }

@@ -8,8 +8,6 @@ import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskSummary;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,11 +73,11 @@ final class TaskViews {
                 links.add(Map.entry(k, v));
             }
         });
-        view.put("first", "/v2/tasks" + query(links));
+        view.put("first", "/v2/tasks" + QueryString.urlencode(links));
         view.put("schema", "/v2/schemas/tasks");
         if (page.full() && !page.tasks().isEmpty()) {
             links.add(Map.entry("marker", page.tasks().getLast().id()));
-            view.put("next", "/v2/tasks" + query(links));
+            view.put("next", "/v2/tasks" + QueryString.urlencode(links));
         }
         return view;
     }
@@ -88,21 +86,5 @@ final class TaskViews {
         if (value != null && !value.isEmpty()) {
             view.put(key, value);
         }
-    }
-
-    /** Python's urlencode with quote_plus: like URLEncoder, except that '~' stays and '*' is escaped. */
-    private static String query(List<Map.Entry<String, String>> params) {
-        if (params.isEmpty()) {
-            return "";
-        }
-        List<String> pairs = new ArrayList<>();
-        for (Map.Entry<String, String> p : params) {
-            pairs.add(quotePlus(p.getKey()) + "=" + quotePlus(p.getValue()));
-        }
-        return "?" + String.join("&", pairs);
-    }
-
-    private static String quotePlus(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
     }
 }

@@ -1,19 +1,30 @@
 package dev.loupe.image;
 
 import dev.loupe.db.Micros;
+import dev.loupe.image.ImageFilter.AnyOf;
+import dev.loupe.image.ImageFilter.Compare;
+import dev.loupe.image.ImageFilter.HasProperty;
+import dev.loupe.image.ImageFilter.HasTag;
+import dev.loupe.image.ImageFilter.In;
+import dev.loupe.image.ImageFilter.Nothing;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** Images in the database: the {@code images} row with its tags, extra properties and location. */
 public final class ImageRepository {
+
+    private static final String ROW = "SELECT i.*, l.url FROM images i LEFT JOIN image_locations l ON l.image_id = i.id";
 
     private final Jdbi jdbi;
 
@@ -64,20 +75,73 @@ public final class ImageRepository {
 
     /** The image, deleted or not. */
     public Optional<Image> find(String id) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT i.*, l.url FROM images i"
-                        + " LEFT JOIN image_locations l ON l.image_id = i.id WHERE i.id = :id")
+        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.id = :id")
                 .bind("id", id)
-                .map((rs, ctx) -> image(rs, h))
-                .findOne());
+                .map((rs, ctx) -> row(rs))
+                .list())).stream().findFirst();
     }
 
     /** Images an import task created, whatever their state: what is left behind when its worker stopped. */
     public List<Image> createdBy(String taskId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT i.*, l.url FROM images i"
-                        + " LEFT JOIN image_locations l ON l.image_id = i.id WHERE i.task_id = :task")
+        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.task_id = :task")
                 .bind("task", taskId)
-                .map((rs, ctx) -> image(rs, h))
-                .list());
+                .map((rs, ctx) -> row(rs))
+                .list()));
+    }
+
+    /**
+     * One page of live images meeting every filter, in {@code order} (which ends in a unique key), after the marker
+     * image when there is one. Tags and properties come with two more queries for the whole page.
+     */
+    public List<Image> page(List<ImageFilter> filters, List<SortKey> order, Image marker, int limit) {
+        Map<String, Object> binds = new HashMap<>();
+        StringBuilder sql = new StringBuilder(ROW).append(" WHERE i.deleted = FALSE");
+        for (ImageFilter filter : filters) {
+            sql.append(" AND ").append(condition(filter, binds));
+        }
+        if (marker != null) {
+            sql.append(" AND ").append(after(order, marker, binds));
+        }
+        List<String> orderBy = new ArrayList<>();
+        for (SortKey key : order) {
+            orderBy.add(sortExpression(key.field()) + (key.ascending() ? " ASC" : " DESC"));
+        }
+        sql.append(" ORDER BY ").append(String.join(", ", orderBy)).append(" LIMIT :limit");
+        binds.put("limit", limit);
+        return jdbi.withHandle(h -> {
+            Query query = h.createQuery(sql.toString());
+            binds.forEach(query::bind);
+            return withDetails(h, query.map((rs, ctx) -> row(rs)).list());
+        });
+    }
+
+    /**
+     * Marks a live image deleted (status {@code deleted}, {@code deleted}, {@code deleted_at}) and forgets where
+     * its data is, in one transaction. An import still saving the image then finds it gone and removes what it
+     * wrote; an import that activated it first has recorded the location this returns.
+     *
+     * @return empty when the image was not live (deleted meanwhile); else where its data was, if anywhere
+     */
+    public Optional<Removed> softDelete(String id, Instant now) {
+        return jdbi.inTransaction(h -> {
+            int changed = h.createUpdate("UPDATE images SET status = :deleted, deleted = TRUE, deleted_at = :now,"
+                            + " updated_at = :now WHERE id = :id AND deleted = FALSE")
+                    .bind("deleted", ImageStatus.DELETED.wire())
+                    .bind("now", Micros.of(now))
+                    .bind("id", id)
+                    .execute();
+            if (changed == 0) {
+                return Optional.<Removed>empty();
+            }
+            String location = h.createQuery("SELECT url FROM image_locations WHERE image_id = :id")
+                    .bind("id", id).mapTo(String.class).findOne().orElse(null);
+            h.createUpdate("DELETE FROM image_locations WHERE image_id = :id").bind("id", id).execute();
+            return Optional.of(new Removed(location));
+        });
+    }
+
+    /** @param location where the deleted image's data was; null when it had none */
+    public record Removed(String location) {
     }
 
     /** Moves a live image to {@code status}, if it is still in {@code from}. */
@@ -125,23 +189,107 @@ public final class ImageRepository {
         });
     }
 
-    private static Image image(ResultSet rs, Handle h) throws SQLException {
-        String id = rs.getString("id");
-        List<String> tags = h.createQuery("SELECT value FROM image_tags WHERE image_id = :id ORDER BY value")
-                .bind("id", id).mapTo(String.class).list();
-        Map<String, String> properties = new LinkedHashMap<>();
-        h.createQuery("SELECT name, value FROM image_properties WHERE image_id = :id ORDER BY name")
-                .bind("id", id)
-                .map((p, ctx) -> properties.put(p.getString("name"), p.getString("value")))
-                .list();
-        return new Image(id, rs.getString("name"), ImageStatus.fromWire(rs.getString("status")),
+    /** The row as an image without tags or properties; {@link #withDetails} adds them. */
+    private static Image row(ResultSet rs) throws SQLException {
+        return new Image(rs.getString("id"), rs.getString("name"), ImageStatus.fromWire(rs.getString("status")),
                 rs.getString("visibility"), rs.getBoolean("protected"), rs.getBoolean("os_hidden"),
                 rs.getString("owner"), rs.getString("disk_format"), rs.getString("container_format"),
                 nullableLong(rs, "size"), nullableLong(rs, "virtual_size"), rs.getString("checksum"),
                 rs.getString("os_hash_algo"), rs.getString("os_hash_value"), rs.getInt("min_disk"),
-                rs.getInt("min_ram"), tags, properties, rs.getString("url"), Micros.instant(rs, "created_at"),
+                rs.getInt("min_ram"), List.of(), Map.of(), rs.getString("url"), Micros.instant(rs, "created_at"),
                 Micros.instant(rs, "updated_at"), rs.getBoolean("deleted"), Micros.instant(rs, "deleted_at"),
                 rs.getString("task_id"));
+    }
+
+    /** The images with their tags and properties, read for all of them at once. */
+    private static List<Image> withDetails(Handle h, List<Image> images) {
+        if (images.isEmpty()) {
+            return images;
+        }
+        List<String> ids = images.stream().map(Image::id).toList();
+        Map<String, List<String>> tags = new HashMap<>();
+        h.createQuery("SELECT image_id, value FROM image_tags WHERE image_id IN (<ids>) ORDER BY value")
+                .bindList("ids", ids)
+                .map((rs, ctx) -> tags.computeIfAbsent(rs.getString("image_id"), k -> new ArrayList<>())
+                        .add(rs.getString("value")))
+                .list();
+        Map<String, Map<String, String>> properties = new HashMap<>();
+        h.createQuery("SELECT image_id, name, value FROM image_properties WHERE image_id IN (<ids>)")
+                .bindList("ids", ids)
+                .map((rs, ctx) -> properties.computeIfAbsent(rs.getString("image_id"), k -> new TreeMap<>())
+                        .put(rs.getString("name"), rs.getString("value")))
+                .list();
+        List<Image> complete = new ArrayList<>(images.size());
+        for (Image i : images) {
+            complete.add(new Image(i.id(), i.name(), i.status(), i.visibility(), i.isProtected(), i.osHidden(),
+                    i.owner(), i.diskFormat(), i.containerFormat(), i.size(), i.virtualSize(), i.checksum(),
+                    i.osHashAlgo(), i.osHashValue(), i.minDisk(), i.minRam(), tags.getOrDefault(i.id(), List.of()),
+                    properties.getOrDefault(i.id(), Map.of()), i.location(), i.createdAt(), i.updatedAt(),
+                    i.deleted(), i.deletedAt(), i.taskId()));
+        }
+        return complete;
+    }
+
+    /** One filter as SQL over {@code images i}, its values added to {@code binds}. */
+    private static String condition(ImageFilter filter, Map<String, Object> binds) {
+        return switch (filter) {
+            case Compare c -> "i." + c.field().column() + " " + c.op().sql() + " " + bind(binds, sqlValue(c.value()));
+            case In in -> in.values().isEmpty() ? "1 = 0" : "i." + in.field().column() + " IN ("
+                    + String.join(", ", in.values().stream().map(v -> bind(binds, v)).toList()) + ")";
+            case HasTag t -> "EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = "
+                    + bind(binds, t.tag()) + ")";
+            case HasProperty p -> "EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = "
+                    + bind(binds, p.name()) + " AND p.value = " + bind(binds, p.value()) + ")";
+            case AnyOf any -> any.filters().isEmpty() ? "1 = 0" : "(" + String.join(" OR ",
+                    any.filters().stream().map(f -> condition(f, binds)).toList()) + ")";
+            case Nothing ignored -> "1 = 0";
+        };
+    }
+
+    /**
+     * The rows after the marker in {@code order}: a row-value comparison when every key runs the same way (which
+     * an index serves as a range), otherwise upstream's expansion {@code k1 > m1 OR (k1 = m1 AND k2 > m2) ...}.
+     */
+    private static String after(List<SortKey> order, Image marker, Map<String, Object> binds) {
+        List<String> columns = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        for (SortKey key : order) {
+            columns.add(sortExpression(key.field()));
+            values.add(bind(binds, key.field().sortValue(marker)));
+        }
+        boolean uniform = order.stream().allMatch(k -> k.ascending() == order.getFirst().ascending());
+        if (uniform) {
+            return "(" + String.join(", ", columns) + ")" + (order.getFirst().ascending() ? " > (" : " < (")
+                    + String.join(", ", values) + ")";
+        }
+        List<String> alternatives = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            List<String> terms = new ArrayList<>();
+            for (int j = 0; j < i; j++) {
+                terms.add(columns.get(j) + " = " + values.get(j));
+            }
+            terms.add(columns.get(i) + (order.get(i).ascending() ? " > " : " < ") + values.get(i));
+            alternatives.add("(" + String.join(" AND ", terms) + ")");
+        }
+        return "(" + String.join(" OR ", alternatives) + ")";
+    }
+
+    /** Nulls sort as the column type's empty value, as upstream's keyset pagination treats them. */
+    private static String sortExpression(ImageField field) {
+        if (!field.nullable()) {
+            return "i." + field.column();
+        }
+        return "COALESCE(i." + field.column() + (field.kind() == ImageField.Kind.INTEGER ? ", 0)" : ", '')");
+    }
+
+    private static Object sqlValue(Object value) {
+        return value instanceof Instant instant ? Micros.of(instant) : value;
+    }
+
+    private static String bind(Map<String, Object> binds, Object value) {
+        String name = "p" + binds.size();
+        binds.put(name, value);
+        return ":" + name;
     }
 
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {

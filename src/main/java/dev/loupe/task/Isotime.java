@@ -1,5 +1,6 @@
 package dev.loupe.task;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -7,18 +8,111 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Upstream's task timestamps: {@code YYYY-MM-DDTHH:MM:SSZ}, UTC, whole seconds. */
 public final class Isotime {
 
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
             .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter PRIMITIVE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
+            .withZone(ZoneOffset.UTC);
+
+    /** The iso8601 package's expression, which oslo's parse_isotime uses; {@code $} also before a final newline. */
+    private static final Pattern ISO8601 = Pattern.compile("""
+            (?<year>[0-9]{4})
+            (
+                (
+                    (-(?<monthdash>[0-9]{1,2}))
+                    |
+                    (?<month>[0-9]{2})
+                    (?!$)
+                )
+                (
+                    (
+                        (-(?<daydash>[0-9]{1,2}))
+                        |
+                        (?<day>[0-9]{2})
+                    )
+                    (
+                        (
+                            [\\ T]
+                            (?<hour>[0-9]{2})
+                            (:?(?<minute>[0-9]{2}))?
+                            (
+                                :?(?<second>[0-9]{1,2})
+                                ([.,](?<fraction>[0-9]+))?
+                            )?
+                            (?<timezone>
+                                Z
+                                |
+                                (
+                                    (?<tzsign>[-+])
+                                    (?<tzhour>[0-9]{2})
+                                    :?
+                                    (?<tzminute>[0-9]{2})?
+                                )
+                            )?
+                        )?
+                    )
+                )?
+            )?
+            \\n?""", Pattern.COMMENTS);
 
     private Isotime() {
     }
 
     public static String format(Instant instant) {
         return FORMAT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /**
+     * oslo's {@code jsonutils.to_primitive} of a datetime, as raw database rows are serialized:
+     * {@code YYYY-MM-DDTHH:MM:SS.ffffff}, UTC, no zone suffix.
+     */
+    public static String primitive(Instant instant) {
+        return PRIMITIVE.format(instant);
+    }
+
+    /**
+     * oslo's {@code timeutils.parse_isotime}, normalized to UTC: {@code 2026}, {@code 2026-11}, {@code 2026-11-26},
+     * with a time {@code T18:12}, {@code T18:12:13.5}, and a zone {@code Z}, {@code +01:00}, {@code -0130},
+     * {@code +01}; no zone means UTC. Empty when upstream raises ValueError.
+     */
+    public static Optional<Instant> parseIso8601(String text) {
+        Matcher m = ISO8601.matcher(text);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        try {
+            int year = Integer.parseInt(m.group("year"));
+            if (year < 1) {
+                return Optional.empty();
+            }
+            int month = number(m.group("month") != null ? m.group("month") : m.group("monthdash"), 1);
+            int day = number(m.group("day") != null ? m.group("day") : m.group("daydash"), 1);
+            int hour = number(m.group("hour"), 0);
+            int minute = number(m.group("minute"), 0);
+            int second = number(m.group("second"), 0);
+            String fraction = m.group("fraction");
+            int micros = fraction == null ? 0
+                    : Integer.parseInt((fraction + "000000").substring(0, 6));
+            LocalDateTime local = LocalDateTime.of(year, month, day, hour, minute, second, micros * 1_000);
+            ZoneOffset offset = ZoneOffset.UTC;
+            if (m.group("tzsign") != null) {
+                int sign = m.group("tzsign").equals("-") ? -1 : 1;
+                offset = ZoneOffset.ofHoursMinutes(sign * Integer.parseInt(m.group("tzhour")),
+                        sign * number(m.group("tzminute"), 0));
+            }
+            return Optional.of(local.toInstant(offset));
+        } catch (DateTimeException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int number(String digits, int absent) {
+        return digits == null ? absent : Integer.parseInt(digits);
     }
 
     /** Accepts {@code 2026-11-26T18:12:13Z}, without the Z, or with a space for the T; fractions are dropped. */

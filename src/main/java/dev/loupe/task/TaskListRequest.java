@@ -2,6 +2,8 @@ package dev.loupe.task;
 
 import dev.loupe.LoupeException.InvalidInput;
 
+import java.math.BigInteger;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +26,6 @@ public record TaskListRequest(Integer limit, String marker, String sortKey, bool
     static final Set<String> COLUMNS = Set.of("id", "type", "status", "owner", "expires_at", "image_id",
             "request_id", "user_id", "created_at", "updated_at", "deleted_at", "deleted");
     private static final Set<String> CONTROL = Set.of("limit", "marker", "sort_key", "sort_dir");
-    /** Digits of any script, as Python's int() takes them. */
-    private static final Pattern PY_INT = Pattern.compile("[+-]?\\d+(_\\d+)*", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern HEX32 = Pattern.compile("[0-9a-f]{32}");
 
     /** @param params the query string's pairs, in order; for a parameter given twice the last one counts */
@@ -75,51 +75,14 @@ public record TaskListRequest(Integer limit, String marker, String sortKey, bool
         }
     }
 
-    /**
-     * Python's {@code int()} on the text: surrounding white space (Unicode's too), a sign, digit-group
-     * underscores and decimal digits of any script are fine.
-     */
-    private static int parseLimit(String text) {
-        String t = stripPythonWhitespace(text);
-        if (!PY_INT.matcher(t).matches()) {
-            throw new InvalidInput("limit param must be an integer");
-        }
-        StringBuilder ascii = new StringBuilder();
-        t.codePoints().forEach(cp -> {
-            if (cp == '-') {
-                ascii.append('-');
-            } else if (Character.isDigit(cp)) {
-                ascii.append(Character.digit(cp, 10));
-            }
-        });
-        long value;
-        try {
-            value = Long.parseLong(ascii.toString());
-        } catch (NumberFormatException e) {
-            // More digits than a long holds: a huge positive limit is simply capped, a huge negative refused.
-            value = t.startsWith("-") ? -1 : Integer.MAX_VALUE;
-        }
-        if (value < 0) {
+    /** Python's {@code int()} on the text, with upstream's two messages; a huge positive limit is simply capped. */
+    public static int parseLimit(String text) {
+        BigInteger value = PythonInt.parse(text)
+                .orElseThrow(() -> new InvalidInput("limit param must be an integer"));
+        if (value.signum() < 0) {
             throw new InvalidInput("limit param must be positive");
         }
-        return (int) Math.min(value, Integer.MAX_VALUE);
-    }
-
-    private static String stripPythonWhitespace(String text) {
-        int start = 0;
-        int end = text.length();
-        while (start < end && isPythonSpace(text.charAt(start))) {
-            start++;
-        }
-        while (end > start && isPythonSpace(text.charAt(end - 1))) {
-            end--;
-        }
-        return text.substring(start, end);
-    }
-
-    /** Python's str.isspace(): Java's white space plus the no-break spaces and NEL. */
-    private static boolean isPythonSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
+        return (int) Math.min(PythonInt.clamp(value), Integer.MAX_VALUE);
     }
 
     /** oslo's is_uuid_like: upper case, missing hyphens, braces and a urn:uuid: prefix are all accepted. */

@@ -128,6 +128,23 @@ public final class TaskRepository {
         });
     }
 
+    /**
+     * The tasks whose {@code image_id} is the image, unexpired at {@code now} (upstream's tasks_get_by_image), oldest
+     * first.
+     *
+     * @param withDeleted admins see soft-deleted rows too
+     */
+    public List<Task> forImage(String imageId, Instant now, boolean withDeleted) {
+        return jdbi.withHandle(h -> h.createQuery(FULL_ROW + " WHERE t.image_id = :image"
+                        + " AND (t.expires_at IS NULL OR t.expires_at >= :now)"
+                        + (withDeleted ? "" : " AND t.deleted = FALSE")
+                        + " ORDER BY t.created_at, t.id")
+                .bind("image", imageId)
+                .bind("now", Micros.of(now))
+                .map((rs, ctx) -> task(rs))
+                .list());
+    }
+
     /** The oldest tasks waiting for a worker. */
     public List<Task> pending(int limit) {
         return jdbi.withHandle(h -> h.createQuery(FULL_ROW + " WHERE t.status = 'pending' AND t.deleted = FALSE"

@@ -131,8 +131,7 @@ class GlanceClientIT {
                 .toAbsolutePath().toString(), "--os-image-url", loupe.baseUrl(), "--os-auth-token", "unused"));
         command.addAll(List.of(args));
         return Cli.run(Map.of("LOUPE_PROJECT", "proj-glance", "LOUPE_USER", "glance-user", "LOUPE_ROLES", "admin",
-                // glanceclient caches the schemas it fetched under ~/.glanceclient: each run starts without
-                "HOME", dir.resolve("home").toString()), command).ok();
+                "HOME", Cli.freshHome(dir)), command).ok();
     }
 
     private static String hex(String algorithm, byte[] bytes) throws Exception {

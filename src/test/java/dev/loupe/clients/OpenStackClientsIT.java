@@ -181,7 +181,7 @@ class OpenStackClientsIT {
     }
 
     /** The OS_* variables every OpenStack client reads: password authentication, Loupe found in the catalog. */
-    private static Map<String, String> cloud(User user) {
+    private static Map<String, String> cloud(User user) throws java.io.IOException {
         Map<String, String> environment = new HashMap<>(Map.of(
                 "OS_AUTH_URL", keystone.authUrl(),
                 "OS_USERNAME", user.name(),
@@ -192,8 +192,7 @@ class OpenStackClientsIT {
                 "OS_REGION_NAME", Keystone.REGION,
                 "OS_IDENTITY_API_VERSION", "3",
                 "OS_IMAGE_API_VERSION", "2"));
-        // clients cache schemas and tokens under the home directory: a fresh one keeps runs independent
-        environment.put("HOME", dir.resolve("home").toString());
+        environment.put("HOME", Cli.freshHome(dir));
         return environment;
     }
 

@@ -3,8 +3,11 @@ package dev.loupe.db;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.Loupe;
 import dev.loupe.engine.Handlers;
+import dev.loupe.image.Image;
+import dev.loupe.image.ImageStatus;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -16,11 +19,15 @@ import java.io.IOException;
 import java.util.function.UnaryOperator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static dev.loupe.testing.Client.ADMIN_A;
@@ -109,6 +116,111 @@ class PostgresPortabilityIT {
             assertThat(tasks.purge(Instant.now().plus(Duration.ofDays(1)), -1)).isNotNegative();
             assertThat(tasks.purge(Instant.now().plus(Duration.ofDays(1)), -1)).isZero();
         }
+    }
+
+    /**
+     * The image queries on PostgreSQL: the list's scope and filters as SQL, keyset paging in mixed directions over
+     * nullable columns, tags and properties loaded per page, the soft delete, and an image's tasks. On a database
+     * of its own, so the task suites above see only their tasks.
+     */
+    @Test
+    void imagesListPageFilterShowDownloadAndDelete() throws Exception {
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE loupe_images");
+        }
+        String connection = "database.connection=" + postgres.getJdbcUrl("postgres", "loupe_images");
+        Path data = dir.resolve("images");
+        try (LoupeServer server = LoupeServer.start(data, connection);
+             ImageFixtures rows = new ImageFixtures(data, postgres.getJdbcUrl("postgres", "loupe_images"))) {
+            Client client = server.client();
+            Instant t0 = Instant.parse("2026-03-01T00:00:00Z");
+            String[] owners = {"proj-a", "proj-b", null};
+            String[] visibilities = {"private", "public", "shared", "community"};
+            Map<String, Image> byName = new LinkedHashMap<>();
+            for (int i = 0; i < 14; i++) {
+                String name = i % 5 == 4 ? null : "img-" + (i % 7);
+                ImageFixtures.NewImage spec = ImageFixtures.NewImage.image().name(name).owner(owners[i % 3])
+                        .visibility(visibilities[i % 4]).createdAt(t0.plusSeconds(i / 2))
+                        .data(ImageFixtures.NewImage.pattern(100 * (i % 4))).tags("t" + (i % 2), "all")
+                        .properties("hw_n", String.valueOf(i % 3)).isProtected(i == 6)
+                        .diskFormat(i % 2 == 0 ? "raw" : null);
+                if (i % 6 == 5) {
+                    spec.status(ImageStatus.QUEUED);
+                }
+                Image image = rows.insert(spec);
+                byName.put("#" + i, image);
+            }
+            List<String> orders = List.of("", "&sort_dir=asc", "&sort_key=name", "&sort_key=size&sort_dir=asc",
+                    "&sort=name:asc,size:desc", "&sort=disk_format:desc,status:asc", "&sort=size,updated_at:asc",
+                    "&sort_key=container_format", "&sort=id:asc");
+            for (String order : orders) {
+                for (Map<String, String> who : List.of(ADMIN_A, Client.MEMBER_A)) {
+                    List<String> whole = imageIds(client.get("/v2/images?visibility=all&limit=100" + order, who));
+                    List<String> paged = new ArrayList<>();
+                    String next = "/v2/images?visibility=all&limit=3" + order;
+                    while (next != null) {
+                        HttpResponse<String> page = client.get(next, who);
+                        paged.addAll(imageIds(page));
+                        JsonNode link = Client.json(page).get("next");
+                        next = link == null ? null : link.textValue();
+                    }
+                    assertThat(paged).as(order).containsExactlyElementsOf(whole);
+                    assertThat(new HashSet<>(paged)).as(order).hasSize(paged.size());
+                }
+            }
+            assertThat(imageIds(client.get("/v2/images?visibility=all&limit=100", ADMIN_A))).hasSize(14);
+            // proj-a: its own (#0, #3, #6, #9, #12) plus public and community ones of others.
+            assertThat(imageIds(client.get("/v2/images?limit=100&visibility=all", Client.MEMBER_A)))
+                    .containsExactlyInAnyOrderElementsOf(ids(byName, 0, 1, 3, 5, 6, 7, 9, 11, 12, 13));
+            assertThat(imageIds(client.get("/v2/images?limit=100&tag=t1&tag=all&hw_n=1&visibility=all", ADMIN_A)))
+                    .containsExactlyInAnyOrderElementsOf(ids(byName, 1, 7, 13));
+            assertThat(imageIds(client.get("/v2/images?limit=100&name=in:img-1,%22img-2%22&size_min=100"
+                    + "&size_max=200&visibility=all", ADMIN_A)))
+                    .containsExactlyInAnyOrderElementsOf(ids(byName, 1, 2));
+            assertThat(imageIds(client.get("/v2/images?limit=100&created_at=gte:2026-03-01T00:00:06Z"
+                    + "&protected=false&visibility=all", ADMIN_A)))
+                    .containsExactlyInAnyOrderElementsOf(ids(byName, 12, 13));
+            assertThat(imageIds(client.get("/v2/images?limit=100&protected=true&status=active", ADMIN_A)))
+                    .containsExactly(byName.get("#6").id());
+
+            Image shown = byName.get("#1");
+            JsonNode view = Client.json(client.get("/v2/images/" + shown.id(), ADMIN_A));
+            assertThat(view.get("hw_n").textValue()).isEqualTo("1");
+            assertThat(view.get("tags")).hasSize(2);
+            HttpResponse<String> file = client.get("/v2/images/" + shown.id() + "/file", ADMIN_A);
+            assertThat(file.statusCode()).isEqualTo(200);
+            assertThat(file.headers().firstValue("Content-MD5")).hasValue(shown.checksum());
+
+            HttpResponse<String> task = client.post("/v2/tasks", ADMIN_A, """
+                    {"type": "import", "input": {"import_from": "http://example.com/x", "image_id": "%s"}}"""
+                    .formatted(shown.id()));
+            assertThat(task.statusCode()).as(task.body()).isEqualTo(201);
+            JsonNode tasks = Client.json(client.get("/v2/images/" + shown.id() + "/tasks", ADMIN_A)).get("tasks");
+            assertThat(tasks).hasSize(1);
+            assertThat(tasks.get(0).get("deleted").booleanValue()).isFalse();
+
+            assertThat(client.send("DELETE", "/v2/images/" + shown.id(), ADMIN_A, null).statusCode()).isEqualTo(204);
+            Image deleted = rows.find(shown.id()).orElseThrow();
+            assertThat(deleted.deleted()).isTrue();
+            assertThat(deleted.status()).isEqualTo(ImageStatus.DELETED);
+            assertThat(rows.file(shown)).doesNotExist();
+            assertThat(client.get("/v2/images/" + shown.id(), ADMIN_A).statusCode()).isEqualTo(404);
+        }
+    }
+
+    private static List<String> ids(Map<String, Image> byName, int... numbers) {
+        List<String> ids = new ArrayList<>();
+        for (int n : numbers) {
+            ids.add(byName.get("#" + n).id());
+        }
+        return ids;
+    }
+
+    private static List<String> imageIds(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        Client.json(response).get("images").forEach(i -> ids.add(i.get("id").textValue()));
+        return ids;
     }
 
     private static void awaitAllFinished(Client client, int atLeast) {

@@ -1,0 +1,91 @@
+package dev.loupe.conformance;
+
+import dev.loupe.testing.ApiServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.ANONYMOUS;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The methods Loupe does not answer on the image paths: 405 with an Allow header listing what it does answer
+ * (creating, updating and uploading images are not implemented), 404 for paths no route takes.
+ */
+class ImageMethodsIT {
+
+    static final String ID = "00000000-0000-0000-0000-000000000000";
+
+    @RegisterExtension
+    static final ApiServer server = new ApiServer();
+
+    private static void assertRejected(String method, String path, String allow) {
+        HttpResponse<String> r = server.client().send(method, path, asJson(ADMIN_A),
+                method.equals("HEAD") || method.equals("DELETE") ? null : "{}");
+        if (method.equals("HEAD")) {
+            assertStatus(r, 405);
+            assertThat(r.body()).as(describe(r)).isEmpty();
+        } else {
+            assertJsonError(r, 405, "The method " + method + " is not allowed for this resource.");
+        }
+        assertThat(r.headers().firstValue("Allow")).as(describe(r)).hasValue(allow);
+    }
+
+    @Test
+    void collectionAnswersGetOnly() {
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "HEAD", "FOO")) {
+            assertRejected(method, "/v2/images", "GET");
+        }
+    }
+
+    @Test
+    void imageAnswersGetAndDelete() {
+        for (String method : List.of("PATCH", "PUT", "POST", "HEAD", "FOO")) {
+            assertRejected(method, "/v2/images/" + ID, "GET, DELETE");
+        }
+    }
+
+    @Test
+    void fileAnswersGetOnly() {
+        for (String method : List.of("PUT", "POST", "DELETE", "PATCH", "HEAD")) {
+            assertRejected(method, "/v2/images/" + ID + "/file", "GET");
+        }
+    }
+
+    @Test
+    void schemasAnswerGetOnly() {
+        for (String path : List.of("/v2/schemas/image", "/v2/schemas/images")) {
+            for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "HEAD", "FOO")) {
+                assertRejected(method, path, "GET");
+            }
+        }
+    }
+
+    @Test
+    void methodRejectionsComeBeforePolicyButAfterAuthentication() {
+        assertJsonError(server.client().send("PATCH", "/v2/images/" + ID, asJson(MEMBER_A), "[]"), 405,
+                "The method PATCH is not allowed for this resource.");
+        assertJsonError(server.client().send("PUT", "/v2/images/" + ID + "/file", asJson(ANONYMOUS), "x"), 401,
+                UNAUTHORIZED);
+    }
+
+    @Test
+    void methodRejectionsWorkUnderVersionPrefixes() {
+        assertRejected("POST", "/v2.9/images", "GET");
+        assertRejected("PATCH", "/v2.0/images/" + ID, "GET, DELETE");
+    }
+
+    @Test
+    void pathsNoRouteTakesGive404() {
+        for (String path : List.of("/v2/images/", "/v2/images/" + ID + "/", "/v2/images/" + ID + "/import",
+                "/v2/images/" + ID + "/stage", "/v2/images/" + ID + "/members", "/v2/images/" + ID + "/tags/x",
+                "/v2/images/" + ID + "/file/x", "/v2/schemas/image/", "/v2/schemas/member")) {
+            assertJsonError(server.client().get(path, asJson(ADMIN_A)), 404, NOT_FOUND);
+        }
+    }
+}
