@@ -4,6 +4,7 @@ import dev.loupe.Loupe;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
+import dev.loupe.image.ImageRepository;
 import dev.loupe.task.TaskRepository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.Clock;
 
 @Command(name = "db", description = "Database maintenance.", subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
@@ -36,7 +38,8 @@ final class DbCommand {
         }
     }
 
-    @Command(name = "purge", description = "Hard-deletes tasks soft-deleted (expired) more than N days ago.")
+    @Command(name = "purge", description = "Hard-deletes tasks soft-deleted (expired) and images deleted more than"
+            + " N days ago.")
     static final class Purge implements Runnable {
         @Mixin
         Settings settings;
@@ -49,7 +52,7 @@ final class DbCommand {
         int ageInDays;
 
         @Option(names = "--max-rows", paramLabel = "M", defaultValue = "-1",
-                description = "At most M tasks; -1 for all (default: ${DEFAULT-VALUE}).")
+                description = "At most M tasks and M images; -1 for all (default: ${DEFAULT-VALUE}).")
         int maxRows;
 
         @Override
@@ -61,9 +64,11 @@ final class DbCommand {
                 throw new ParameterException(spec.commandLine(), "--max-rows must be -1 (no bound) or more");
             }
             try (Database db = open(settings)) {
-                int purged = new TaskRepository(db.jdbi(), Loupe.json())
-                        .purge(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows);
-                System.out.println("Purged " + purged + " task(s) deleted more than " + ageInDays + " day(s) ago.");
+                Instant cutoff = Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays));
+                int tasks = new TaskRepository(db.jdbi(), Loupe.json()).purge(cutoff, maxRows);
+                int images = new ImageRepository(db.jdbi()).purge(cutoff, maxRows);
+                System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "
+                        + ageInDays + " day(s) ago.");
             }
         }
     }

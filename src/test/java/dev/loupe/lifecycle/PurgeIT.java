@@ -1,6 +1,9 @@
 package dev.loupe.lifecycle;
 
 import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.ImageFixtures.NewImage;
+import dev.loupe.testing.ImageRows;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
@@ -9,14 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code loupe db purge}, run as operators run it: it hard-deletes tasks soft-deleted longer ago than the age
- * given, with their details, and leaves everything else alone.
+ * {@code loupe db purge}, run as operators run it: it hard-deletes tasks soft-deleted and images deleted longer
+ * ago than the age given, with their details, and leaves everything else alone.
  */
 class PurgeIT {
 
@@ -73,6 +77,34 @@ class PurgeIT {
         assertThat(again.exitCode(RUN)).as(again.stderr()).isZero();
         assertThat(again.stdout()).anyMatch(line -> line.matches("Purged 0 task\\(s\\).*"));
         assertThat(db.taskIds()).containsExactlyInAnyOrderElementsOf(remaining);
+    }
+
+    @Test
+    void purgeRemovesImagesDeletedBeforeTheCutoffWithTheirTagsAndProperties() {
+        Path data = dir.resolve("data");
+        createTasks(data, 1);
+        String old;
+        String recent;
+        String live;
+        try (ImageFixtures images = new ImageFixtures(data)) {
+            old = images.insert(NewImage.image().tags("a").properties("k", "v")).id();
+            recent = images.insert(NewImage.image().tags("b")).id();
+            live = images.insert(NewImage.image()).id();
+            images.repository().softDelete(old, Instant.now().minus(Duration.ofDays(40)));
+            images.repository().softDelete(recent, Instant.now().minus(Duration.ofDays(5)));
+        }
+
+        LoupeProcess run = purge(data, "--age-in-days", "30");
+
+        assertThat(run.exitCode(RUN)).as(run.stderr()).isZero();
+        assertThat(run.stdout()).anyMatch(line -> line.matches("Purged 0 task\\(s\\) and 1 image\\(s\\).*"));
+        try (ImageFixtures images = new ImageFixtures(data)) {
+            assertThat(images.find(old)).isEmpty();
+            assertThat(images.find(recent)).hasValueSatisfying(image -> assertThat(image.deleted()).isTrue());
+            assertThat(images.find(live)).hasValueSatisfying(image -> assertThat(image.deleted()).isFalse());
+        }
+        assertThat(new ImageRows(data).rowCounts()).containsEntry("images", 2).containsEntry("image_tags", 1)
+                .containsEntry("image_properties", 0);
     }
 
     @Test
