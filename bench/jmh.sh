@@ -16,5 +16,9 @@ CLEANUP+=("$classpath")
 [ -f target/test-classes/META-INF/BenchmarkList ] || rm -rf target/test-classes
 mvn -B -q -Pjmh -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile="$classpath" >&2 || die "building the benchmarks failed"
+# As the other benchmarks, a private copy: another build rewriting target/ must not pull classes from under a run.
+copy="$(mktemp -d /tmp/loupe-jmh.XXXXXX)"
+CLEANUP+=("$copy")
+cp -r target/classes "$copy/classes" && cp -r target/test-classes "$copy/test-classes" || die "could not copy the build"
 echo "jmh.sh: $(machine); Loupe $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
-"$JAVA" -cp "target/test-classes:target/classes:$(cat "$classpath")" org.openjdk.jmh.Main "$@"
+"$JAVA" -cp "$copy/test-classes:$copy/classes:$(cat "$classpath")" org.openjdk.jmh.Main "$@"

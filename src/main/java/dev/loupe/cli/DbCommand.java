@@ -4,6 +4,7 @@ import dev.loupe.Loupe;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
+import dev.loupe.db.PurgeWindow;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.task.TaskRepository;
 import picocli.CommandLine.Command;
@@ -14,7 +15,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.Clock;
 
 @Command(name = "db", description = "Database maintenance.", subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
@@ -64,9 +64,10 @@ final class DbCommand {
                 throw new ParameterException(spec.commandLine(), "--max-rows must be -1 (no bound) or more");
             }
             try (Database db = open(settings)) {
-                Instant cutoff = Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays));
-                int tasks = new TaskRepository(db.jdbi(), Loupe.json()).purge(cutoff, maxRows);
-                int images = new ImageRepository(db.jdbi()).purge(cutoff, maxRows);
+                PurgeWindow window = new PurgeWindow(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)),
+                        maxRows);
+                int tasks = new TaskRepository(db.jdbi(), Loupe.json()).purge(window);
+                int images = new ImageRepository(db.jdbi()).purge(window);
                 System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "
                         + ageInDays + " day(s) ago.");
             }

@@ -1,6 +1,7 @@
 package dev.loupe.image;
 
 import dev.loupe.db.Micros;
+import dev.loupe.db.PurgeWindow;
 import dev.loupe.image.ImageFilter.AnyOf;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.HasProperty;
@@ -9,7 +10,6 @@ import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Nothing;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Update;
 import org.jdbi.v3.core.statement.Query;
 
 import java.sql.ResultSet;
@@ -183,29 +183,16 @@ public final class ImageRepository {
     /**
      * Hard-deletes images deleted through the API before {@code cutoff} (their data went at the delete), with
      * their tags, properties and locations: {@code loupe db purge}, as Glance's purge removes images too.
-     *
-     * @param maxRows at most this many images; -1 for all
      */
-    public int purge(Instant cutoff, int maxRows) {
-        String victims = "SELECT id FROM images WHERE deleted = TRUE AND deleted_at < :cutoff"
-                + " ORDER BY deleted_at, id" + (maxRows >= 0 ? " LIMIT :max" : "");
+    public int purge(PurgeWindow window) {
+        String victims = window.victims("images");
         return jdbi.inTransaction(h -> {
             // The images table is deleted from last, so the same subquery picks the same rows every time.
             for (String table : List.of("image_locations", "image_properties", "image_tags")) {
-                bindPurge(h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (" + victims + ")"), cutoff,
-                        maxRows).execute();
+                window.bind(h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (" + victims + ")")).execute();
             }
-            return bindPurge(h.createUpdate("DELETE FROM images WHERE id IN (" + victims + ")"), cutoff, maxRows)
-                    .execute();
+            return window.bind(h.createUpdate("DELETE FROM images WHERE id IN (" + victims + ")")).execute();
         });
-    }
-
-    private static Update bindPurge(Update update, Instant cutoff, int maxRows) {
-        update.bind("cutoff", Micros.of(cutoff));
-        if (maxRows >= 0) {
-            update.bind("max", maxRows);
-        }
-        return update;
     }
 
     /** Removes every row of the image: what a failed import leaves is nothing. */

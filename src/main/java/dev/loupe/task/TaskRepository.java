@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.db.Micros;
+import dev.loupe.db.PurgeWindow;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
-import org.jdbi.v3.core.statement.Update;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -244,30 +244,14 @@ public final class TaskRepository {
                 .execute());
     }
 
-    /**
-     * Hard-deletes soft-deleted tasks whose deletion is older than the cutoff, details first.
-     *
-     * @param maxRows at most this many tasks; negative for no bound
-     */
-    public int purge(Instant cutoff, int maxRows) {
-        // The victims are chosen by a subquery, never loaded: a backlog of millions stays one statement each.
-        String victims = "SELECT id FROM tasks WHERE deleted = TRUE AND deleted_at < :cutoff ORDER BY deleted_at, id"
-                + (maxRows >= 0 ? " LIMIT :max" : "");
+    /** Hard-deletes the soft-deleted tasks in the window, details first. */
+    public int purge(PurgeWindow window) {
+        String victims = window.victims("tasks");
         return jdbi.inTransaction(h -> {
-            bindPurge(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")"), cutoff, maxRows)
-                    .execute();
+            window.bind(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")")).execute();
             // The first delete leaves the tasks table as it was, so the same subquery picks the same rows.
-            return bindPurge(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")"), cutoff, maxRows)
-                    .execute();
+            return window.bind(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")")).execute();
         });
-    }
-
-    private static Update bindPurge(Update update, Instant cutoff, int maxRows) {
-        update.bind("cutoff", Micros.of(cutoff));
-        if (maxRows >= 0) {
-            update.bind("max", maxRows);
-        }
-        return update;
     }
 
     /** Nulls sort as the column type's empty value, as upstream's keyset pagination treats them. */

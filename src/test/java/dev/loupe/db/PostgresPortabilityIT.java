@@ -2,6 +2,7 @@ package dev.loupe.db;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.Loupe;
+import dev.loupe.db.PurgeWindow;
 import dev.loupe.engine.Handlers;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
@@ -112,9 +113,9 @@ class PostgresPortabilityIT {
         try (Database db = Database.open(postgres.getJdbcUrl("postgres", "postgres"), dir)) {
             TaskRepository tasks = new TaskRepository(db.jdbi(), Loupe.json());
             assertThat(tasks.softDeleteExpired(Instant.now().plusSeconds(1))).isPositive();
-            assertThat(tasks.purge(Instant.now().plus(Duration.ofDays(1)), 1)).isEqualTo(1);
-            assertThat(tasks.purge(Instant.now().plus(Duration.ofDays(1)), -1)).isNotNegative();
-            assertThat(tasks.purge(Instant.now().plus(Duration.ofDays(1)), -1)).isZero();
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), 1))).isEqualTo(1);
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1))).isNotNegative();
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1))).isZero();
         }
     }
 
