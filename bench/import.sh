@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
-# Import throughput and memory: Loupe's import task against the machine's own download pipe, on one file.
+# Import throughput and memory: Loupe's import task against the machine's own download pipe.
 #
-#   bench/import.sh [--size-mib 1024] [--runs 3] [--rss-sizes-mib "1024 4096"]
+#   bench/import.sh [--sizes-mib "1024 4096"] [--runs 3]
 #
-# A random file of --size-mib MiB is served over loopback by a small sendfile() server. Throughput: wall time of
-# the pipe `curl SRC | tee FILE >(md5sum) | sha512sum` (download, both digests, file written) and of a Loupe
-# import task (POST /v2/tasks to status success, polled every 20 ms: download, md5 + sha512, format inspection,
-# fsync'd store), interleaved --runs times; medians and their ratio (target: Loupe >= 0.8x the pipe). Memory:
-# peak RSS (VmHWM) of a fresh Loupe after one import of each of --rss-sizes-mib (target: independent of the size).
-# Needs about 3x the largest size in free space under /tmp. Set BENCH_SUMMARY=FILE to append the figures as TSV.
+# For each size, a random file is served over loopback by a small sendfile() server, and a fresh Loupe imports a
+# 64 MiB warm-up file first (JIT). Throughput: wall time of the pipe `curl SRC | tee FILE >(md5sum) | sha512sum`
+# (download, both digests, file written) and of a Loupe import task (POST /v2/tasks to status success, polled every
+# 20 ms: download, md5 + sha512, format inspection, fsync'd store), interleaved --runs times; medians and their
+# ratio (target: Loupe >= 0.8x the pipe). Memory: that Loupe's peak RSS (VmHWM) after the imports (target:
+# independent of the size). Needs about 3x the largest size in free space under /tmp. Set BENCH_SUMMARY=FILE to
+# append the figures as TSV.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-size=1024 runs=3 rss_sizes="1024 4096"
+sizes="1024 4096" runs=3
 while [ $# -gt 0 ]; do
     case "$1" in
-        --size-mib) size="$2"; shift ;;
+        --sizes-mib) sizes="$2"; shift ;;
         --runs) runs="$2"; shift ;;
-        --rss-sizes-mib) rss_sizes="$2"; shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -30,11 +30,11 @@ work="$(mktemp -d /tmp/loupe-import.XXXXXX)"
 CLEANUP+=("$work")
 echo "import.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
-python3 - "$JAVA" "$LOUPE_JAR" "$work" "$size" "$runs" "$rss_sizes" "${BENCH_SUMMARY:-}" <<'EOF'
+python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" <<'EOF'
 import http.server, json, os, shutil, signal, socket, statistics, subprocess, sys, threading, time, urllib.request
 
-java, jar, work, size_mib, runs, rss_sizes, summary = sys.argv[1:8]
-size_mib, runs, rss_sizes = int(size_mib), int(runs), [int(s) for s in rss_sizes.split()]
+java, jar, work, sizes, runs, summary = sys.argv[1:7]
+sizes, runs = [int(s) for s in sizes.split()], int(runs)
 MIB = 1 << 20
 IDENTITY = {"X-Identity-Status": "Confirmed", "X-Project-Id": "p", "X-User-Id": "bench", "X-Roles": "admin",
             "Content-Type": "application/json"}
@@ -81,8 +81,8 @@ def make_source(mib):
                 out.write(rnd.read(MIB))
     return f"http://127.0.0.1:{source_port}/{name}"
 
-def drop_caches_of(path):
-    # Both sides read the source through the same page cache: keep it warm and equal for both.
+def warm_page_cache(path):
+    # Both sides read the source through the same page cache: warm it, so both find it the same.
     with open(path, "rb") as f:
         while f.read(16 * MIB):
             pass
@@ -155,35 +155,29 @@ class Loupe:
         self.log.close()
         shutil.rmtree(self.data, ignore_errors=True)
 
-url = make_source(size_mib)
-drop_caches_of(os.path.join(work, f"image-{size_mib}.raw"))
-loupe = Loupe("throughput")
-loupe.imports(url)  # warm-up: JIT, first connection
-pipe_times, loupe_times = [], []
-for _ in range(runs):
-    pipe_times.append(pipe(url))
-    loupe_times.append(loupe.imports(url))
-loupe.stop()
-
-rss = []
-for mib in rss_sizes:
-    url = make_source(mib)
-    fresh = Loupe(f"rss-{mib}")
-    idle = fresh.peak_rss_mib()
-    fresh.imports(url)
-    rss.append((mib, idle, fresh.peak_rss_mib()))
-    fresh.stop()
-    if mib != size_mib:
-        os.remove(os.path.join(work, f"image-{mib}.raw"))
-
-def rate(seconds, mib=size_mib):
+def rate(seconds, mib):
     return f"{mib / seconds:.0f} MiB/s"
 
-p, l = statistics.median(pipe_times), statistics.median(loupe_times)
-rows = [(f"pipe curl|tee|md5sum|sha512sum, {size_mib} MiB", f"median {p:.2f} s ({rate(p)}), runs {', '.join(f'{t:.2f}' for t in pipe_times)}"),
-        (f"Loupe import task, {size_mib} MiB", f"median {l:.2f} s ({rate(l)}), runs {', '.join(f'{t:.2f}' for t in loupe_times)}"),
-        ("Loupe import / pipe throughput", f"{p / l:.2f}x (target >= 0.8x)")]
-rows += [(f"Loupe peak RSS, one {mib} MiB import", f"{peak:.0f} MiB (before the import {idle:.0f} MiB)") for mib, idle, peak in rss]
+rows = []
+warm_up = make_source(64)
+for mib in sizes:
+    url = make_source(mib)
+    warm_page_cache(os.path.join(work, f"image-{mib}.raw"))
+    loupe = Loupe(f"loupe-{mib}")
+    loupe.imports(warm_up)
+    pipe_times, loupe_times = [], []
+    for _ in range(runs):
+        pipe_times.append(pipe(url))
+        loupe_times.append(loupe.imports(url))
+    peak = loupe.peak_rss_mib()
+    loupe.stop()
+    os.remove(os.path.join(work, f"image-{mib}.raw"))
+    p, l = statistics.median(pipe_times), statistics.median(loupe_times)
+    rows += [(f"{mib} MiB: pipe curl|tee|md5sum|sha512sum", f"median {p:.2f} s ({rate(p, mib)}), runs {', '.join(f'{t:.2f}' for t in pipe_times)}"),
+             (f"{mib} MiB: Loupe import task", f"median {l:.2f} s ({rate(l, mib)}), runs {', '.join(f'{t:.2f}' for t in loupe_times)}"),
+             (f"{mib} MiB: Loupe / pipe throughput", f"{p / l:.2f}x (target >= 0.8x)"),
+             (f"{mib} MiB: Loupe peak RSS (VmHWM)", f"{peak:.0f} MiB")]
+
 print()
 for name, value in rows:
     print(f"{name:<48} {value}")
