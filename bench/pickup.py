@@ -50,6 +50,21 @@ def start(port, data_dir):
     return proc
 
 
+def quantile(text, name, labels, q):
+    """Like PromQL's histogram_quantile without interpolation: the upper bound of the first bucket holding q."""
+    buckets = []
+    for m in re.finditer(re.escape(name) + r"_bucket\{([^}]*)\} (\S+)", text):
+        if all(f'{k}="{v}"' in m.group(1) for k, v in labels.items()):
+            le = re.search(r'le="([^"]+)"', m.group(1)).group(1)
+            buckets.append((float("inf") if le == "+Inf" else float(le), float(m.group(2))))
+    buckets.sort()
+    total = buckets[-1][1] if buckets else 0
+    for bound, cumulative in buckets:
+        if total and cumulative >= q * total:
+            return bound
+    return None
+
+
 def metric(text, name, labels):
     pattern = re.escape(name) + r"\{([^}]*)\} (\S+)"
     for m in re.finditer(pattern, text):
@@ -84,8 +99,8 @@ def main():
             proc.wait(timeout=60)
     labels = {"type": "import"}
     count = metric(text, "loupe_task_pickup_seconds_count", labels)
-    p50 = metric(text, "loupe_task_pickup_seconds", {**labels, "quantile": "0.5"})
-    p99 = metric(text, "loupe_task_pickup_seconds", {**labels, "quantile": "0.99"})
+    p50 = quantile(text, "loupe_task_pickup_seconds", labels, 0.5)
+    p99 = quantile(text, "loupe_task_pickup_seconds", labels, 0.99)
     mx = metric(text, "loupe_task_pickup_seconds_max", labels)
     print(f"pickup (create -> processing), SQLite embedded, {int(count)} tasks created one by one "
           f"({args.tasks / elapsed:.0f} creates/s):")

@@ -24,7 +24,6 @@ final class EngineMetrics {
         Timer.builder("loupe.task.pickup")
                 .description("Time from a task's creation until a worker claims it")
                 .tag("type", type.wire())
-                .publishPercentiles(0.5, 0.99)
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(pickup);
@@ -35,7 +34,6 @@ final class EngineMetrics {
                 .description("Time a worker spent running a task, by outcome")
                 .tag("type", type.wire())
                 .tag("outcome", outcome)
-                .publishPercentiles(0.5, 0.99)
                 .publishPercentileHistogram()
                 .register(registry)
                 .record(duration);
