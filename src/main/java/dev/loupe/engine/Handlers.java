@@ -32,6 +32,10 @@ public final class Handlers {
         return new Handlers(copy);
     }
 
+    Iterable<TaskHandler> all() {
+        return byType.values();
+    }
+
     TaskHandler forType(TaskType type) {
         return byType.get(type);
     }

@@ -45,6 +45,7 @@ public final class TaskEngine implements AutoCloseable {
     private final Semaphore slots;
     private final Map<String, Task> running = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeat;
+    private final ScheduledExecutorService sweeper;
     private final Thread claimer;
     private final Object signal = new Object();
     private boolean woken;
@@ -64,12 +65,16 @@ public final class TaskEngine implements AutoCloseable {
         this.slots = new Semaphore(settings.maxWorkers());
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("task-heartbeat")
                 .daemon().factory());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("task-sweeper")
+                .daemon().factory());
         this.claimer = Thread.ofPlatform().name("task-claimer").daemon().unstarted(this::claimLoop);
     }
 
     public TaskEngine start() {
         long period = settings.heartbeat().toMillis();
         heartbeat.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
+        // Its own thread: a slow store must never delay the heartbeat that keeps this node's leases.
+        sweeper.scheduleWithFixedDelay(this::sweep, 0, settings.lease().toMillis(), TimeUnit.MILLISECONDS);
         claimer.start();
         LOG.info("Task engine {} started: {} workers, lease {}s, heartbeat {}s", node, settings.maxWorkers(),
                 settings.lease().toSeconds(), settings.heartbeat().toSeconds());
@@ -246,6 +251,17 @@ public final class TaskEngine implements AutoCloseable {
         }
     }
 
+    private void sweep() {
+        for (TaskHandler handler : handlers.all()) {
+            try {
+                handler.sweep();
+            } catch (Exception e) {
+                LOG.warn("Removing what ended tasks left behind failed; trying again in {} s",
+                        settings.lease().toSeconds(), e);
+            }
+        }
+    }
+
     private void renewLeases() {
         List<String> ids = List.copyOf(running.keySet());
         if (ids.isEmpty()) {
@@ -284,6 +300,7 @@ public final class TaskEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         heartbeat.shutdownNow();
+        sweeper.shutdownNow();
         int released = tasks.releaseLeases(node, now());
         if (released > 0) {
             LOG.info("Released {} task(s) for recovery", released);

@@ -23,4 +23,11 @@ public interface TaskHandler {
      */
     default void abandon(dev.loupe.task.Task task) throws Exception {
     }
+
+    /**
+     * Removes what runs of ended tasks left behind because their own cleanup failed (the database or a store was
+     * down at that moment). Called on every node about once a lease period.
+     */
+    default void sweep() throws Exception {
+    }
 }

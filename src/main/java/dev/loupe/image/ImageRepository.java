@@ -91,6 +91,18 @@ public final class ImageRepository {
     }
 
     /**
+     * Images still {@code queued} or {@code saving} whose import task has ended: a failed import whose cleanup
+     * failed too (the database or the store was down at that moment) left them.
+     */
+    public List<Image> stranded() {
+        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.status IN ('queued', 'saving')"
+                        + " AND i.deleted = FALSE AND i.task_id IN"
+                        + " (SELECT id FROM tasks WHERE status IN ('success', 'failure'))")
+                .map((rs, ctx) -> row(rs))
+                .list()));
+    }
+
+    /**
      * One page of live images meeting every filter, in {@code order} (which ends in a unique key), after the marker
      * image when there is one. Tags and properties come with two more queries for the whole page.
      */

@@ -155,6 +155,14 @@ public final class ImportHandler implements TaskHandler {
         }
     }
 
+    @Override
+    public void sweep() {
+        for (Image image : images.stranded()) {
+            erase(image);
+            LOG.info("Removed image {} left {} by ended task {}", image.id(), image.status().wire(), image.taskId());
+        }
+    }
+
     /**
      * Removes the image's data and its row. The row goes even when the store cannot remove the data (the store
      * may be what failed): an image that would never become active must not stay listed. The log names what is

@@ -48,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What an import cut off mid-way leaves behind (an image row queued or being saved, a partial or unpublished data
  * file) is removed before its task is run again or failed: directly through {@link ImportHandler#abandon}, and end
- * to end, with a task left {@code processing} under a dead node's lease that a real server recovers.
+ * to end, with a task left {@code processing} under a dead node's lease that a real server recovers. What an ended
+ * task left because its own cleanup failed is swept away by the engine's periodic sweep.
  */
 class ImportRecoveryIT {
 
@@ -166,6 +167,23 @@ class ImportRecoveryIT {
             Client client = loupe.client();
             assertFailed(client, taskId, "Task interrupted: the worker running it stopped (attempt 1 of 1)");
             // The failure is written before the leftovers are removed; wait for the removal, then check all of it.
+            awaitNoImages();
+            assertThat(files(dataDir, "images")).isEmpty();
+            assertThat(source.requests("/image.raw")).isZero();
+        }
+    }
+
+    @Test
+    void anEndedTaskWhoseCleanupFailedHasItsLeftoversSweptAway() throws Exception {
+        source.serve("/image.raw", fixture("raw.raw"));
+        String taskId = orphanedTask("/image.raw", "raw");
+        // The task ended in failure, but its cleanup did not run (the database was down at that moment, say).
+        new TaskRows(dataDir).execute("UPDATE tasks SET status = 'failure', lease_owner = NULL,"
+                + " lease_expires_at = NULL WHERE id = ?", taskId);
+        seedLeftover(taskId);
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+                Imports.reaching(source, "task.lease_duration=1", "task.heartbeat_interval=0.2"))) {
             awaitNoImages();
             assertThat(files(dataDir, "images")).isEmpty();
             assertThat(source.requests("/image.raw")).isZero();
