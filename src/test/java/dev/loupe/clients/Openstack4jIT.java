@@ -1,10 +1,15 @@
 package dev.loupe.clients;
 
-import dev.loupe.clients.KeystoneV3StandIn.Account;
+import dev.loupe.testing.Keystone;
+import dev.loupe.testing.Keystone.User;
 import dev.loupe.testing.LoupeServer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.openstack4j.api.Builders;
 import org.openstack4j.api.OSClient.OSClientV3;
@@ -12,59 +17,77 @@ import org.openstack4j.api.exceptions.ClientResponseException;
 import org.openstack4j.api.image.v2.TaskService;
 import org.openstack4j.core.transport.Config;
 import org.openstack4j.model.common.Identifier;
-import org.openstack4j.model.identity.v3.Role;
 import org.openstack4j.model.identity.v3.Token;
 import org.openstack4j.model.image.v2.Task;
 import org.openstack4j.openstack.OSFactory;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * Loupe driven by openstack4j, a third-party Java client, the way an operator's tooling would: log in to Keystone
- * v3, find the image service in the token's catalog, and use {@code imagesV2().tasks()}.
- *
- * <p>There is no Keystone and no authenticating proxy here, so a {@link KeystoneV3StandIn} issues the tokens and
- * each openstack4j session sends, through its own {@code headers(Map)} hook, the identity headers that
- * keystonemiddleware would derive from its token ({@code X-Identity-Status}, {@code X-Project-Id},
- * {@code X-User-Id}, {@code X-Roles}).
+ * Loupe driven by openstack4j, a third-party Java client, the way an operator's tooling would: log in to a real
+ * Keystone v3, find the image service in the token's catalog, and use {@code imagesV2().tasks()} with the token,
+ * which Loupe ({@code auth_strategy = keystone}) validates with that Keystone.
  */
 class Openstack4jIT {
 
-    private static final String PASSWORD = "secret";
-    private static final Account ADMIN_A = new Account("admin-a", PASSWORD, "proj-a", List.of("admin"));
-    private static final Account ADMIN_B = new Account("admin-b", PASSWORD, "proj-b", List.of("admin"));
-    private static final Account MEMBER_A = new Account("member-a", PASSWORD, "proj-a", List.of("member", "reader"));
+    /** Another project's admin: bootstrap's admin, of project {@code admin}. */
+    private static final User ADMIN_B = Keystone.CLOUD_ADMIN;
+    private static final User ADMIN_A = Keystone.ADMIN_A;
+    private static final User MEMBER_A = Keystone.MEMBER_A;
 
     private static final Config CONFIG = Config.newConfig().withConnectionTimeout(5_000).withReadTimeout(15_000);
+
+    @TempDir
+    static Path keystoneDir;
+    static Keystone keystone;
+
+    @RegisterExtension
+    static final TestWatcher KEYSTONE_LOGS = Keystone.logsOnFailure(() -> keystone);
+
+    /** One port for every test's Loupe: Keystone caches the catalog, so the endpoint must not move. */
+    static int port;
 
     @TempDir
     Path dataDir;
 
     private LoupeServer loupe;
-    private KeystoneV3StandIn keystone;
 
+    @BeforeAll
+    static void startKeystone() throws IOException {
+        keystone = Keystone.start(keystoneDir);
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        keystone.registerImageService("http://127.0.0.1:" + port);
+    }
+
+    @AfterAll
+    static void stopKeystone() {
+        if (keystone != null) {
+            keystone.close();
+        }
+    }
+
+    /** A fresh Loupe per test, so each starts without tasks, where the catalog says it is. */
     @BeforeEach
     void start() {
-        loupe = LoupeServer.start(dataDir);
-        keystone = KeystoneV3StandIn.start(loupe.baseUrl(), ADMIN_A, ADMIN_B, MEMBER_A);
+        loupe = LoupeServer.start(dataDir, KeystoneAuthIT.behind(keystone, "DEFAULT.bind_port=" + port));
     }
 
     @AfterEach
     void stop() {
-        if (keystone != null) {
-            keystone.close();
-        }
         if (loupe != null) {
             loupe.close();
         }
@@ -73,8 +96,7 @@ class Openstack4jIT {
     @Test
     void createsShowsAndListsAnImportTask() {
         Token token = login(ADMIN_A);
-        assertThat(token.getProject().getId()).isEqualTo("proj-a");
-        assertThat(keystone.identity(token.getId())).isEqualTo(ADMIN_A);
+        assertThat(token.getProject().getId()).isEqualTo(projectA());
         assertThat(session(token).getEndpoint()).isEqualTo(keystone.authUrl());
         assertThat(session(token).supportsImage()).isTrue();
 
@@ -88,7 +110,7 @@ class Openstack4jIT {
         assertThat(created.getType()).isEqualTo("import");
         assertThat(created.getStatus()).isEqualTo(Task.TaskStatus.PENDING);
         assertThat(created.getInput()).isEqualTo(input);
-        assertThat(created.getOwner()).isEqualTo("proj-a");
+        assertThat(created.getOwner()).isEqualTo(projectA());
         assertThat(created.getMessage()).isEmpty();
         assertThat(created.getResult()).isNull();
         assertThat(created.getSelf()).isEqualTo("/v2/tasks/" + created.getId());
@@ -106,7 +128,7 @@ class Openstack4jIT {
         Task stub = listed.get(0);
         assertThat(stub.getType()).isEqualTo("import");
         assertThat(stub.getStatus()).isEqualTo(Task.TaskStatus.PENDING);
-        assertThat(stub.getOwner()).isEqualTo("proj-a");
+        assertThat(stub.getOwner()).isEqualTo(projectA());
         assertThat(stub.getSelf()).isEqualTo("/v2/tasks/" + created.getId());
         assertThat(stub.getSchema()).isEqualTo("/v2/schemas/task");
         assertThat(stub.getCreatedAt()).isEqualTo(created.getCreatedAt());
@@ -123,10 +145,10 @@ class Openstack4jIT {
         Task second = tasks(token).create(importTask("https://example.com/two.qcow2"));
         List<String> both = List.of(first.getId(), second.getId());
 
-        assertThat(tasks(token).list(Map.of("status", "pending", "type", "import", "owner", "proj-a")))
+        assertThat(tasks(token).list(Map.of("status", "pending", "type", "import", "owner", projectA())))
                 .extracting(Task::getId).containsExactlyInAnyOrderElementsOf(both);
         assertThat(tasks(token).list(Map.of("status", "success"))).isEmpty();
-        assertThat(tasks(token).list(Map.of("owner", "proj-b"))).isEmpty();
+        assertThat(tasks(token).list(Map.of("owner", projectB()))).isEmpty();
         assertThat(tasks(token).list(Map.of("id", second.getId())))
                 .extracting(Task::getId).containsExactly(second.getId());
 
@@ -147,20 +169,20 @@ class Openstack4jIT {
         Task ofA = tasks(tokenA).create(importTask("http://example.com/cirros.qcow2"));
 
         Token tokenB = login(ADMIN_B);
-        assertThat(tokenB.getProject().getId()).isEqualTo("proj-b");
+        assertThat(tokenB.getProject().getId()).isEqualTo(projectB());
         assertThat(tasks(tokenB).list()).extracting(Task::getId, Task::getOwner)
-                .containsExactly(tuple(ofA.getId(), "proj-a"));
+                .containsExactly(tuple(ofA.getId(), projectA()));
         Task shownToB = tasks(tokenB).get(ofA.getId());
         assertThat(shownToB).usingRecursiveComparison().isEqualTo(ofA);
 
         Task ofB = tasks(tokenB).create(importTask("https://example.com/fedora.qcow2"));
-        assertThat(ofB.getOwner()).as("the creator's project, from proj-b's token").isEqualTo("proj-b");
+        assertThat(ofB.getOwner()).as("the creator's project, from its token").isEqualTo(projectB());
 
         // Back to proj-a's session: its admin sees both projects' tasks too, and can filter by owner.
         assertThat(tasks(tokenA).list()).extracting(Task::getId, Task::getOwner).containsExactlyInAnyOrder(
-                tuple(ofA.getId(), "proj-a"),
-                tuple(ofB.getId(), "proj-b"));
-        assertThat(tasks(tokenA).list(Map.of("owner", "proj-b"))).extracting(Task::getId)
+                tuple(ofA.getId(), projectA()),
+                tuple(ofB.getId(), projectB()));
+        assertThat(tasks(tokenA).list(Map.of("owner", projectB()))).extracting(Task::getId)
                 .containsExactly(ofB.getId());
     }
 
@@ -192,39 +214,32 @@ class Openstack4jIT {
 
     // --- openstack4j plumbing -------------------------------------------------------------------------------
 
-    /** Logs in through openstack4j's own Keystone v3 client, scoped to the account's project. */
-    private Token login(Account account) {
-        int before = keystone.tokenRequests();
+    /** Logs in through openstack4j's own Keystone v3 client, scoped to the user's project. */
+    private static Token login(User user) {
         OSClientV3 os = OSFactory.builderV3()
                 .withConfig(CONFIG)
                 .endpoint(keystone.authUrl())
-                .credentials(account.userId(), account.password(), Identifier.byId("default"))
-                .scopeToProject(Identifier.byId(account.projectId()))
+                .credentials(user.name(), user.password(), Identifier.byName("Default"))
+                .scopeToProject(Identifier.byName(user.project()), Identifier.byName("Default"))
                 .authenticate();
-        assertThat(keystone.tokenRequests()).as("openstack4j asked the Keystone stand-in").isEqualTo(before + 1);
         return os.getToken();
     }
 
-    /**
-     * An openstack4j session for the token, bound to this thread (openstack4j keeps the current session in a
-     * thread-local), sending the headers an authenticating proxy would set for that token.
-     */
+    /** An openstack4j session for the token, bound to this thread (openstack4j keeps it in a thread-local). */
     private static OSClientV3 session(Token token) {
-        return OSFactory.clientFromToken(token, CONFIG).headers(proxyHeaders(token));
+        return OSFactory.clientFromToken(token, CONFIG);
     }
 
     private static TaskService tasks(Token token) {
         return session(token).imagesV2().tasks();
     }
 
-    /** What keystonemiddleware's auth_token would pass on for a valid token. */
-    private static Map<String, String> proxyHeaders(Token token) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("X-Identity-Status", "Confirmed");
-        headers.put("X-User-Id", token.getUser().getId());
-        headers.put("X-Project-Id", token.getProject().getId());
-        headers.put("X-Roles", token.getRoles().stream().map(Role::getName).collect(Collectors.joining(",")));
-        return headers;
+    private static String projectA() {
+        return keystone.projectId(ADMIN_A.project());
+    }
+
+    private static String projectB() {
+        return keystone.projectId(ADMIN_B.project());
     }
 
     private static Task importTask(String from) {
