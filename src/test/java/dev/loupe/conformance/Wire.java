@@ -143,6 +143,17 @@ final class Wire {
         assertThat(jsonError(r, status)).as(describe(r)).isEqualTo(message);
     }
 
+    /** Upstream's 405 for {@code method}: its message (no body for HEAD) and the {@code Allow} header. */
+    static void assertMethodNotAllowed(HttpResponse<String> r, String method, String allow) {
+        if (method.equals("HEAD")) {
+            assertStatus(r, 405);
+            assertThat(r.body()).as(describe(r)).isEmpty();
+        } else {
+            assertJsonError(r, 405, "The method " + method + " is not allowed for this resource.");
+        }
+        assertThat(r.headers().firstValue("Allow")).as(describe(r)).hasValue(allow);
+    }
+
     /** The plain-text error form of C3: {@code "<code> <title>\n\n<explanation>\n"}. */
     static void assertPlainError(HttpResponse<String> r, int status, String message) {
         assertStatus(r, status);
