@@ -1,36 +1,45 @@
 package dev.loupe;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.loupe.LoupeException.BadConfiguration;
 import dev.loupe.auth.Authenticator;
+import dev.loupe.auth.HeaderAuthenticator;
+import dev.loupe.auth.KeystoneAuthenticator;
+import dev.loupe.auth.KeystoneSettings;
+import dev.loupe.compat.ListSettings;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.config.Config;
 import dev.loupe.config.Option;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
 import dev.loupe.engine.EngineSettings;
 import dev.loupe.engine.Handlers;
+import dev.loupe.engine.SqlEngineStore;
 import dev.loupe.engine.TaskEngine;
+import dev.loupe.engine.UnsupportedType;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.http.HttpApi;
+import dev.loupe.http.HttpSettings;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.imports.Conversion;
 import dev.loupe.imports.HashAlgorithm;
+import dev.loupe.imports.ImportAdmission;
 import dev.loupe.imports.ImportHandler;
-import dev.loupe.imports.ImportUriFilter;
 import dev.loupe.imports.fetch.FetchSettings;
 import dev.loupe.imports.fetch.Fetcher;
+import dev.loupe.imports.fetch.ImportUriFilter;
 import dev.loupe.policy.Policy;
 import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
+import dev.loupe.task.Admissions;
 import dev.loupe.task.TaskExpiry;
 import dev.loupe.task.TaskRepository;
+import dev.loupe.task.TaskRowMapper;
 import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
+import dev.loupe.task.TaskType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -38,6 +47,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,28 +58,19 @@ public final class Loupe implements AutoCloseable {
 
     private final List<AutoCloseable> parts;
     private final HttpApi http;
+    private final TaskEngine engine;
 
-    private Loupe(List<AutoCloseable> parts, HttpApi http) {
+    private Loupe(List<AutoCloseable> parts, HttpApi http, TaskEngine engine) {
         this.parts = parts;
         this.http = http;
-    }
-
-    /**
-     * Loupe's JSON reads what Python's json module reads: NaN and Infinity, and floats as doubles (so a huge
-     * exponent is 0.0 or infinity, never a number that costs time to expand); nothing may follow the document.
-     */
-    public static ObjectMapper json() {
-        return JsonMapper.builder()
-                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build();
+        this.engine = engine;
     }
 
     /**
      * @param customize changes to the task handlers this server builds; tests put handlers of their own in place
      */
     public static Loupe start(Config config, Clock clock, Role role, UnaryOperator<Handlers> customize) {
-        ObjectMapper json = json();
+        ObjectMapper json = PythonJson.mapper();
         Policy policy = config.get(Options.POLICY_FILE).isEmpty()
                 ? Policy.defaults()
                 : Policy.load(config.resolve(config.get(Options.POLICY_FILE)));
@@ -78,18 +79,28 @@ public final class Loupe implements AutoCloseable {
         parts.add(database);
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            TaskRepository repository = new TaskRepository(database.jdbi(), json);
+            TaskRowMapper rows = new TaskRowMapper(json);
+            TaskRepository repository = new TaskRepository(database.jdbi(), rows);
             ImageRepository images = new ImageRepository(database.jdbi());
             // One store for the imports that write data and the API that reads and deletes it.
             ImageStore store = imageStore(config);
-            TaskEngine engine = role.runsTasks()
-                    ? new TaskEngine(repository,
-                            customize.apply(Handlers.production(imports(config, images, store, clock))),
-                            EngineSettings.from(config), clock, metrics)
-                    : null;
+            ImportUriFilter importFilter = ImportUriFilter.from(config);
+            // Each task type with what it checks at create and what runs it.
+            Admissions admissions = Admissions.none().with(TaskType.IMPORT, new ImportAdmission(importFilter));
+            TaskEngine engine = null;
+            if (role.runsTasks()) {
+                Handlers handlers = Handlers.none().with(TaskType.IMPORT, imports(config, images, store, clock));
+                for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
+                    handlers = handlers.with(type, new UnsupportedType("This server does not provide the"
+                            + " image-import API, so " + type.wire() + " tasks cannot run here; use an import task"
+                            + " instead."));
+                }
+                engine = new TaskEngine(new SqlEngineStore(database.jdbi(), rows), customize.apply(handlers),
+                        EngineSettings.from(config), clock, metrics);
+            }
+            ListSettings lists = ListSettings.from(config);
             TaskSchema schema = new TaskSchema(json);
-            TaskService tasks = new TaskService(repository, schema, new ImportUriFilter(config), clock,
-                    config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX),
+            TaskService tasks = new TaskService(repository, schema, admissions, policy, clock, lists,
                     engine == null ? () -> { } : engine::wake);
             parts.addFirst(TaskExpiry.start(tasks, config.get(Options.EXPIRY_INTERVAL)));
             if (engine != null) {
@@ -98,17 +109,24 @@ public final class Loupe implements AutoCloseable {
             HttpApi http = null;
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
-                ImageService imageService = new ImageService(images, repository, store, policy, clock,
-                        config.get(Options.LIMIT_PARAM_DEFAULT), config.get(Options.API_LIMIT_MAX));
-                http = new HttpApi(config, Authenticator.from(config, json, clock), tasks, schema, imageService,
-                        new ImageSchema(json), policy, json, metrics).start();
+                ImageService imageService = new ImageService(images, repository, store, policy, clock, lists);
+                http = new HttpApi(HttpSettings.from(config), authenticator(config, json, clock), tasks, schema,
+                        imageService, new ImageSchema(json), policy, json, metrics).start();
                 parts.addFirst(http::stop);
             }
-            return new Loupe(parts, http);
+            return new Loupe(parts, http, engine);
         } catch (RuntimeException e) {
             close(parts);
             throw e;
         }
+    }
+
+    /** The strategy {@code [DEFAULT] auth_strategy} names. */
+    private static Authenticator authenticator(Config config, ObjectMapper json, Clock clock) {
+        return switch (config.get(Options.AUTH_STRATEGY)) {
+            case "keystone" -> new KeystoneAuthenticator(KeystoneSettings.from(config), json, clock);
+            default -> new HeaderAuthenticator();
+        };
     }
 
     private static ImportHandler imports(Config config, ImageRepository images, ImageStore store, Clock clock) {
@@ -145,6 +163,11 @@ public final class Loupe implements AutoCloseable {
     /** The HTTP port; -1 for a worker-only process. */
     public int port() {
         return http == null ? -1 : http.port();
+    }
+
+    /** This process's task engine; empty for an API-only process. */
+    public Optional<TaskEngine> engine() {
+        return Optional.ofNullable(engine);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.loupe.auth;
 
+import dev.loupe.compat.PythonJson;
 import dev.loupe.Loupe;
 import dev.loupe.config.Config;
 import mockwebserver3.Dispatcher;
@@ -67,7 +68,7 @@ public class TokenCacheBenchmark {
                 "keystone_authtoken.auth_url=http://127.0.0.1:" + keystone.getPort() + "/v3",
                 "keystone_authtoken.username=loupe", "keystone_authtoken.password=secret",
                 "keystone_authtoken.project_name=service"), Files.createTempDirectory("loupe-jmh"));
-        authenticator = Authenticator.from(config, Loupe.json(), Clock.systemUTC());
+        authenticator = new KeystoneAuthenticator(KeystoneSettings.from(config), PythonJson.mapper(), Clock.systemUTC());
         authenticator.authenticate(headers);
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.http;
 
+import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.Loupe;
 import dev.loupe.task.Task;
@@ -34,7 +35,7 @@ public class TaskViewBenchmark {
 
     @Setup
     public void setUp() throws Exception {
-        json = Loupe.json();
+        json = PythonJson.mapper();
         views = new TaskViews(json);
         task = Task.create(UUID.randomUUID().toString(), TaskType.IMPORT, "proj-a", json.readTree("""
                 {"import_from": "https://example.com/images/cirros-0.6.2-x86_64-disk.img",

@@ -1,5 +1,6 @@
 package dev.loupe.task;
 
+import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.Loupe;
 import dev.loupe.db.Database;
@@ -50,7 +51,7 @@ public class TaskQueryBenchmark {
     public void setUp() throws Exception {
         dir = Files.createTempDirectory("loupe-jmh");
         database = Database.open("", dir);
-        ObjectMapper json = Loupe.json();
+        ObjectMapper json = PythonJson.mapper();
         repository = new TaskRepository(database.jdbi(), json);
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < tasks; i++) {

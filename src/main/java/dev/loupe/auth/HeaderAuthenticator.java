@@ -1,6 +1,7 @@
 package dev.loupe.auth;
 
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.Unauthenticated;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.policy.Credentials;
 
 import java.util.Arrays;
@@ -25,7 +26,7 @@ public final class HeaderAuthenticator implements Authenticator {
     @Override
     public Credentials authenticate(UnaryOperator<String> header) {
         if (!"Confirmed".equals(header.apply("X-Identity-Status"))) {
-            throw new AuthFailure.Unauthenticated(UNAUTHORIZED, null);
+            throw new Unauthenticated(UNAUTHORIZED, null);
         }
         String project = bounded("X-Project-Id", first(header.apply("X-Project-Id"), header.apply("X-Tenant-Id")));
         String user = bounded("X-User-Id", first(header.apply("X-User-Id"), header.apply("X-User")));

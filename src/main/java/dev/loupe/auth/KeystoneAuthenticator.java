@@ -1,5 +1,7 @@
 package dev.loupe.auth;
 
+import dev.loupe.failure.LoupeException.Unavailable;
+import dev.loupe.failure.LoupeException.Unauthenticated;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.policy.Credentials;
 
@@ -120,7 +122,7 @@ public final class KeystoneAuthenticator implements Authenticator {
             try {
                 answer = keystone.validate(serviceToken(true), token);
             } catch (KeystoneClient.ServiceTokenRefused again) {
-                throw new AuthFailure.Unavailable("The identity service cannot check the request's token now:"
+                throw new Unavailable("The identity service cannot check the request's token now:"
                         + " Keystone refuses Loupe's service token even when renewed; check [keystone_authtoken]",
                         again);
             }
@@ -154,8 +156,8 @@ public final class KeystoneAuthenticator implements Authenticator {
         }
     }
 
-    private AuthFailure.Unauthenticated unauthenticated() {
-        return new AuthFailure.Unauthenticated(UNAUTHENTICATED, settings.challenge());
+    private Unauthenticated unauthenticated() {
+        return new Unauthenticated(UNAUTHENTICATED, settings.challenge());
     }
 
     private static Instant earlier(Instant a, Instant b) {

@@ -1,5 +1,6 @@
 package dev.loupe.auth;
 
+import dev.loupe.failure.LoupeException.Unavailable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -120,8 +121,8 @@ final class KeystoneClient {
                 HeaderAuthenticator.bounded("The token's user id", user), roles), expiresAt);
     }
 
-    private static AuthFailure.Unavailable unavailable(String message, Throwable cause) {
-        return new AuthFailure.Unavailable("The identity service cannot check the request's token now: " + message,
+    private static Unavailable unavailable(String message, Throwable cause) {
+        return new Unavailable("The identity service cannot check the request's token now: " + message,
                 cause);
     }
 }

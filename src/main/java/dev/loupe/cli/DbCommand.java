@@ -1,5 +1,6 @@
 package dev.loupe.cli;
 
+import dev.loupe.compat.PythonJson;
 import dev.loupe.Loupe;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
@@ -7,6 +8,7 @@ import dev.loupe.db.Database;
 import dev.loupe.db.PurgeWindow;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.task.TaskRepository;
+import dev.loupe.task.TaskRowMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -66,7 +68,7 @@ final class DbCommand {
             try (Database db = open(settings)) {
                 PurgeWindow window = new PurgeWindow(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)),
                         maxRows);
-                int tasks = new TaskRepository(db.jdbi(), Loupe.json()).purge(window);
+                int tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper())).purge(window);
                 int images = new ImageRepository(db.jdbi()).purge(window);
                 System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "
                         + ageInDays + " day(s) ago.");

@@ -1,6 +1,6 @@
 package dev.loupe.cli;
 
-import dev.loupe.LoupeException;
+import dev.loupe.failure.LoupeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,6 +1,6 @@
 package dev.loupe.config;
 
-import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.loupe.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 

@@ -1,6 +1,6 @@
 package dev.loupe.engine;
 
-import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 

@@ -5,7 +5,7 @@ import dev.loupe.task.TaskType;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** Which handler runs each task type. */
+/** Which handler runs each task type; each capability registers the types it runs. */
 public final class Handlers {
 
     private final Map<TaskType, TaskHandler> byType;
@@ -14,20 +14,15 @@ public final class Handlers {
         this.byType = Map.copyOf(byType);
     }
 
-    /** What a server runs: imports with the given handler, and never the image-import API's task types (C12). */
-    public static Handlers production(TaskHandler imports) {
-        Map<TaskType, TaskHandler> handlers = new EnumMap<>(TaskType.class);
-        handlers.put(TaskType.IMPORT, imports);
-        for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
-            handlers.put(type, new Unavailable("This server does not provide the image-import API, so "
-                    + type.wire() + " tasks cannot run here; use an import task instead."));
-        }
-        return new Handlers(handlers);
+    /** No handlers: a task of a type nobody registers fails at once, saying so. */
+    public static Handlers none() {
+        return new Handlers(new EnumMap<>(TaskType.class));
     }
 
-    /** The same handlers with one type's replaced: for tests that need a handler of their own. */
+    /** The same handlers with {@code type}'s registered (or replaced: tests put handlers of their own in place). */
     public Handlers with(TaskType type, TaskHandler handler) {
-        Map<TaskType, TaskHandler> copy = new EnumMap<>(byType);
+        Map<TaskType, TaskHandler> copy = new EnumMap<>(TaskType.class);
+        copy.putAll(byType);
         copy.put(type, handler);
         return new Handlers(copy);
     }
@@ -37,6 +32,8 @@ public final class Handlers {
     }
 
     TaskHandler forType(TaskType type) {
-        return byType.get(type);
+        TaskHandler handler = byType.get(type);
+        return handler != null ? handler
+                : new UnsupportedType("This server has no handler for " + type.wire() + " tasks.");
     }
 }

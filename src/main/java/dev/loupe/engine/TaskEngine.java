@@ -2,7 +2,6 @@ package dev.loupe.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.task.Task;
-import dev.loupe.task.TaskRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,13 +10,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,7 @@ public final class TaskEngine implements AutoCloseable {
 
     private static final Duration CLAIMER_STOP_WAIT = Duration.ofSeconds(30);
 
-    private final TaskRepository tasks;
+    private final EngineStore tasks;
     private final Handlers handlers;
     private final EngineSettings settings;
     private final Clock clock;
@@ -53,7 +55,7 @@ public final class TaskEngine implements AutoCloseable {
     /** Set when shutdown interrupts the workers: whatever a handler then throws, its task is released, not failed. */
     private volatile boolean releasing;
 
-    public TaskEngine(TaskRepository tasks, Handlers handlers, EngineSettings settings, Clock clock,
+    public TaskEngine(EngineStore tasks, Handlers handlers, EngineSettings settings, Clock clock,
                       MeterRegistry registry) {
         this.tasks = tasks;
         this.handlers = handlers;
@@ -89,10 +91,25 @@ public final class TaskEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one claim round now, on the calling thread, and waits until every task it claimed has ended: tests wait
+     * for the engine's work with it instead of sleeping through poll intervals.
+     *
+     * @return how many tasks the round claimed
+     */
+    public int runOnce() throws InterruptedException, ExecutionException {
+        List<Future<?>> runs = new ArrayList<>();
+        claimSome(runs);
+        for (Future<?> run : runs) {
+            run.get();
+        }
+        return runs.size();
+    }
+
     private void claimLoop() {
         while (!stopping) {
             try {
-                while (!stopping && claimSome()) {
+                while (!stopping && claimSome(new ArrayList<>())) {
                     // a full batch was claimed: more may be waiting
                 }
             } catch (RuntimeException e) {
@@ -111,15 +128,20 @@ public final class TaskEngine implements AutoCloseable {
         }
     }
 
-    /** Claims work for the free slots: first tasks whose worker died, then new ones. True if every slot was used. */
-    private boolean claimSome() {
+    /**
+     * Claims work for the free slots: first tasks whose worker died, then new ones.
+     *
+     * @param runs where the runs it starts are added
+     * @return whether every slot was used
+     */
+    private boolean claimSome(List<Future<?>> runs) {
         int free = slots.availablePermits();
         if (free == 0) {
             return false;
         }
         int claimed = 0;
         for (Task orphan : tasks.expiredLeases(now(), free)) {
-            if (recover(orphan)) {
+            if (recover(orphan, runs)) {
                 claimed++;
             }
         }
@@ -133,7 +155,7 @@ public final class TaskEngine implements AutoCloseable {
                 if (stored.isPresent()) {
                     metrics.claimed(pending.type(), Duration.between(pending.createdAt(), now));
                     LOG.info("Task {} ({}) claimed by {}", pending.id(), pending.type().wire(), node);
-                    run(stored.get());
+                    runs.add(run(stored.get()));
                     claimed++;
                 } else {
                     slots.release();
@@ -144,7 +166,7 @@ public final class TaskEngine implements AutoCloseable {
     }
 
     /** A processing task whose lease ran out: start it over, or fail it when that is not allowed. */
-    private boolean recover(Task orphan) {
+    private boolean recover(Task orphan, List<Future<?>> runs) {
         if (running.containsKey(orphan.id())) {
             // Still running here: the heartbeat was late (a long pause), not the worker gone. Renew, never rerun.
             renewLeases();
@@ -161,7 +183,7 @@ public final class TaskEngine implements AutoCloseable {
                 LOG.info("Task {} recovered from a stopped worker: retrying (attempt {} of {})", orphan.id(),
                         stored.get().attempts(), settings.maxAttempts());
                 metrics.recovered(orphan.type(), "retried");
-                run(stored.get());
+                runs.add(run(stored.get()));
                 return true;
             }
         } else {
@@ -177,9 +199,9 @@ public final class TaskEngine implements AutoCloseable {
         return false;
     }
 
-    private void run(Task task) {
+    private Future<?> run(Task task) {
         running.put(task.id(), task);
-        workers.execute(() -> {
+        return workers.submit(() -> {
             try {
                 execute(task);
             } finally {

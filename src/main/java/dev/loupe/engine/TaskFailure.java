@@ -1,9 +1,10 @@
 package dev.loupe.engine;
 
-import dev.loupe.LoupeException;
-
-/** A handler's way to fail its task with a specific message, which becomes the task's {@code message}. */
-public final class TaskFailure extends LoupeException {
+/**
+ * A handler's way to fail its task with a specific message, which becomes the task's {@code message}. It never
+ * reaches a caller of the API, so it is not a {@link dev.loupe.failure.LoupeException}.
+ */
+public final class TaskFailure extends Exception {
 
     public TaskFailure(String message) {
         super(message);

@@ -1,9 +1,15 @@
 package dev.loupe.http;
 
+import dev.loupe.failure.LoupeException.Unavailable;
+import dev.loupe.failure.LoupeException.Unauthenticated;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.LoupeException;
-import dev.loupe.auth.AuthFailure;
+import dev.loupe.failure.LoupeException;
+import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.Forbidden;
+import dev.loupe.failure.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.NotFound;
+import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
@@ -43,20 +49,7 @@ final class ErrorResponder {
                     ctx.header("Allow", f.allow());
                 }
             }
-            case AuthFailure.Unauthenticated f -> {
-                status = 401;
-                if (f.challenge() != null) {
-                    ctx.header("WWW-Authenticate", f.challenge());
-                }
-            }
-            case AuthFailure.Unavailable f -> {
-                LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage(), f.getCause());
-                status = 503;
-            }
-            case LoupeException.InvalidInput ignored -> status = 400;
-            case LoupeException.Forbidden ignored -> status = 403;
-            case LoupeException.NotFound ignored -> status = 404;
-            case LoupeException.RangeNotSatisfiable ignored -> status = 416;
+            case LoupeException f -> status = status(f, ctx);
             default -> {
                 LOG.error("Unexpected failure answering {} {}", ctx.method(), ctx.path(), failure);
                 status = 500;
@@ -65,6 +58,31 @@ final class ErrorResponder {
         }
         drainRequestBody(ctx);
         write(ctx, status, message);
+    }
+
+    /** The status of each kind of failure: no default, so a new kind does not compile until it has one here. */
+    private static int status(LoupeException failure, Context ctx) {
+        return switch (failure) {
+            case InvalidInput ignored -> 400;
+            case Unauthenticated f -> {
+                if (f.challenge() != null) {
+                    ctx.header("WWW-Authenticate", f.challenge());
+                }
+                yield 401;
+            }
+            case Forbidden ignored -> 403;
+            case NotFound ignored -> 404;
+            case RangeNotSatisfiable ignored -> 416;
+            case Unavailable f -> {
+                LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage(), f.getCause());
+                yield 503;
+            }
+            case BadConfiguration f -> {
+                // Raised at start only; one met while answering is a bug, and says nothing to the caller.
+                LOG.error("Configuration failure answering {} {}", ctx.method(), ctx.path(), f);
+                yield 500;
+            }
+        };
     }
 
     /**

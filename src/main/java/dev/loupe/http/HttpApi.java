@@ -2,8 +2,7 @@ package dev.loupe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.auth.Authenticator;
-import dev.loupe.config.Config;
-import dev.loupe.config.Options;
+import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.policy.Policy;
@@ -46,23 +45,23 @@ public final class HttpApi {
 
     private final Javalin app;
 
-    public HttpApi(Config config, Authenticator authenticator, TaskService tasks, TaskSchema schema,
+    public HttpApi(HttpSettings settings, Authenticator authenticator, TaskService tasks, TaskSchema schema,
                    ImageService images, ImageSchema imageSchema, Policy policy, ObjectMapper json,
                    PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
-        BaseUrl baseUrl = new BaseUrl(config.get(Options.PUBLIC_ENDPOINT));
+        BaseUrl baseUrl = new BaseUrl(settings.publicEndpoint());
         Versions versions = new Versions(json, baseUrl);
-        TaskResource taskResource = new TaskResource(tasks, policy, json,
-                new RequestBody(json, config.get(Options.MAX_REQUEST_BODY_BYTES)), out, baseUrl);
+        TaskResource taskResource = new TaskResource(tasks, json, new RequestBody(json, settings.maxBodyBytes()), out,
+                baseUrl);
         ImageResource imageResource = new ImageResource(images, imageSchema, json, out);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
             c.router.ignoreTrailingSlashes = false;
             c.router.treatMultipleSlashesAsSingleSlash = false;
-            c.jetty.host = config.get(Options.BIND_HOST);
-            c.jetty.port = config.get(Options.BIND_PORT);
+            c.jetty.host = settings.bindHost();
+            c.jetty.port = settings.bindPort();
             c.jetty.modifyServer(server -> server.setStopTimeout(5_000));
             c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
@@ -139,7 +138,7 @@ public final class HttpApi {
             ctx.skipRemainingHandlers();
             return;
         }
-        ctx.attribute(Identity.ATTRIBUTE, Identity.authenticate(ctx, requestId, authenticator, policy));
+        Identity.authenticate(ctx, requestId, authenticator, policy);
     }
 
     private static void healthy(Context ctx) {
@@ -148,12 +147,12 @@ public final class HttpApi {
     }
 
     /** A request no route takes: upstream's 405 (with Allow) on a known path, 404 anywhere else. */
-    private static HttpFailure unrouted(Context ctx) {
+    private static RuntimeException unrouted(Context ctx) {
         for (Resource resource : RESOURCES) {
             if (resource.path().matcher(ctx.path()).matches()) {
                 return HttpFailure.methodNotAllowed(ctx.req().getMethod(), resource.allow());
             }
         }
-        return HttpFailure.notFound();
+        return new NotFound("The resource could not be found.");
     }
 }

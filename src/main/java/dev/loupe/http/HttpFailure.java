@@ -1,9 +1,10 @@
 package dev.loupe.http;
 
-import dev.loupe.LoupeException;
-
-/** Failures that only exist at the HTTP edge: methods, sizes, media types, headers. */
-final class HttpFailure extends LoupeException {
+/**
+ * Refusals that only exist at the HTTP edge: methods, sizes, media types, headers. The services never see them, so
+ * they stay outside {@link dev.loupe.failure.LoupeException}.
+ */
+final class HttpFailure extends RuntimeException {
 
     private final int status;
     private final String allow;
@@ -12,14 +13,6 @@ final class HttpFailure extends LoupeException {
         super(message);
         this.status = status;
         this.allow = allow;
-    }
-
-    static HttpFailure forbidden(String message) {
-        return new HttpFailure(403, message, null);
-    }
-
-    static HttpFailure notFound() {
-        return new HttpFailure(404, "The resource could not be found.", null);
     }
 
     static HttpFailure methodNotAllowed(String method, String allow) {

@@ -1,14 +1,12 @@
 package dev.loupe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.LoupeException.InvalidInput;
-import dev.loupe.LoupeException.RangeNotSatisfiable;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.image.Download;
 import dev.loupe.image.Image;
-import dev.loupe.image.ImageListRequest;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
-import dev.loupe.image.RangeRequest;
+import dev.loupe.image.RangeHeaders;
 import io.javalin.http.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +17,6 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code /v2/images}, {@code /v2/images/{image_id}}, its {@code /file} and {@code /tasks}, and the image schemas:
@@ -30,9 +26,6 @@ final class ImageResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageResource.class);
     private static final int BUFFER_BYTES = 64 * 1024;
-    /** webob's Range expression, matched at the start of the header as Python's re.match does. */
-    private static final Pattern RANGE = Pattern.compile("bytes *= *(\\d*) *- *(\\d*)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d+)-(\\d+)|[*])/(?:(\\d+)|[*])");
 
     private final ImageService images;
     private final ImageSchema schema;
@@ -48,25 +41,24 @@ final class ImageResource {
 
     void list(Context ctx) {
         List<Map.Entry<String, String>> params = QueryString.pairs(ctx.queryString());
-        ImageListRequest request = ImageListRequest.parse(params);
-        out.send(ctx, 200, views.list(images.list(Identity.of(ctx).requester(), request),
+        out.send(ctx, 200, views.list(images.list(Identity.of(ctx), params),
                 QueryString.lastValues(params)));
     }
 
     void show(Context ctx) {
         rejectBody(ctx);
-        out.send(ctx, 200, views.full(images.show(Identity.of(ctx).requester(), ctx.pathParam("image_id"))));
+        out.send(ctx, 200, views.full(images.show(Identity.of(ctx), ctx.pathParam("image_id"))));
     }
 
     /** Raw task rows, serialized as upstream's default serializer does (non-ASCII escaped). */
     void tasks(Context ctx) {
         rejectBody(ctx);
-        out.sendAscii(ctx, 200, views.tasks(images.tasks(Identity.of(ctx).requester(), ctx.pathParam("image_id"))));
+        out.sendAscii(ctx, 200, views.tasks(images.tasks(Identity.of(ctx), ctx.pathParam("image_id"))));
     }
 
     void delete(Context ctx) {
         rejectBody(ctx);
-        images.delete(Identity.of(ctx).requester(), ctx.pathParam("image_id"));
+        images.delete(Identity.of(ctx), ctx.pathParam("image_id"));
         noContent(ctx);
     }
 
@@ -87,12 +79,12 @@ final class ImageResource {
      */
     void download(Context ctx) {
         rejectBody(ctx);
-        Image image = images.downloadable(Identity.of(ctx).requester(), ctx.pathParam("image_id"));
+        Image image = images.downloadable(Identity.of(ctx), ctx.pathParam("image_id"));
         if (!ImageService.hasData(image)) {
             noContent(ctx);
             return;
         }
-        Optional<Download> download = images.open(image, range(ctx));
+        Optional<Download> download = images.open(image, RangeHeaders.parse(ctx.header("Range"), ctx.header("Content-Range")));
         if (download.isEmpty()) {
             noContent(ctx);
             return;
@@ -136,63 +128,6 @@ final class ImageResource {
         } catch (IOException e) {
             LOG.info("Download ended after {} of {} bytes: {}", sent, download.length(), e.toString());
         }
-    }
-
-    /** The Range header (or, as upstream still honours it, a Content-Range request header), as webob reads it. */
-    private static RangeRequest range(Context ctx) {
-        String range = ctx.header("Range");
-        if (range != null) {
-            if (range.contains(",")) {
-                throw new InvalidInput("Requests with multiple ranges are not supported in Glance. You may make"
-                        + " multiple single-range requests instead.");
-            }
-            Matcher m = RANGE.matcher(range);
-            if (!m.lookingAt() || m.group(1).isEmpty() && m.group(2).isEmpty()) {
-                throw new RangeNotSatisfiable("Invalid Range header.");
-            }
-            if (m.group(1).isEmpty()) {
-                return new RangeRequest.Bytes(-number(m.group(2)), null);
-            }
-            long start = number(m.group(1));
-            if (m.group(2).isEmpty()) {
-                return new RangeRequest.Bytes(start, null);
-            }
-            long end = saturatedIncrement(number(m.group(2)));
-            if (start >= end) {
-                throw new RangeNotSatisfiable("Invalid Range header.");
-            }
-            return new RangeRequest.Bytes(start, end);
-        }
-        String contentRange = ctx.header("Content-Range");
-        if (contentRange != null) {
-            Matcher m = CONTENT_RANGE.matcher(contentRange);
-            // The forms with '*' have no start; upstream fails on them with a 500, Loupe calls them invalid.
-            if (!m.lookingAt() || m.group(1) == null) {
-                throw new RangeNotSatisfiable("Invalid Content-Range header.");
-            }
-            long start = number(m.group(1));
-            long stop = saturatedIncrement(number(m.group(2)));
-            Long length = m.group(3) == null ? null : number(m.group(3));
-            boolean valid = start < stop && (length == null || stop <= length && start < length);
-            if (!valid) {
-                throw new RangeNotSatisfiable("Invalid Content-Range header.");
-            }
-            return new RangeRequest.Content(start, stop, length);
-        }
-        return null;
-    }
-
-    /** Decimal digits as a long; more than a long holds is the largest long (past the end of any image). */
-    private static long number(String digits) {
-        try {
-            return Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    private static long saturatedIncrement(long value) {
-        return value == Long.MAX_VALUE ? value : value + 1;
     }
 
     /** Upstream's body_reject routes: GET and DELETE refuse a request that carries a body. */

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImagePage;
-import dev.loupe.task.Isotime;
+import dev.loupe.compat.Isotime;
 import dev.loupe.task.Task;
 
 import java.util.ArrayList;

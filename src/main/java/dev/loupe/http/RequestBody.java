@@ -3,7 +3,7 @@ package dev.loupe.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import io.javalin.http.Context;
 
 import java.io.IOException;

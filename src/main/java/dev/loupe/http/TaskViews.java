@@ -3,7 +3,7 @@ package dev.loupe.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.task.Isotime;
+import dev.loupe.compat.Isotime;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskSummary;

@@ -1,15 +1,15 @@
 package dev.loupe.image;
 
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.HasProperty;
 import dev.loupe.image.ImageFilter.HasTag;
 import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Nothing;
 import dev.loupe.image.ImageFilter.Op;
-import dev.loupe.task.Isotime;
-import dev.loupe.task.PythonInt;
-import dev.loupe.task.TaskListRequest;
+import dev.loupe.compat.Isotime;
+import dev.loupe.compat.PythonInt;
+import dev.loupe.compat.ListParameters;
 
 import java.math.BigInteger;
 import java.time.Instant;
@@ -99,7 +99,7 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         }
         String marker = first(all, "marker");
         String limitText = first(all, "limit");
-        Integer limit = limitText == null ? null : TaskListRequest.parseLimit(limitText);
+        Integer limit = limitText == null ? null : ListParameters.limit(limitText);
         List<String> tags = all.getOrDefault("tag", List.of()).stream().map(String::strip).toList();
         List<SortKey> order = order(all);
 

@@ -1,13 +1,14 @@
 package dev.loupe.image;
 
-import dev.loupe.LoupeException.Forbidden;
-import dev.loupe.LoupeException.InvalidInput;
-import dev.loupe.LoupeException.NotFound;
-import dev.loupe.LoupeException.RangeNotSatisfiable;
+import dev.loupe.failure.LoupeException.Forbidden;
+import dev.loupe.failure.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.image.ImageFilter.AnyOf;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Op;
+import dev.loupe.compat.ListSettings;
+import dev.loupe.policy.Caller;
 import dev.loupe.policy.Policy;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
@@ -46,30 +47,28 @@ public final class ImageService {
     private final ImageStore store;
     private final Policy policy;
     private final Clock clock;
-    private final int defaultLimit;
-    private final int maxLimit;
+    private final ListSettings lists;
 
     public ImageService(ImageRepository images, TaskRepository tasks, ImageStore store, Policy policy, Clock clock,
-                        int defaultLimit, int maxLimit) {
+                        ListSettings lists) {
         this.images = images;
         this.tasks = tasks;
         this.store = store;
         this.policy = policy;
         this.clock = clock;
-        this.defaultLimit = defaultLimit;
-        this.maxLimit = maxLimit;
+        this.lists = lists;
     }
 
     /**
-     * A page of the images the caller may see. Admins see every image, others public and community images, their
+     * A page of the images the caller may see, for the query string's pairs in order. Admins see every image, others public and community images, their
      * project's own, and nothing else (Loupe has no image members); without a {@code visibility} parameter,
      * community images appear only to their owner.
      */
-    public ImagePage list(Requester who, ImageListRequest request) {
-        Map<String, String> target = new HashMap<>();
-        target.put("project_id", who.projectId());
-        require(who, "get_images", target);
-        int limit = Math.min(request.limit() == null ? defaultLimit : request.limit(), maxLimit);
+    public ImagePage list(Caller who, List<Map.Entry<String, String>> params) {
+        // Upstream parses the parameters (400) before it asks the policy (403).
+        ImageListRequest request = ImageListRequest.parse(params);
+        policy.enforce("get_images", who);
+        int limit = lists.pageSize(request.limit());
         List<ImageFilter> filters = new ArrayList<>(request.filters());
         filters.addAll(scope(who, request.visibility()));
         Image marker = request.marker() == null ? null : marker(who, request.marker());
@@ -81,7 +80,7 @@ public final class ImageService {
     }
 
     /** Upstream's list query: what a non-admin may see at all, then the community rule. */
-    private static List<ImageFilter> scope(Requester who, String visibility) {
+    private static List<ImageFilter> scope(Caller who, String visibility) {
         List<ImageFilter> scope = new ArrayList<>();
         String project = who.projectId();
         if (!who.admin()) {
@@ -102,7 +101,7 @@ public final class ImageService {
     }
 
     /** The marker image: admins may page after a deleted one; an unknown one is 400, an invisible one 403. */
-    private Image marker(Requester who, String id) {
+    private Image marker(Caller who, String id) {
         Optional<Image> found = id.length() > MAX_ID_LENGTH ? Optional.empty() : images.find(id);
         Image marker = found.filter(image -> who.admin() || !image.deleted())
                 .orElseThrow(() -> new InvalidInput("No image found with ID " + id));
@@ -113,7 +112,7 @@ public final class ImageService {
     }
 
     /** {@code GET /v2/images/{id}}: a live image the caller may see. */
-    public Image show(Requester who, String id) {
+    public Image show(Caller who, String id) {
         Image image = live(id).filter(i -> visible(who, i))
                 .orElseThrow(() -> new NotFound("No image found with ID " + id));
         if (!allows(who, "get_image", image)) {
@@ -127,7 +126,7 @@ public final class ImageService {
      * (admins: all, deleted ones too; others: their project's and those with no owner). 404 when the image is not
      * one the caller may see.
      */
-    public List<Task> tasks(Requester who, String imageId) {
+    public List<Task> tasks(Caller who, String imageId) {
         Image image = live(imageId).filter(i -> visible(who, i) && allows(who, "get_image", i))
                 .orElseThrow(() -> new NotFound(NOT_FOUND));
         return tasks.forImage(image.id(), now(), who.admin()).stream()
@@ -140,7 +139,7 @@ public final class ImageService {
      * owning project, 403 when it is protected. The row stays, soft-deleted with status {@code deleted}; the data
      * is removed from the store.
      */
-    public void delete(Requester who, String id) {
+    public void delete(Caller who, String id) {
         String notFound = "Failed to find image " + id + " to delete";
         Image image = live(id).filter(i -> visible(who, i)).orElseThrow(() -> new NotFound(notFound));
         enforce(who, "delete_image", image);
@@ -163,7 +162,7 @@ public final class ImageService {
     }
 
     /** The image whose data the caller wants: visible, and {@code download_image} passes. */
-    public Image downloadable(Requester who, String id) {
+    public Image downloadable(Caller who, String id) {
         Image image = live(id).filter(i -> visible(who, i))
                 .orElseThrow(() -> new NotFound("No image found with ID " + id));
         enforce(who, "download_image", image);
@@ -176,8 +175,8 @@ public final class ImageService {
     }
 
     /**
-     * Opens the image's data, all of it or the range asked for, with upstream's arithmetic (webob's Range: end
-     * exclusive, negative start for a suffix). Empty when the store no longer has the data (upstream's 204).
+     * Opens the image's data, all of it or the range asked for. Empty when the store no longer has the data
+     * (upstream's 204).
      *
      * @param range null for all the data
      */
@@ -186,37 +185,9 @@ public final class ImageService {
             return Optional.empty();
         }
         long size = image.size();
-        long offset = 0;
-        long length = size;
-        switch (range) {
-            case null -> {
-            }
-            case RangeRequest.Bytes bytes -> {
-                if (bytes.start() >= size) {
-                    throw new RangeNotSatisfiable("Invalid start position in Range header. Start position MUST be"
-                            + " in the inclusive range [0, " + (size - 1) + "].");
-                }
-                if (bytes.start() >= 0) {
-                    offset = bytes.start();
-                } else if (-bytes.start() < size) {
-                    offset = size + bytes.start();
-                }
-                length = bytes.end() != null && bytes.end() < size ? bytes.end() - offset : size - offset;
-            }
-            case RangeRequest.Content content -> {
-                if (content.length() == null && content.stop() > size) {
-                    throw new RangeNotSatisfiable("Invalid stop position in Content-Range header. The stop position"
-                            + " MUST be in the inclusive range [0, " + (size - 1) + "].");
-                }
-                if (content.start() >= size) {
-                    throw new RangeNotSatisfiable("Invalid start position in Content-Range header. Start position"
-                            + " MUST be in the inclusive range [0, " + (size - 1) + "].");
-                }
-                offset = content.start();
-                // Upstream would announce bytes past the end; never promise more than there is.
-                length = Math.min(content.stop(), size) - offset;
-            }
-        }
+        RangeRequest.Window window = range == null ? new RangeRequest.Window(0, size) : range.window(size);
+        long offset = window.offset();
+        long length = window.length();
         InputStream data;
         try {
             data = store.open(image.location(), offset, length);
@@ -232,7 +203,7 @@ public final class ImageService {
     }
 
     /** Upstream's is_image_visible, without members: admin, no owner, public or community, or the owner. */
-    static boolean visible(Requester who, Image image) {
+    static boolean visible(Caller who, Image image) {
         return who.admin()
                 || image.owner() == null
                 || image.visibility().equals("public") || image.visibility().equals("community")
@@ -247,22 +218,16 @@ public final class ImageService {
     }
 
     /** An image rule: refused, it is 403, or 404 when the caller may not even see the image (upstream's rule). */
-    private void enforce(Requester who, String rule, Image image) {
+    private void enforce(Caller who, String rule, Image image) {
         if (!allows(who, rule, image)) {
             if (!allows(who, "get_image", image)) {
                 throw new NotFound(NOT_FOUND);
             }
-            throw new Forbidden("You are not authorized to complete " + rule + " action.");
+            policy.enforce(rule, who, target(who, image));
         }
     }
 
-    private void require(Requester who, String rule, Map<String, String> target) {
-        if (!policy.allows(rule, who.credentials(), target)) {
-            throw new Forbidden("You are not authorized to complete " + rule + " action.");
-        }
-    }
-
-    private boolean allows(Requester who, String rule, Image image) {
+    private boolean allows(Caller who, String rule, Image image) {
         return policy.allows(rule, who.credentials(), target(who, image));
     }
 
@@ -270,7 +235,7 @@ public final class ImageService {
      * Upstream's ImageTarget: the image's attributes and extra properties, {@code project_id} for the owner, and
      * {@code member_id} for the caller's project on a shared image it does not own.
      */
-    private static Map<String, String> target(Requester who, Image image) {
+    private static Map<String, String> target(Caller who, Image image) {
         Map<String, String> target = new HashMap<>(image.properties());
         target.put("id", image.id());
         target.put("name", image.name());

@@ -1,6 +1,6 @@
 package dev.loupe.imports;
 
-import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskRun;
 import dev.loupe.image.Image;

@@ -1,7 +1,7 @@
 package dev.loupe.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.LoupeException.Forbidden;
+import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;

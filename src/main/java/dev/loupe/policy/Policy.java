@@ -1,5 +1,7 @@
 package dev.loupe.policy;
 
+import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.Forbidden;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,7 +61,7 @@ public final class Policy {
      * defaults; rules it lacks keep them. A file with no rules at all, such as Glance's all-commented sample, leaves
      * the defaults unchanged.
      *
-     * @throws PolicyFileException naming the file, and the rule where one is at fault, when the file cannot be read,
+     * @throws BadConfiguration naming the file, and the rule where one is at fault, when the file cannot be read,
      *     is not a mapping of names to strings, has a rule that does not parse, or has rules that refer to each other
      *     in a cycle
      */
@@ -69,12 +71,12 @@ public final class Policy {
             try {
                 rules.put(name, RuleParser.parse(text));
             } catch (RuleSyntaxException e) {
-                throw new PolicyFileException("policy file %s: rule \"%s\" does not parse: \"%s\": %s"
+                throw new BadConfiguration("policy file %s: rule \"%s\" does not parse: \"%s\": %s"
                         .formatted(file, name, text, e.getMessage()), e);
             }
         });
         RuleCycles.find(rules).ifPresent(cycle -> {
-            throw new PolicyFileException("policy file %s: rule \"%s\" refers to itself: %s"
+            throw new BadConfiguration("policy file %s: rule \"%s\" refers to itself: %s"
                     .formatted(file, cycle.getFirst(), String.join(" -> ", cycle)));
         });
         return new Policy(rules);
@@ -91,6 +93,29 @@ public final class Policy {
         return rule.test(new Evaluation(creds, target, rules));
     }
 
+    /** The caller of a request, an admin when {@code context_is_admin} passes for its project. */
+    public Caller caller(Credentials creds, String requestId) {
+        return new Caller(creds, requestId, allows("context_is_admin", creds, projectTarget(creds)));
+    }
+
+    /** Throws 403 with upstream's message unless rule {@code name} passes for the caller on its own project. */
+    public void enforce(String name, Caller caller) {
+        enforce(name, caller, projectTarget(caller.credentials()));
+    }
+
+    /** Throws 403 with upstream's message unless rule {@code name} passes for the caller against the target. */
+    public void enforce(String name, Caller caller, Map<String, String> target) {
+        if (!allows(name, caller.credentials(), target)) {
+            throw new Forbidden("You are not authorized to complete " + name + " action.");
+        }
+    }
+
+    private static Map<String, String> projectTarget(Credentials creds) {
+        Map<String, String> target = new HashMap<>();
+        target.put("project_id", creds.projectId());
+        return target;
+    }
+
     private static Map<String, Check> parseDefaults() {
         Map<String, Check> rules = new HashMap<>();
         DEFAULT_RULES.forEach((name, text) -> rules.put(name, RuleParser.parse(text)));
@@ -102,15 +127,15 @@ public final class Policy {
         try (InputStream in = Files.newInputStream(file)) {
             root = (file.getFileName().toString().endsWith(".json") ? JSON : YAML).readTree(in);
         } catch (NoSuchFileException e) {
-            throw new PolicyFileException("policy file %s does not exist".formatted(file), e);
+            throw new BadConfiguration("policy file %s does not exist".formatted(file), e);
         } catch (IOException e) {
-            throw new PolicyFileException("cannot read policy file %s: %s".formatted(file, e.getMessage()), e);
+            throw new BadConfiguration("cannot read policy file %s: %s".formatted(file, e.getMessage()), e);
         }
         if (root.isMissingNode() || root.isNull()) {
             return Map.of();
         }
         if (!root.isObject()) {
-            throw new PolicyFileException("policy file %s must map rule names to rule strings, not be %s"
+            throw new BadConfiguration("policy file %s must map rule names to rule strings, not be %s"
                     .formatted(file, describe(root)));
         }
         Map<String, String> texts = new LinkedHashMap<>();
@@ -118,7 +143,7 @@ public final class Policy {
             JsonNode value = entry.getValue();
             if (!value.isTextual()) {
                 // Also catches oslo's old list-of-lists rules, which Loupe does not support.
-                throw new PolicyFileException("policy file %s: rule \"%s\" must be a rule string, not %s"
+                throw new BadConfiguration("policy file %s: rule \"%s\" must be a rule string, not %s"
                         .formatted(file, entry.getKey(), describe(value)));
             }
             texts.put(entry.getKey(), value.textValue());

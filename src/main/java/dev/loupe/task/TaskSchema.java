@@ -1,5 +1,6 @@
 package dev.loupe.task;
 
+import dev.loupe.compat.PythonRepr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -9,7 +10,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.InvalidInput;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,8 @@
 package dev.loupe.auth;
 
+import dev.loupe.compat.PythonJson;
+import dev.loupe.failure.LoupeException.Unavailable;
+import dev.loupe.failure.LoupeException.Unauthenticated;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.Loupe;
 import dev.loupe.config.Config;
@@ -127,7 +130,7 @@ class KeystoneAuthenticatorTest {
         keystone.revoke("short");
 
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "short"))))
-                .isInstanceOf(AuthFailure.Unauthenticated.class);
+                .isInstanceOf(Unauthenticated.class);
         assertThat(keystone.validations.get()).isEqualTo(2);
     }
 
@@ -136,7 +139,7 @@ class KeystoneAuthenticatorTest {
         KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.www_authenticate_uri=https://id.example/v3");
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "forged"))))
-                    .isInstanceOfSatisfying(AuthFailure.Unauthenticated.class, e -> {
+                    .isInstanceOfSatisfying(Unauthenticated.class, e -> {
                         assertThat(e.getMessage()).isEqualTo("The request you have made requires authentication.");
                         assertThat(e.challenge()).isEqualTo("Keystone uri=\"https://id.example/v3\"");
                     });
@@ -147,7 +150,7 @@ class KeystoneAuthenticatorTest {
     @Test
     void noTokenIs401WithoutAskingKeystone() {
         assertThatThrownBy(() -> authenticator().authenticate(headers(Map.of())))
-                .isInstanceOfSatisfying(AuthFailure.Unauthenticated.class,
+                .isInstanceOfSatisfying(Unauthenticated.class,
                         e -> assertThat(e.challenge()).isEqualTo("Keystone uri=\"" + url + "/v3\""));
         assertThat(keystone.validations.get()).isZero();
         assertThat(keystone.issued.get()).isZero();
@@ -158,7 +161,7 @@ class KeystoneAuthenticatorTest {
         KeystoneAuthenticator authenticator = authenticator();
         keystone.failing = true;
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
-                .isInstanceOf(AuthFailure.Unavailable.class)
+                .isInstanceOf(Unavailable.class)
                 .hasMessageContaining("HTTP 503");
 
         keystone.failing = false;
@@ -172,7 +175,7 @@ class KeystoneAuthenticatorTest {
         server.close();
 
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
-                .isInstanceOf(AuthFailure.Unavailable.class)
+                .isInstanceOf(Unavailable.class)
                 .hasMessageContaining("could not be reached");
     }
 
@@ -190,7 +193,7 @@ class KeystoneAuthenticatorTest {
         keystone.issueUselessServiceTokens = true;
         keystone.token("third", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "third"))))
-                .isInstanceOf(AuthFailure.Unavailable.class)
+                .isInstanceOf(Unavailable.class)
                 .hasMessageContaining("refuses Loupe's service token even when renewed");
     }
 
@@ -199,7 +202,7 @@ class KeystoneAuthenticatorTest {
         keystone.refuseServiceUser = true;
 
         assertThatThrownBy(() -> authenticator().authenticate(headers(Map.of("X-Auth-Token", "user-token"))))
-                .isInstanceOf(AuthFailure.Unavailable.class)
+                .isInstanceOf(Unavailable.class)
                 .hasMessageContaining("Keystone refused Loupe's service user loupe (HTTP 401)");
     }
 
@@ -210,11 +213,11 @@ class KeystoneAuthenticatorTest {
         KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.service_token_roles_required=true");
 
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
-                "X-Service-Token", "svc-no-role")))).isInstanceOf(AuthFailure.Unauthenticated.class);
+                "X-Service-Token", "svc-no-role")))).isInstanceOf(Unauthenticated.class);
         assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
                 "X-Service-Token", "svc-ok"))).userId()).isEqualTo("user-a");
         assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
-                "X-Service-Token", "forged")))).isInstanceOf(AuthFailure.Unauthenticated.class);
+                "X-Service-Token", "forged")))).isInstanceOf(Unauthenticated.class);
     }
 
     @Test
@@ -222,7 +225,7 @@ class KeystoneAuthenticatorTest {
         Config config = Config.load(null, List.of("DEFAULT.auth_strategy=keystone",
                 "keystone_authtoken.auth_url=" + url), dir);
 
-        assertThatThrownBy(() -> Authenticator.from(config, Loupe.json(), clock))
+        assertThatThrownBy(() -> new KeystoneAuthenticator(KeystoneSettings.from(config), PythonJson.mapper(), clock))
                 .hasMessage("auth_strategy = keystone needs keystone_authtoken.username,"
                         + " keystone_authtoken.password, keystone_authtoken.project_name");
     }
@@ -232,7 +235,7 @@ class KeystoneAuthenticatorTest {
                 "keystone_authtoken.auth_url=" + url + "/v3", "keystone_authtoken.username=loupe",
                 "keystone_authtoken.password=secret", "keystone_authtoken.project_name=service"));
         all.addAll(List.of(overrides));
-        return (KeystoneAuthenticator) Authenticator.from(Config.load(null, all, dir), Loupe.json(), clock);
+        return new KeystoneAuthenticator(KeystoneSettings.from(Config.load(null, all, dir)), PythonJson.mapper(), clock);
     }
 
     private static UnaryOperator<String> headers(Map<String, String> headers) {

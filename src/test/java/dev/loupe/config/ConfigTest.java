@@ -1,6 +1,6 @@
 package dev.loupe.config;
 
-import dev.loupe.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

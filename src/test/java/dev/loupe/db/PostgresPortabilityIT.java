@@ -1,5 +1,6 @@
 package dev.loupe.db;
 
+import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.Loupe;
 import dev.loupe.db.PurgeWindow;
@@ -7,6 +8,7 @@ import dev.loupe.engine.Handlers;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.task.TaskRepository;
+import dev.loupe.task.TaskRowMapper;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
@@ -111,7 +113,7 @@ class PostgresPortabilityIT {
             awaitAllFinished(client, 1);
         }
         try (Database db = Database.open(postgres.getJdbcUrl("postgres", "postgres"), dir)) {
-            TaskRepository tasks = new TaskRepository(db.jdbi(), Loupe.json());
+            TaskRepository tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper()));
             assertThat(tasks.softDeleteExpired(Instant.now().plusSeconds(1))).isPositive();
             assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), 1))).isEqualTo(1);
             assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1))).isNotNegative();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
-import dev.loupe.task.Isotime;
+import dev.loupe.compat.Isotime;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;

@@ -1,6 +1,6 @@
 package dev.loupe.image;
 
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.HasProperty;
 import dev.loupe.image.ImageFilter.HasTag;

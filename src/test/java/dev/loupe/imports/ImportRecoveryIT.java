@@ -207,7 +207,7 @@ class ImportRecoveryIT {
     }
 
     /** An image of the task being saved, with tags, properties and a partial file. */
-    private String seedLeftover(String taskId) throws IOException {
+    private String seedLeftover(String taskId) throws IOException, TaskFailure {
         try (Database database = Database.open("", dataDir)) {
             Leftovers seed = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir));
             String id = seed.image(taskId, ImageStatus.SAVING);

@@ -1,5 +1,6 @@
 package dev.loupe.policy;
 
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -121,7 +122,7 @@ class PolicyTest {
     void missingFileIsRefusedNamingIt() {
         Path missing = dir.resolve("absent.yaml");
         assertThatThrownBy(() -> Policy.load(missing))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(missing.toString())
                 .hasMessageContaining("does not exist");
     }
@@ -130,7 +131,7 @@ class PolicyTest {
     void unreadableYamlIsRefusedNamingFile() throws IOException {
         Path file = write("policy.yaml", "tasks_api_access: [unclosed\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("cannot read policy file " + file);
     }
 
@@ -138,7 +139,7 @@ class PolicyTest {
     void fileThatIsNotAMappingIsRefused() throws IOException {
         Path file = write("policy.yaml", "- role:admin\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("must map rule names to rule strings, not be a list");
     }
@@ -147,7 +148,7 @@ class PolicyTest {
     void ruleThatIsNotAStringIsRefusedNamingRule() throws IOException {
         Path file = write("policy.yaml", "tasks_api_access: 42\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("rule \"tasks_api_access\" must be a rule string, not a number");
     }
@@ -156,7 +157,7 @@ class PolicyTest {
     void oldListOfListsSyntaxIsRefusedNamingRule() throws IOException {
         Path file = write("policy.json", "{\"tasks_api_access\": [[\"role:admin\"]]}");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("rule \"tasks_api_access\" must be a rule string, not a list");
     }
 
@@ -164,7 +165,7 @@ class PolicyTest {
     void ruleWithNoValueIsRefusedNamingRule() throws IOException {
         Path file = write("policy.yaml", "tasks_api_access:\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("rule \"tasks_api_access\" must be a rule string, not empty");
     }
 
@@ -172,7 +173,7 @@ class PolicyTest {
     void repeatedRuleNameIsRefused() throws IOException {
         Path file = write("policy.yaml", "default: ''\ndefault: '!'\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("default");
     }
@@ -181,7 +182,7 @@ class PolicyTest {
     void unparseableRuleIsRefusedNamingRuleAndText() throws IOException {
         Path file = write("policy.yaml", "tasks_api_access: 'role:admin and'\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("rule \"tasks_api_access\"")
                 .hasMessageContaining("\"role:admin and\"")
@@ -192,7 +193,7 @@ class PolicyTest {
     void unknownCheckKindIsRefusedNamingRule() throws IOException {
         Path file = write("policy.yaml", "get_task: 'role:admin or foo'\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("rule \"get_task\"")
                 .hasMessageContaining("'foo' is not a check");
     }
@@ -204,7 +205,7 @@ class PolicyTest {
                 b: "role:admin or rule:a"
                 """);
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining("a -> b -> a");
     }
@@ -213,7 +214,7 @@ class PolicyTest {
     void ruleReferringToItselfIsRefused() throws IOException {
         Path file = write("policy.yaml", "get_task: 'not rule:get_task'\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("rule \"get_task\" refers to itself: get_task -> get_task");
     }
 
@@ -221,7 +222,7 @@ class PolicyTest {
     void cycleThroughDefaultRuleIsRefused() throws IOException {
         Path file = write("policy.yaml", "context_is_admin: 'rule:tasks_api_access'\n");
         assertThatThrownBy(() -> Policy.load(file))
-                .isInstanceOf(PolicyFileException.class)
+                .isInstanceOf(BadConfiguration.class)
                 .hasMessageContaining("context_is_admin -> tasks_api_access -> context_is_admin");
     }
 }

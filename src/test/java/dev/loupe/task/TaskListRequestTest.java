@@ -1,6 +1,7 @@
 package dev.loupe.task;
 
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.compat.ListParameters;
+import dev.loupe.failure.LoupeException.InvalidInput;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -123,7 +124,7 @@ class TaskListRequestTest {
                 "00000000-0000-0000-0000-000000000000",
         })
         void uuidLike(String marker) {
-            assertThat(TaskListRequest.isUuidLike(marker)).isTrue();
+            assertThat(ListParameters.isUuidLike(marker)).isTrue();
             assertThat(parse("marker", marker).marker()).isEqualTo(marker);
         }
 
@@ -142,7 +143,7 @@ class TaskListRequestTest {
                 "+7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3",
         })
         void notUuidLike(String marker) {
-            assertThat(TaskListRequest.isUuidLike(marker)).isFalse();
+            assertThat(ListParameters.isUuidLike(marker)).isFalse();
             refused("Invalid marker format", "marker", marker);
         }
 
@@ -172,7 +173,7 @@ class TaskListRequestTest {
             }
             for (String key : List.of("input", "message", "result", "name", "", "ID", "created_at ")) {
                 TaskListRequest parsed = parse("sort_key", key);
-                assertThatThrownBy(parsed::requireValidSortKey).isInstanceOf(InvalidInput.class)
+                assertThatThrownBy(parsed::sortField).isInstanceOf(InvalidInput.class)
                         .hasMessage("Sort key supplied was not valid.");
             }
         }
@@ -180,12 +181,12 @@ class TaskListRequestTest {
         @Test
         void statusAndTypeValues() {
             for (String status : List.of("pending", "processing", "success", "failure", "")) {
-                assertThat(parse("status", status).filters()).containsEntry("status", List.of(status));
+                assertThat(parse("status", status).filters()).containsEntry(TaskField.STATUS, List.of(status));
             }
             refused("Invalid status value: done", "status", "done");
             refused("Invalid status value: PENDING", "status", "PENDING");
-            assertThat(parse("type", "import").filters()).containsEntry("type", List.of("import"));
-            assertThat(parse("type", "").filters()).containsEntry("type", List.of(""));
+            assertThat(parse("type", "import").filters()).containsEntry(TaskField.TYPE, List.of("import"));
+            assertThat(parse("type", "").filters()).containsEntry(TaskField.TYPE, List.of(""));
             refused("Invalid type value: api_image_import", "type", "api_image_import");
             refused("Invalid type value: location_import", "type", "location_import");
         }
@@ -195,15 +196,16 @@ class TaskListRequestTest {
             TaskListRequest r = parse("owner", "proj-a", "id", ID, "image_id", "i", "user_id", "u", "request_id",
                     "r", "expires_at", "2026-01-01T00:00:00Z", "created_at", "c", "updated_at", "u2",
                     "deleted_at", "d", "deleted", "true", "name", "x", "input", "y", "limit", "3");
-            assertThat(r.filters()).containsOnlyKeys("owner", "id", "image_id", "user_id", "request_id",
-                    "expires_at", "created_at", "updated_at", "deleted_at");
+            assertThat(r.filters()).containsOnlyKeys(TaskField.OWNER, TaskField.ID, TaskField.IMAGE_ID,
+                    TaskField.USER_ID, TaskField.REQUEST_ID, TaskField.EXPIRES_AT, TaskField.CREATED_AT,
+                    TaskField.UPDATED_AT, TaskField.DELETED_AT);
         }
 
         @Test
         void theLastOfRepeatedParametersIsValidatedAndAllAreKeptAsFilters() {
             TaskListRequest r = parse("status", "bogus", "status", "success", "owner", "a", "owner", "b");
-            assertThat(r.filters()).containsEntry("status", List.of("bogus", "success"))
-                    .containsEntry("owner", List.of("a", "b"));
+            assertThat(r.filters()).containsEntry(TaskField.STATUS, List.of("bogus", "success"))
+                    .containsEntry(TaskField.OWNER, List.of("a", "b"));
             refused("Invalid status value: bogus", "status", "success", "status", "bogus");
             assertThat(parse("sort_dir", "up", "sort_dir", "asc").ascending()).isTrue();
         }
@@ -220,7 +222,7 @@ class TaskListRequestTest {
         refused("Invalid marker format", without(all, "sort_dir", "status", "type"));
         refused("limit param must be an integer", without(all, "sort_dir", "status", "type", "marker"));
         TaskListRequest parsed = parse(without(all, "sort_dir", "status", "type", "marker", "limit"));
-        assertThatThrownBy(parsed::requireValidSortKey).isInstanceOf(InvalidInput.class)
+        assertThatThrownBy(parsed::sortField).isInstanceOf(InvalidInput.class)
                 .hasMessage("Sort key supplied was not valid.");
         refused("limit param must be positive", "sort_key", "nope", "limit", "-1");
     }

@@ -1,6 +1,5 @@
 package dev.loupe.imports.fetch;
 
-import dev.loupe.imports.ImportUriFilter;
 import okhttp3.Dns;
 
 import java.net.InetAddress;

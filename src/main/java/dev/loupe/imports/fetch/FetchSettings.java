@@ -2,7 +2,6 @@ package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-import dev.loupe.imports.ImportUriFilter;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -40,7 +39,7 @@ public record FetchSettings(Duration connectTimeout, Duration readTimeout, int m
     /** The default timeouts and redirects, with the size cap and the filter of {@code config}. */
     public static FetchSettings from(Config config) {
         return new FetchSettings(DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_REDIRECTS,
-                config.get(Options.IMAGE_SIZE_CAP), new ImportUriFilter(config), Resolver.SYSTEM);
+                config.get(Options.IMAGE_SIZE_CAP), ImportUriFilter.from(config), Resolver.SYSTEM);
     }
 
     /** {@code 60 s}, {@code 0.5 s}: how messages state a timeout. */

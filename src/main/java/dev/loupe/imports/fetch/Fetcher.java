@@ -1,7 +1,5 @@
 package dev.loupe.imports.fetch;
 
-import com.fasterxml.jackson.databind.node.TextNode;
-import dev.loupe.LoupeException.InvalidInput;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.ConnectionPool;
@@ -15,6 +13,7 @@ import java.io.IOException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -86,11 +85,10 @@ public final class Fetcher {
             throw new FetchFailure(refusal
                     + (otherScheme ? "only http and https sources can be fetched" : "not a valid URL"));
         }
-        try {
-            // The URL as OkHttp will request it, so the filter sees the host that is connected to.
-            settings.filter().check(TextNode.valueOf(url.toString()));
-        } catch (InvalidInput e) {
-            throw new FetchFailure(refusal + e.getMessage(), e);
+        // The URL as OkHttp will request it, so the filter sees the host that is connected to.
+        Optional<String> refused = settings.filter().refusal(url.toString());
+        if (refused.isPresent()) {
+            throw new FetchFailure(refusal + refused.get());
         }
         return url;
     }

@@ -1,7 +1,6 @@
 package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
-import dev.loupe.imports.ImportUriFilter;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -19,7 +18,7 @@ final class TestSettings {
     }
 
     static ImportUriFilter filter(String... overrides) {
-        return new ImportUriFilter(Config.load(null, List.of(overrides), Path.of("target")));
+        return ImportUriFilter.from(Config.load(null, List.of(overrides), Path.of("target")));
     }
 
     /** Short timeouts, five redirects, the default cap. */

@@ -3,10 +3,10 @@ package dev.loupe.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** A task type this server accepts but cannot run: the task fails at once with a message saying why. */
-record Unavailable(String reason) implements TaskHandler {
+public record UnsupportedType(String reason) implements TaskHandler {
 
     @Override
-    public JsonNode run(TaskRun run) {
+    public JsonNode run(TaskRun run) throws TaskFailure {
         throw new TaskFailure(reason);
     }
 

@@ -1,5 +1,6 @@
 package dev.loupe.engine;
 
+import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +8,7 @@ import dev.loupe.Loupe;
 import dev.loupe.db.Database;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRepository;
+import dev.loupe.task.TaskRowMapper;
 import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.TaskRows;
@@ -26,11 +28,11 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The repository's lease rules on a real SQLite database: every state change is a versioned replace, so a worker
+ * The engine store's lease rules on a real SQLite database: every state change is a versioned replace, so a worker
  * that lost its task (its lease ran out and another node took it over) can write nothing back, renew nothing, and
  * releasing leases touches only the releasing node's processing rows.
  */
-class TaskRepositoryLeaseTest {
+class SqlEngineStoreTest {
 
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final Duration TTL = Duration.ofHours(48);
@@ -41,12 +43,15 @@ class TaskRepositoryLeaseTest {
 
     private Database db;
     private TaskRepository repo;
+    private SqlEngineStore store;
     private TaskRows rows;
 
     @BeforeEach
     void open() {
         db = Database.open("", dir);
-        repo = new TaskRepository(db.jdbi(), Loupe.json());
+        TaskRowMapper mapper = new TaskRowMapper(PythonJson.mapper());
+        repo = new TaskRepository(db.jdbi(), mapper);
+        store = new SqlEngineStore(db.jdbi(), mapper);
         rows = new TaskRows(dir);
     }
 
@@ -67,7 +72,7 @@ class TaskRepositoryLeaseTest {
     }
 
     private Task claim(Task pending, String node, Instant now) {
-        return repo.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE)).orElseThrow();
+        return store.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE)).orElseThrow();
     }
 
     private static JsonNode result(String text) {
@@ -99,18 +104,18 @@ class TaskRepositoryLeaseTest {
     @Test
     void twoNodesClaimingTheSamePendingRowOnlyOneWins() {
         Task pending = insert(T0);
-        Task seenByA = repo.pending(10).getFirst();
-        Task seenByB = repo.pending(10).getFirst();
+        Task seenByA = store.pending(10).getFirst();
+        Task seenByB = store.pending(10).getFirst();
         assertThat(seenByA).isEqualTo(pending).isEqualTo(seenByB);
 
         Instant now = T0.plusSeconds(1);
-        assertThat(repo.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE))).isPresent();
+        assertThat(store.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE))).isPresent();
         TaskRows.Row afterA = rows.row(pending.id());
 
-        assertThat(repo.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE))).isEmpty();
+        assertThat(store.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE))).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(afterA);
         assertThat(afterA.leaseOwner()).isEqualTo("node-a");
-        assertThat(repo.pending(10)).isEmpty();
+        assertThat(store.pending(10)).isEmpty();
     }
 
     @Test
@@ -120,15 +125,15 @@ class TaskRepositoryLeaseTest {
         Task staleCopy = claim(pending, "node-a", claimedAt);
 
         // node-a goes quiet; its lease is live until claimedAt + LEASE, so nobody may take the task yet
-        assertThat(repo.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10)).isEmpty();
+        assertThat(store.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10)).isEmpty();
 
         // after the lease ran out node-b recovers the task
         Instant takeover = claimedAt.plus(LEASE).plusSeconds(1);
-        List<Task> expired = repo.expiredLeases(takeover, 10);
+        List<Task> expired = store.expiredLeases(takeover, 10);
         assertThat(expired).extracting(Task::id).containsExactly(pending.id());
         Task orphan = expired.getFirst();
         assertThat(orphan).isEqualTo(staleCopy);
-        Task owned = repo.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE)).orElseThrow();
+        Task owned = store.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE)).orElseThrow();
         assertThat(owned.attempts()).isEqualTo(2);
         assertThat(owned.version()).isEqualTo(2);
         TaskRows.Row takenOver = rows.row(pending.id());
@@ -143,24 +148,24 @@ class TaskRepositoryLeaseTest {
 
         // node-a wakes up and tries to finish: success and failure are both refused, nothing changes
         Instant late = takeover.plusSeconds(2);
-        assertThat(repo.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
-        assertThat(repo.replace(staleCopy, staleCopy.fail("node-a says no", late, TTL), null, null)).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.fail("node-a says no", late, TTL), null, null)).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
         // nor can it take the task back as a "retry" of its old copy
-        assertThat(repo.replace(staleCopy, staleCopy.retry(late), "node-a", late.plus(LEASE))).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.retry(late), "node-a", late.plus(LEASE))).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
 
         // its heartbeat renews nothing either
-        assertThat(repo.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE))).isZero();
+        assertThat(store.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE))).isZero();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
 
         // the new owner's heartbeat and finish go through
-        assertThat(repo.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isEqualTo(1);
+        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isEqualTo(1);
         assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(late.plus(LEASE)));
         assertThat(rows.row(pending.id()).version())
                 .as("a renewal does not bump the version, so the owner's copy stays current").isEqualTo(2);
-        Task done = repo.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null).orElseThrow();
+        Task done = store.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null).orElseThrow();
         TaskRows.Row finished = rows.row(pending.id());
         assertThat(finished.status()).isEqualTo("success");
         assertThat(finished.leaseOwner()).isNull();
@@ -171,9 +176,9 @@ class TaskRepositoryLeaseTest {
         assertThat(finished.expiresAt()).isEqualTo(TaskRows.micros(late.plus(TTL)));
 
         // and a finished task is no longer anybody's: not expired, not renewable, not writable by the stale copy
-        assertThat(repo.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
-        assertThat(repo.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isZero();
-        assertThat(repo.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(store.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
+        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isZero();
+        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(finished);
     }
 
@@ -185,7 +190,7 @@ class TaskRepositoryLeaseTest {
         Task b1 = claim(insert(T0.plusMillis(2)), "node-b", now);
         Instant until = now.plus(LEASE).plusSeconds(10);
 
-        assertThat(repo.renewLeases("node-a", List.of(a1.id(), b1.id()), until)).isEqualTo(1);
+        assertThat(store.renewLeases("node-a", List.of(a1.id(), b1.id()), until)).isEqualTo(1);
 
         assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(until));
         assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(TaskRows.micros(now.plus(LEASE)));
@@ -199,10 +204,10 @@ class TaskRepositoryLeaseTest {
         Task theirs = claim(insert(T0.plusMillis(1)), "node-b", now);
         Task pending = insert(T0.plusMillis(2));
         Task finishedMine = claim(insert(T0.plusMillis(3)), "node-a", now);
-        repo.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null).orElseThrow();
+        store.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null).orElseThrow();
         // a finished row that (somehow) still names node-a as lease owner must not be touched either
         Task oddFinished = claim(insert(T0.plusMillis(4)), "node-a", now);
-        repo.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
+        store.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
         long far = TaskRows.micros(now.plus(Duration.ofDays(1)));
         assertThat(rows.execute("UPDATE tasks SET lease_owner = 'node-a', lease_expires_at = ? WHERE id = ?", far,
                 oddFinished.id())).isEqualTo(1);
@@ -214,7 +219,7 @@ class TaskRepositoryLeaseTest {
         TaskRows.Row mineBefore = rows.row(mine.id());
 
         Instant stop = now.plusSeconds(5);
-        assertThat(repo.releaseLeases("node-a", stop)).isEqualTo(1);
+        assertThat(store.releaseLeases("node-a", stop)).isEqualTo(1);
 
         TaskRows.Row mineAfter = rows.row(mine.id());
         assertThat(mineAfter.leaseExpiresAt()).isEqualTo(TaskRows.micros(stop));
@@ -228,12 +233,12 @@ class TaskRepositoryLeaseTest {
         assertThat(rows.row(oddFinished.id())).isEqualTo(oddBefore);
 
         // a released task is recoverable at once; the other node's is not
-        assertThat(repo.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10)).extracting(Task::id)
+        assertThat(store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10)).extracting(Task::id)
                 .containsExactly(mine.id());
         // the released copy is still current, so whoever recovers it needs no re-read
-        Task recovered = repo.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10).getFirst();
+        Task recovered = store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10).getFirst();
         assertThat(recovered.version()).isEqualTo(mine.version());
-        assertThat(repo.releaseLeases("node-c", stop)).isZero();
+        assertThat(store.releaseLeases("node-c", stop)).isZero();
     }
 
     @Test
@@ -243,12 +248,12 @@ class TaskRepositoryLeaseTest {
         Task late = insert(T0.plusMillis(1));
         Task live = insert(T0.plusMillis(2));
         insert(T0.plusMillis(3)); // pending: never "expired"
-        repo.replace(late, late.beginProcessing(T0), "node-a", now.minusSeconds(1)).orElseThrow();
-        repo.replace(early, early.beginProcessing(T0), "node-a", now.minusSeconds(50)).orElseThrow();
-        repo.replace(live, live.beginProcessing(T0), "node-a", now.plusSeconds(1)).orElseThrow();
+        store.replace(late, late.beginProcessing(T0), "node-a", now.minusSeconds(1)).orElseThrow();
+        store.replace(early, early.beginProcessing(T0), "node-a", now.minusSeconds(50)).orElseThrow();
+        store.replace(live, live.beginProcessing(T0), "node-a", now.plusSeconds(1)).orElseThrow();
 
-        assertThat(repo.expiredLeases(now, 10)).extracting(Task::id).containsExactly(early.id(), late.id());
-        assertThat(repo.expiredLeases(now, 1)).extracting(Task::id).containsExactly(early.id());
+        assertThat(store.expiredLeases(now, 10)).extracting(Task::id).containsExactly(early.id(), late.id());
+        assertThat(store.expiredLeases(now, 1)).extracting(Task::id).containsExactly(early.id());
     }
 
     @Test
@@ -264,17 +269,17 @@ class TaskRepositoryLeaseTest {
         Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
         rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", TaskRows.micros(T0), deleted.id());
 
-        assertThat(repo.pending(10)).extracting(Task::id).containsExactly(first.id(), second.id(), third.id(),
+        assertThat(store.pending(10)).extracting(Task::id).containsExactly(first.id(), second.id(), third.id(),
                 fourthTie.id(), fifthTie.id());
-        assertThat(repo.pending(2)).extracting(Task::id).containsExactly(first.id(), second.id());
-        assertThat(repo.pending(10)).allMatch(t -> t.status() == TaskStatus.PENDING);
+        assertThat(store.pending(2)).extracting(Task::id).containsExactly(first.id(), second.id());
+        assertThat(store.pending(10)).allMatch(t -> t.status() == TaskStatus.PENDING);
     }
 
     @Test
     void replaceWritesResultAndMessageWithTheRowAndOnlyWhenTheVersionMatches() {
         Task pending = insert(T0);
         Task claimed = claim(pending, "node-a", T0.plusSeconds(1));
-        Optional<Task> failed = repo.replace(claimed, claimed.fail("it broke", T0.plusSeconds(2), TTL), null, null);
+        Optional<Task> failed = store.replace(claimed, claimed.fail("it broke", T0.plusSeconds(2), TTL), null, null);
         assertThat(failed).isPresent();
         Task stored = repo.find(pending.id()).orElseThrow();
         assertThat(stored).isEqualTo(failed.get());
@@ -282,7 +287,7 @@ class TaskRepositoryLeaseTest {
         assertThat(stored.message()).isEqualTo("it broke");
         assertThat(stored.expiresAt()).isEqualTo(T0.plusSeconds(2).plus(TTL));
         // the claim copy is now stale as well
-        assertThat(repo.replace(claimed, claimed.succeed(result("late"), T0.plusSeconds(3), TTL), null, null))
+        assertThat(store.replace(claimed, claimed.succeed(result("late"), T0.plusSeconds(3), TTL), null, null))
                 .isEmpty();
         assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(stored);
     }

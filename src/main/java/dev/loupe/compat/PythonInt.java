@@ -1,4 +1,4 @@
-package dev.loupe.task;
+package dev.loupe.compat;
 
 import java.math.BigInteger;
 import java.util.Optional;

@@ -1,10 +1,9 @@
-package dev.loupe.imports;
+package dev.loupe.imports.fetch;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.LoupeException.InvalidInput;
+import dev.loupe.compat.PythonRepr;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-import dev.loupe.task.PythonRepr;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -16,11 +15,14 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The checks an {@code import_from} string must pass when a task is created: upstream's location checks, then the
- * {@code [import_filtering_opts]} filter on scheme, host and explicit port. Nothing here resolves names: whether a
- * name leads somewhere safe is decided where the connection is made, against the address actually connected to.
+ * The checks an {@code import_from} location must pass when a task is created and at every redirect: upstream's
+ * location checks, then the {@code [import_filtering_opts]} filter on scheme, host and explicit port. Nothing here
+ * resolves names: whether a name leads somewhere safe is decided where the connection is made, against the address
+ * actually connected to. Hosts are kept in the canonical form the filter compares them in.
  */
-public final class ImportUriFilter {
+public record ImportUriFilter(List<String> allowedSchemes, List<String> disallowedSchemes, List<String> allowedHosts,
+                              List<String> disallowedHosts, List<Integer> allowedPorts,
+                              List<Integer> disallowedPorts) {
 
     private static final Pattern DOTTED_QUAD =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
@@ -33,47 +35,52 @@ public final class ImportUriFilter {
     private static final String NOT_A_URI = "The given uri is not valid. Please specify a valid uri from the"
             + " following list of supported uri ['http']";
 
-    private final List<String> allowedSchemes;
-    private final List<String> disallowedSchemes;
-    private final List<String> allowedHosts;
-    private final List<String> disallowedHosts;
-    private final List<Integer> allowedPorts;
-    private final List<Integer> disallowedPorts;
-
-    public ImportUriFilter(Config config) {
-        this.allowedSchemes = config.get(Options.ALLOWED_SCHEMES);
-        this.disallowedSchemes = config.get(Options.DISALLOWED_SCHEMES);
-        this.allowedHosts = config.get(Options.ALLOWED_HOSTS).stream()
-                .map(h -> normalizeHost(h).orElse(h)).toList();
-        this.disallowedHosts = config.get(Options.DISALLOWED_HOSTS).stream()
-                .map(h -> normalizeHost(h).orElse(h)).toList();
-        this.allowedPorts = config.get(Options.ALLOWED_PORTS);
-        this.disallowedPorts = config.get(Options.DISALLOWED_PORTS);
+    public ImportUriFilter {
+        allowedSchemes = List.copyOf(allowedSchemes);
+        disallowedSchemes = List.copyOf(disallowedSchemes);
+        allowedHosts = allowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
+        disallowedHosts = disallowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
+        allowedPorts = List.copyOf(allowedPorts);
+        disallowedPorts = List.copyOf(disallowedPorts);
     }
 
-    /** Throws {@link InvalidInput} with upstream's message when {@code importFrom} may not be imported from. */
-    public void check(JsonNode importFrom) {
+    public static ImportUriFilter from(Config config) {
+        return new ImportUriFilter(config.get(Options.ALLOWED_SCHEMES), config.get(Options.DISALLOWED_SCHEMES),
+                config.get(Options.ALLOWED_HOSTS), config.get(Options.DISALLOWED_HOSTS),
+                config.get(Options.ALLOWED_PORTS), config.get(Options.DISALLOWED_PORTS));
+    }
+
+    /**
+     * Why {@code importFrom} may not be imported from, in upstream's words; empty when it may.
+     *
+     * @param importFrom the value of {@code import_from} as given (null when absent)
+     */
+    public Optional<String> refusal(JsonNode importFrom) {
         if (importFrom == null || importFrom.isNull() || importFrom.isMissingNode()) {
-            throw new InvalidInput("Invalid location: None");
+            return Optional.of("Invalid location: None");
         }
         if (!importFrom.isTextual()) {
             // As upstream prints a falsy location: False, 0, [], {}.
-            throw new InvalidInput("Invalid location: " + PythonRepr.of(importFrom));
+            return Optional.of("Invalid location: " + PythonRepr.of(importFrom));
         }
-        String uri = importFrom.textValue();
+        return refusal(importFrom.textValue());
+    }
+
+    /** Why {@code uri} may not be imported from, in upstream's words; empty when it may. */
+    public Optional<String> refusal(String uri) {
         if (uri.isEmpty()) {
-            throw new InvalidInput("Invalid location: ");
+            return Optional.of("Invalid location: ");
         }
         if (uri.startsWith("file:///") || uri.startsWith("filesystem:///")) {
-            throw new InvalidInput(
-                    "File based imports are not allowed. Please use a non-local source of image data.");
+            return Optional.of("File based imports are not allowed. Please use a non-local source of image data.");
         }
         if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
-            throw new InvalidInput(NOT_A_URI);
+            return Optional.of(NOT_A_URI);
         }
         if (!passes(uri)) {
-            throw new InvalidInput("URI for legacy import task does not pass filtering: " + uri);
+            return Optional.of("URI for legacy import task does not pass filtering: " + uri);
         }
+        return Optional.empty();
     }
 
     /**

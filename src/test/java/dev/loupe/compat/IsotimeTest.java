@@ -1,5 +1,6 @@
-package dev.loupe.task;
+package dev.loupe.compat;
 
+import dev.loupe.compat.Isotime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

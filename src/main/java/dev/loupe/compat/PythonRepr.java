@@ -1,4 +1,4 @@
-package dev.loupe.task;
+package dev.loupe.compat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -46,7 +46,7 @@ public final class PythonRepr {
         return "{" + String.join(", ", pairs) + "}";
     }
 
-    static String string(String text) {
+    public static String string(String text) {
         char quote = text.contains("'") && !text.contains("\"") ? '"' : '\'';
         StringBuilder out = new StringBuilder().append(quote);
         text.codePoints().forEach(cp -> {

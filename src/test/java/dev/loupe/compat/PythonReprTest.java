@@ -1,5 +1,7 @@
-package dev.loupe.task;
+package dev.loupe.compat;
 
+import dev.loupe.compat.PythonJson;
+import dev.loupe.compat.PythonRepr;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
@@ -21,7 +23,7 @@ class PythonReprTest {
     /** The value as Loupe parses request bodies. */
     private static String repr(String json) {
         try {
-            return PythonRepr.of(Loupe.json().readTree(json));
+            return PythonRepr.of(PythonJson.mapper().readTree(json));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(json, e);
         }
@@ -172,7 +174,7 @@ class PythonReprTest {
 
     private static JsonNode parse(String json) {
         try {
-            return Loupe.json().readTree(json);
+            return PythonJson.mapper().readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }

@@ -1,0 +1,41 @@
+package dev.loupe.engine;
+
+import dev.loupe.task.Task;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the engine reads and writes of tasks: the queue of pending ones, the leases of running ones, and the one
+ * versioned write every change of a task's state goes through.
+ */
+public interface EngineStore {
+
+    /** The oldest tasks waiting for a worker. */
+    List<Task> pending(int limit);
+
+    /** Processing tasks whose worker stopped renewing its lease. */
+    List<Task> expiredLeases(Instant now, int limit);
+
+    /**
+     * Writes {@code after} over the row, with the given lease, if the row still has {@code before}'s version, so no
+     * writer overwrites a change it has not seen.
+     *
+     * @param leaseOwner the node that now runs the task, or null once it has finished
+     * @return the task as stored, with its new version; empty if the row changed since {@code before} was read
+     */
+    Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt);
+
+    /**
+     * Writes a running task's progress into its {@code message}, if this node still runs it. The row's version is
+     * left alone: progress is not a change of state, and must not make the runner's final write look stale.
+     */
+    void reportProgress(String id, String leaseOwner, String message, Instant now);
+
+    /** Extends the leases a node holds on the given tasks; a lease it lost is left alone. */
+    int renewLeases(String leaseOwner, List<String> ids, Instant until);
+
+    /** Ends every lease a node holds now, so any node may recover those tasks at once. */
+    int releaseLeases(String leaseOwner, Instant now);
+}

@@ -1,0 +1,103 @@
+package dev.loupe.engine;
+
+import dev.loupe.db.Micros;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskRowMapper;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The engine's store in SQL that SQLite and PostgreSQL both run. */
+public final class SqlEngineStore implements EngineStore {
+
+    private final Jdbi jdbi;
+    private final TaskRowMapper rows;
+
+    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows) {
+        this.jdbi = jdbi;
+        this.rows = rows;
+    }
+
+    @Override
+    public List<Task> pending(int limit) {
+        return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT
+                        + " WHERE t.status = 'pending' AND t.deleted = FALSE ORDER BY t.created_at, t.id LIMIT :limit")
+                .bind("limit", limit)
+                .map(rows)
+                .list());
+    }
+
+    @Override
+    public List<Task> expiredLeases(Instant now, int limit) {
+        return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT + " WHERE t.status = 'processing'"
+                        + " AND (t.lease_expires_at IS NULL OR t.lease_expires_at < :now)"
+                        + " ORDER BY t.lease_expires_at LIMIT :limit")
+                .bind("now", Micros.of(now))
+                .bind("limit", limit)
+                .map(rows)
+                .list());
+    }
+
+    @Override
+    public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
+        return jdbi.inTransaction(h -> {
+            int changed = h.createUpdate("UPDATE tasks SET status = :status, expires_at = :expires_at,"
+                            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
+                            + " lease_expires_at = :lease_expires_at, version = version + 1"
+                            + " WHERE id = :id AND version = :version")
+                    .bind("status", after.status().wire())
+                    .bind("expires_at", Micros.of(after.expiresAt()))
+                    .bind("updated_at", Micros.of(after.updatedAt()))
+                    .bind("attempts", after.attempts())
+                    .bind("lease_owner", leaseOwner)
+                    .bind("lease_expires_at", Micros.of(leaseExpiresAt))
+                    .bind("id", before.id())
+                    .bind("version", before.version())
+                    .execute();
+            if (changed == 0) {
+                return Optional.<Task>empty();
+            }
+            h.createUpdate("UPDATE task_info SET result = :result, message = :message WHERE task_id = :id")
+                    .bind("result", rows.write(after.result()))
+                    .bind("message", after.message())
+                    .bind("id", before.id())
+                    .execute();
+            return Optional.of(after.withVersion(before.version() + 1));
+        });
+    }
+
+    @Override
+    public void reportProgress(String id, String leaseOwner, String message, Instant now) {
+        jdbi.useTransaction(h -> {
+            int owned = h.createUpdate("UPDATE tasks SET updated_at = :now"
+                            + " WHERE id = :id AND lease_owner = :owner AND status = 'processing'")
+                    .bind("now", Micros.of(now)).bind("id", id).bind("owner", leaseOwner)
+                    .execute();
+            if (owned == 1) {
+                h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
+                        .bind("message", message).bind("id", id).execute();
+            }
+        });
+    }
+
+    @Override
+    public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"
+                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>)")
+                .bind("until", Micros.of(until))
+                .bind("owner", leaseOwner)
+                .bindList("ids", ids)
+                .execute());
+    }
+
+    @Override
+    public int releaseLeases(String leaseOwner, Instant now) {
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :now"
+                        + " WHERE lease_owner = :owner AND status = 'processing'")
+                .bind("now", Micros.of(now))
+                .bind("owner", leaseOwner)
+                .execute());
+    }
+}

@@ -1,0 +1,74 @@
+package dev.loupe.failure;
+
+/**
+ * Root of every failure Loupe raises on purpose for a caller or an operator to read. Each subclass names a kind of
+ * failure; the HTTP layer maps the kinds to status codes in one place, so services never speak HTTP. The hierarchy
+ * is sealed: a new kind is a compile error in that one place until it is given a status.
+ */
+public abstract sealed class LoupeException extends RuntimeException {
+
+    private LoupeException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The caller sent something that breaks a rule of the API. */
+    public static final class InvalidInput extends LoupeException {
+        public InvalidInput(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The request proves no identity, or one that does not hold. */
+    public static final class Unauthenticated extends LoupeException {
+        private final String challenge;
+
+        /** @param challenge the {@code WWW-Authenticate} value that tells clients where to authenticate, or null */
+        public Unauthenticated(String message, String challenge) {
+            super(message, null);
+            this.challenge = challenge;
+        }
+
+        public String challenge() {
+            return challenge;
+        }
+    }
+
+    /** The caller is known but not allowed to do this. */
+    public static final class Forbidden extends LoupeException {
+        public Forbidden(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The thing asked for does not exist, or the caller may not know that it exists. */
+    public static final class NotFound extends LoupeException {
+        public NotFound(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The part of the data asked for does not exist (a byte range past the end, or one that cannot be read). */
+    public static final class RangeNotSatisfiable extends LoupeException {
+        public RangeNotSatisfiable(String message) {
+            super(message, null);
+        }
+    }
+
+    /** A service Loupe depends on (the identity service) cannot answer now; the request is refused, never let by. */
+    public static final class Unavailable extends LoupeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The configuration cannot be used; raised at start, before anything is served. */
+    public static final class BadConfiguration extends LoupeException {
+        public BadConfiguration(String message) {
+            super(message, null);
+        }
+
+        public BadConfiguration(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
