@@ -20,66 +20,29 @@ final class Json {
     private static final List<String> TYPES = List.of("import", "api_image_import", "location_import", "IMPORT",
             "export", "", "import ", " import", "impor", "clone", "import\u0000", "imp\u00f6rt");
 
-    private static final List<String> NUMBERS = List.of("0", "-0", "1", "-1", "1.5", "-0.0", "1e400", "-1e400",
-            "1e-400", "12345678901234567890123456789", "-12345678901234567890123456789", "1E16", "1e+16",
-            "0.0001", "0.00001", "123456789.123", "12345678.5", "1e-9999", "1e9999", "-1.5E+999",
-            "9.999999999999999e22", "5e-324", "2.2250738585072014e-308", "1.7976931348623157e308",
-            "100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
-            "NaN", "Infinity", "-Infinity", "0.1", "3.141592653589793", "1.0", "100.0",
-            "01", "1.", ".5", "+1", "-", "1e", "0x10", "1_000", "--1", "1.2.3");
-
     /**
-     * Numbers whose exponent does not fit a BigDecimal scale. Python reads them as 0.0 / inf; Loupe answers 500
-     * (a known bug, see {@code MalformedRequestsProperties#numbersWithAnOverflowingExponent}), so the generators
-     * leave them out to keep looking for other faults.
+     * Numbers whose exponent does not fit a BigDecimal scale (an int). Python reads them as 0.0 / inf; so must
+     * Loupe, wherever they appear.
      */
     static final List<String> EXPONENT_OVERFLOW = List.of("1e-2147483649", "1e2147483648", "1e999999999999",
             "-1E-99999999999", "0.5e-2147483648");
 
     /**
-     * Numbers with an exponent in the millions or more. Python reads them as 0.0 / inf at once; Loupe's schema
-     * validation spends seconds to minutes on one of them in an enum-checked field (a known bug, see
-     * {@code MalformedRequestsProperties#hugeExponentsAreAnsweredAtOnce}), so the generators leave them out.
+     * Numbers with an exponent in the millions or more. Python reads them as 0.0 / inf at once; a reader that
+     * expands them exactly spends seconds to minutes on one.
      */
     static final List<String> HUGE_EXPONENT = List.of("1e-999999999", "1e1000000", "1e2147483647", "-1e-2147483647",
             "1e10000000");
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper LENIENT =
-            com.fasterxml.jackson.databind.json.JsonMapper.builder()
-                    .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-
-    /**
-     * Whether a body carries NaN or ±Infinity in an enum-checked member ({@code type}, {@code status}): Python's
-     * jsonschema refuses those with a 400, Loupe answers 500 (a known bug, see
-     * {@code MalformedRequestsProperties#nonFiniteNumbersInEnumMembers}), so the generators leave such bodies out.
-     */
-    static boolean nonFiniteInEnumMember(String body) {
-        com.fasterxml.jackson.databind.JsonNode tree;
-        try {
-            tree = LENIENT.readTree(body);
-        } catch (java.io.IOException | RuntimeException e) {
-            return false;
-        }
-        if (tree == null || !tree.isObject()) {
-            return false;
-        }
-        return nonFinite(tree.get("type")) || nonFinite(tree.get("status"));
-    }
-
-    private static boolean nonFinite(com.fasterxml.jackson.databind.JsonNode node) {
-        if (node == null) {
-            return false;
-        }
-        if (node.isFloatingPointNumber()) {
-            return !Double.isFinite(node.doubleValue());
-        }
-        for (com.fasterxml.jackson.databind.JsonNode child : node) {
-            if (nonFinite(child)) {
-                return true;
-            }
-        }
-        return false;
-    }
+    private static final List<String> NUMBERS = java.util.stream.Stream.of(List.of("0", "-0", "1", "-1", "1.5",
+                    "-0.0", "1e400", "-1e400", "1e-400", "12345678901234567890123456789",
+                    "-12345678901234567890123456789", "1E16", "1e+16", "0.0001", "0.00001", "123456789.123",
+                    "12345678.5", "1e-9999", "1e9999", "-1.5E+999", "9.999999999999999e22", "5e-324",
+                    "2.2250738585072014e-308", "1.7976931348623157e308",
+                    "100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+                    "NaN", "Infinity", "-Infinity", "0.1", "3.141592653589793", "1.0", "100.0",
+                    "01", "1.", ".5", "+1", "-", "1e", "0x10", "1_000", "--1", "1.2.3"),
+            EXPONENT_OVERFLOW, HUGE_EXPONENT).flatMap(List::stream).toList();
 
     private Json() {
     }

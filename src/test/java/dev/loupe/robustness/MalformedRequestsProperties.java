@@ -145,8 +145,9 @@ class MalformedRequestsProperties {
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Faults the properties found, pinned as examples (the generators leave these inputs out meanwhile)
+    // Inputs that once made Loupe fail, pinned as examples (the generators produce them too)
 
+    /** Numbers whose exponent overflows an int are read (as 0.0 or infinity), not answered with a 500. */
     @Example
     void numbersWithAnOverflowingExponent() {
         for (String number : Json.EXPONENT_OVERFLOW) {
@@ -161,6 +162,7 @@ class MalformedRequestsProperties {
         }
     }
 
+    /** NaN and infinities in enum-checked members ({@code type}, {@code status}) fail the schema with a 400. */
     @Example
     void nonFiniteNumbersInEnumMembers() {
         for (String body : List.of("{\"type\": NaN, \"input\": {}}", "{\"type\": [-Infinity], \"input\": {}}",
@@ -171,6 +173,7 @@ class MalformedRequestsProperties {
         }
     }
 
+    /** An exponent in the millions or more, in an enum-checked member, is refused with a 400 within 3 s. */
     @Example
     void hugeExponentsAreAnsweredAtOnce() {
         RawHttp quick = new RawHttp(server.port(), 3_000);
@@ -274,8 +277,7 @@ class MalformedRequestsProperties {
                 Tuple.of(10, Arbitraries.just("")),
                 Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(80)));
         Arbitrary<Boolean> chunked = Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true));
-        return Combinators.combine(body.filter(b -> !Json.nonFiniteInEnumMember(b.get2())), contentType, accept,
-                requestId, chunked).as((b, ct, acc, id, ch) ->
+        return Combinators.combine(body, contentType, accept, requestId, chunked).as((b, ct, acc, id, ch) ->
                 new CreateRequest(b.get1(), ct.isEmpty() ? null : ct,
                         acc.isEmpty() ? null : acc, id.isEmpty() ? null : id,
                         b.get2().getBytes(StandardCharsets.UTF_8), ch));
