@@ -19,8 +19,21 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.time.Clock;
 
-@Command(name = "db", description = "Database maintenance.", subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
-final class DbCommand {
+@Command(name = "db", description = "Database maintenance.", synopsisSubcommandLabel = "COMMAND",
+        subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
+final class DbCommand implements Runnable {
+
+    @Mixin
+    HelpOption help;
+
+    @Spec
+    CommandSpec spec;
+
+    /** {@code loupe db} alone: an input error, with the usage that lists the subcommands. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
 
     private static Database open(Settings settings) {
         Config config = settings.load();
@@ -29,6 +42,9 @@ final class DbCommand {
 
     @Command(name = "migrate", description = "Brings the database schema up to date.")
     static final class Migrate implements Runnable {
+        @Mixin
+        HelpOption help;
+
         @Mixin
         Settings settings;
 
@@ -43,6 +59,9 @@ final class DbCommand {
     @Command(name = "purge", description = "Hard-deletes tasks soft-deleted (expired) and images deleted more than"
             + " N days ago.")
     static final class Purge implements Runnable {
+        @Mixin
+        HelpOption help;
+
         @Mixin
         Settings settings;
 

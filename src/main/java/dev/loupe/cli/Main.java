@@ -3,12 +3,43 @@ package dev.loupe.cli;
 import dev.loupe.failure.LoupeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** {@code loupe serve | db migrate | db purge}. */
-@Command(name = "loupe", mixinStandardHelpOptions = true, version = "Loupe 0.1.0",
-        description = "A Glance-compatible image task service.",
-        subcommands = {ServeCommand.class, DbCommand.class})
-public final class Main {
+import java.io.PrintWriter;
+import java.util.List;
+
+/** {@code loupe serve | db migrate | db purge | version}. */
+@Command(name = "loupe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "A Glance-compatible image task service.", synopsisSubcommandLabel = "COMMAND",
+        subcommands = {ServeCommand.class, DbCommand.class, Main.Version.class})
+public final class Main implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    /** {@code loupe} alone: as picocli suggests for a command that needs a subcommand, an input error. */
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
+    @Command(name = "version", description = "Prints Loupe's version (as --version does).")
+    static final class Version implements Runnable {
+        @Mixin
+        HelpOption help;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.root().commandLine().printVersionHelp(spec.commandLine().getOut());
+        }
+    }
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Main());
@@ -23,6 +54,22 @@ public final class Main {
                     + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
             e.printStackTrace(commandLine.getErr());
             return 1;
+        });
+        // Picocli's own handling, except that an unknown command is called one and always followed by the
+        // usage, which lists the commands there are.
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine command = e.getCommandLine();
+            PrintWriter err = command.getErr();
+            List<String> unmatched = e instanceof UnmatchedArgumentException u ? u.getUnmatched() : List.of();
+            boolean unknownCommand = !command.getSubcommands().isEmpty() && !unmatched.isEmpty()
+                    && !unmatched.get(0).startsWith("-");
+            err.println(unknownCommand
+                    ? command.getCommandSpec().qualifiedName() + ": unknown command '" + unmatched.get(0) + "'"
+                    : e.getMessage());
+            if (!UnmatchedArgumentException.printSuggestions(e, err) || unknownCommand) {
+                command.usage(err);
+            }
+            return command.getCommandSpec().exitCodeOnInvalidInput();
         });
         System.exit(cli.execute(args));
     }

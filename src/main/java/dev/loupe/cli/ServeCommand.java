@@ -30,6 +30,9 @@ final class ServeCommand implements Runnable {
     }
 
     @Mixin
+    HelpOption help;
+
+    @Mixin
     Settings settings;
 
     @Option(names = "--role", paramLabel = "api|worker|all", defaultValue = "all",
