@@ -52,7 +52,7 @@ public class TaskQueryBenchmark {
         dir = Files.createTempDirectory("loupe-jmh");
         database = Database.open("", dir);
         ObjectMapper json = PythonJson.mapper();
-        repository = new TaskRepository(database.jdbi(), json);
+        repository = new TaskRepository(database.jdbi(), new TaskRowMapper(json));
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < tasks; i++) {
             String id = UUID.randomUUID().toString();
@@ -81,6 +81,6 @@ public class TaskQueryBenchmark {
 
     @Benchmark
     public List<TaskSummary> pageAfterMarker() {
-        return repository.page(request, "proj-a", marker, 20);
+        return repository.page(request, TaskField.CREATED_AT, "proj-a", marker, 20);
     }
 }
