@@ -42,7 +42,6 @@ import dev.loupe.task.TaskService;
 import dev.loupe.task.TaskType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -91,17 +90,24 @@ public final class Loupe implements AutoCloseable {
             if (role.runsTasks()) {
                 Handlers handlers = Handlers.none().with(TaskType.IMPORT, imports(config, images, store, clock));
                 for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
-                    handlers = handlers.with(type, new UnsupportedType("This server does not provide the"
-                            + " image-import API, so " + type.wire() + " tasks cannot run here; use an import task"
-                            + " instead."));
+                    handlers = handlers.with(
+                            type,
+                            new UnsupportedType("This server does not provide the"
+                                    + " image-import API, so " + type.wire()
+                                    + " tasks cannot run here; use an import task"
+                                    + " instead."));
                 }
-                engine = new TaskEngine(new SqlEngineStore(database.jdbi(), rows), customize.apply(handlers),
-                        EngineSettings.from(config), clock, metrics);
+                engine = new TaskEngine(
+                        new SqlEngineStore(database.jdbi(), rows),
+                        customize.apply(handlers),
+                        EngineSettings.from(config),
+                        clock,
+                        metrics);
             }
             ListSettings lists = ListSettings.from(config);
             TaskSchema schema = new TaskSchema(json);
-            TaskService tasks = new TaskService(repository, schema, admissions, policy, clock, lists,
-                    engine == null ? () -> { } : engine::wake);
+            TaskService tasks = new TaskService(
+                    repository, schema, admissions, policy, clock, lists, engine == null ? () -> {} : engine::wake);
             parts.addFirst(TaskExpiry.start(tasks, config.get(Options.EXPIRY_INTERVAL)));
             if (engine != null) {
                 parts.addFirst(engine.start());
@@ -110,8 +116,17 @@ public final class Loupe implements AutoCloseable {
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
                 ImageService imageService = new ImageService(images, repository, store, policy, clock, lists);
-                http = new HttpApi(HttpSettings.from(config), authenticator(config, json, clock), tasks, schema,
-                        imageService, new ImageSchema(json), policy, json, metrics).start();
+                http = new HttpApi(
+                                HttpSettings.from(config),
+                                authenticator(config, json, clock),
+                                tasks,
+                                schema,
+                                imageService,
+                                new ImageSchema(json),
+                                policy,
+                                json,
+                                metrics)
+                        .start();
                 parts.addFirst(http::stop);
             }
             return new Loupe(parts, http, engine);
@@ -130,7 +145,10 @@ public final class Loupe implements AutoCloseable {
     }
 
     private static ImportHandler imports(Config config, ImageRepository images, ImageStore store, Clock clock) {
-        return new ImportHandler(images, store, new Fetcher(FetchSettings.from(config)),
+        return new ImportHandler(
+                images,
+                store,
+                new Fetcher(FetchSettings.from(config)),
                 new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)),
                 Conversion.to(config.get(Options.CONVERSION_FORMAT), directory(config, Options.WORK_DIR, "work")),
                 clock);
@@ -154,9 +172,12 @@ public final class Loupe implements AutoCloseable {
         String host = config.get(Options.BIND_HOST);
         boolean loopback = host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
         if (config.get(Options.AUTH_STRATEGY).equals("headers") && !loopback) {
-            org.slf4j.LoggerFactory.getLogger(Loupe.class).warn("Listening on {} with auth_strategy = headers:"
-                    + " anyone who can reach this address can claim any identity (X-Roles: admin). Put an"
-                    + " authenticating proxy in front, or bind to 127.0.0.1.", host);
+            org.slf4j.LoggerFactory.getLogger(Loupe.class)
+                    .warn(
+                            "Listening on {} with auth_strategy = headers:"
+                                    + " anyone who can reach this address can claim any identity (X-Roles: admin). Put an"
+                                    + " authenticating proxy in front, or bind to 127.0.0.1.",
+                            host);
         }
     }
 

@@ -1,8 +1,15 @@
 package dev.loupe.auth;
 
 import dev.loupe.compat.PythonJson;
-import dev.loupe.Loupe;
 import dev.loupe.config.Config;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -19,15 +26,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.time.Clock;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 
 /**
  * {@code auth_strategy = keystone} with a warm cache: how many requests per second can be authenticated with a
@@ -54,8 +52,11 @@ public class TokenCacheBenchmark {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 if (request.getMethod().equals("POST")) {
-                    return new MockResponse.Builder().code(201).addHeader("X-Subject-Token", "service")
-                            .body("{\"token\": {\"expires_at\": \"2099-01-01T00:00:00.000000Z\"}}").build();
+                    return new MockResponse.Builder()
+                            .code(201)
+                            .addHeader("X-Subject-Token", "service")
+                            .body("{\"token\": {\"expires_at\": \"2099-01-01T00:00:00.000000Z\"}}")
+                            .build();
                 }
                 validations.incrementAndGet();
                 return new MockResponse.Builder().code(200).body("""
@@ -64,11 +65,17 @@ public class TokenCacheBenchmark {
             }
         });
         keystone.start(InetAddress.getByName("127.0.0.1"), 0);
-        Config config = Config.load(null, List.of("DEFAULT.auth_strategy=keystone",
-                "keystone_authtoken.auth_url=http://127.0.0.1:" + keystone.getPort() + "/v3",
-                "keystone_authtoken.username=loupe", "keystone_authtoken.password=secret",
-                "keystone_authtoken.project_name=service"), Files.createTempDirectory("loupe-jmh"));
-        authenticator = new KeystoneAuthenticator(KeystoneSettings.from(config), PythonJson.mapper(), Clock.systemUTC());
+        Config config = Config.load(
+                null,
+                List.of(
+                        "DEFAULT.auth_strategy=keystone",
+                        "keystone_authtoken.auth_url=http://127.0.0.1:" + keystone.getPort() + "/v3",
+                        "keystone_authtoken.username=loupe",
+                        "keystone_authtoken.password=secret",
+                        "keystone_authtoken.project_name=service"),
+                Files.createTempDirectory("loupe-jmh"));
+        authenticator =
+                new KeystoneAuthenticator(KeystoneSettings.from(config), PythonJson.mapper(), Clock.systemUTC());
         authenticator.authenticate(headers);
     }
 

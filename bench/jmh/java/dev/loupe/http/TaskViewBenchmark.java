@@ -1,10 +1,12 @@
 package dev.loupe.http;
 
-import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.Loupe;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskType;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -15,10 +17,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.time.Instant;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /** The JSON side of {@code GET /v2/tasks/{id}}: the full view of a stored task, rendered to bytes. */
 @State(Scope.Benchmark)
@@ -37,11 +35,18 @@ public class TaskViewBenchmark {
     public void setUp() throws Exception {
         json = PythonJson.mapper();
         views = new TaskViews(json);
-        task = Task.create(UUID.randomUUID().toString(), TaskType.IMPORT, "proj-a", json.readTree("""
+        task = Task.create(
+                UUID.randomUUID().toString(),
+                TaskType.IMPORT,
+                "proj-a",
+                json.readTree("""
                 {"import_from": "https://example.com/images/cirros-0.6.2-x86_64-disk.img",
                  "import_from_format": "qcow2",
                  "image_properties": {"name": "cirros", "disk_format": "qcow2", "container_format": "bare"}}"""),
-                null, "req-" + UUID.randomUUID(), "alice", Instant.parse("2026-11-26T12:00:00Z"));
+                null,
+                "req-" + UUID.randomUUID(),
+                "alice",
+                Instant.parse("2026-11-26T12:00:00Z"));
     }
 
     @Benchmark

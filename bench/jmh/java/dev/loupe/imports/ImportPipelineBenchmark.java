@@ -2,6 +2,11 @@ package dev.loupe.imports;
 
 import dev.loupe.imports.format.FormatInspector;
 import dev.loupe.store.ImageStore;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,12 +18,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.io.InputStream;
-import java.security.MessageDigest;
-import java.util.OptionalLong;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The CPU side of an import, without network or disk: {@code mib} MiB from memory through md5, sha512 and the
@@ -49,8 +48,7 @@ public class ImportPipelineBenchmark {
 
     @Benchmark
     public Transfer.Copied transfer() throws Exception {
-        return new Transfer(new HashAlgorithm("sha512"), message -> { }).copy(source(), OptionalLong.empty(),
-                DISCARD);
+        return new Transfer(new HashAlgorithm("sha512"), message -> {}).copy(source(), OptionalLong.empty(), DISCARD);
     }
 
     @Benchmark
@@ -118,8 +116,7 @@ public class ImportPipelineBenchmark {
 
     private static final ImageStore.Upload DISCARD = new ImageStore.Upload() {
         @Override
-        public void write(byte[] bytes, int offset, int length) {
-        }
+        public void write(byte[] bytes, int offset, int length) {}
 
         @Override
         public String publish() {
@@ -127,7 +124,6 @@ public class ImportPipelineBenchmark {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     };
 }

@@ -1,9 +1,15 @@
 package dev.loupe.task;
 
-import dev.loupe.compat.PythonJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.Loupe;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.db.Database;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -16,14 +22,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The database side of show and list on the embedded SQLite: one task by id, and a page of 20 after a marker
@@ -56,8 +54,15 @@ public class TaskQueryBenchmark {
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < tasks; i++) {
             String id = UUID.randomUUID().toString();
-            repository.insert(Task.create(id, TaskType.IMPORT, "proj-a", json.readTree("{\"import_from\": \"x\"}"),
-                    null, "req-" + i, "alice", start.plusSeconds(i)));
+            repository.insert(Task.create(
+                    id,
+                    TaskType.IMPORT,
+                    "proj-a",
+                    json.readTree("{\"import_from\": \"x\"}"),
+                    null,
+                    "req-" + i,
+                    "alice",
+                    start.plusSeconds(i)));
             if (i == tasks / 2) {
                 middleId = id;
             }
@@ -70,7 +75,8 @@ public class TaskQueryBenchmark {
     public void tearDown() throws Exception {
         database.close();
         try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.loupe.auth;
 
-import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.failure.LoupeException.Unauthenticated;
+import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
-
 import java.util.function.UnaryOperator;
 
 /** Who is calling, from the request's headers: the {@code [DEFAULT] auth_strategy}. */

@@ -1,9 +1,8 @@
 package dev.loupe.auth;
 
-import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.policy.Credentials;
-
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
@@ -21,6 +20,7 @@ public final class HeaderAuthenticator implements Authenticator {
     static final String UNAUTHORIZED = "This server could not verify that you are authorized to access the document"
             + " you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser"
             + " does not understand how to supply the credentials required.";
+
     private static final int MAX_ID_LENGTH = 255;
 
     @Override
@@ -34,10 +34,12 @@ public final class HeaderAuthenticator implements Authenticator {
     }
 
     static Set<String> roles(String commaSeparated) {
-        return commaSeparated == null ? Set.of() : Arrays.stream(commaSeparated.split(","))
-                .map(r -> r.strip().toLowerCase(Locale.ROOT))
-                .filter(r -> !r.isEmpty())
-                .collect(Collectors.toUnmodifiableSet());
+        return commaSeparated == null
+                ? Set.of()
+                : Arrays.stream(commaSeparated.split(","))
+                        .map(r -> r.strip().toLowerCase(Locale.ROOT))
+                        .filter(r -> !r.isEmpty())
+                        .collect(Collectors.toUnmodifiableSet());
     }
 
     /** Ids are stored in columns of 255 characters; a longer one is refused rather than cut. */

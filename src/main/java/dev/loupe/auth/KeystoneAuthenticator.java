@@ -1,10 +1,9 @@
 package dev.loupe.auth;
 
-import dev.loupe.failure.LoupeException.Unavailable;
-import dev.loupe.failure.LoupeException.Unauthenticated;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.failure.LoupeException.Unauthenticated;
+import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,6 +30,7 @@ public final class KeystoneAuthenticator implements Authenticator {
     private static final String UNAUTHENTICATED = "The request you have made requires authentication.";
     /** A service token this close to its expiry is renewed before use. */
     private static final Duration RENEW_BEFORE = Duration.ofMinutes(2);
+
     private static final int MAX_CACHED = 10_000;
 
     private final KeystoneSettings settings;
@@ -46,8 +46,7 @@ public final class KeystoneAuthenticator implements Authenticator {
     }
 
     /** What Keystone said of a token, and until when that answer is kept. */
-    private record Verdict(Optional<Credentials> credentials, Instant keptUntil) {
-    }
+    private record Verdict(Optional<Credentials> credentials, Instant keptUntil) {}
 
     @Override
     public Credentials authenticate(UnaryOperator<String> header) {
@@ -122,20 +121,19 @@ public final class KeystoneAuthenticator implements Authenticator {
             try {
                 answer = keystone.validate(serviceToken(true), token);
             } catch (KeystoneClient.ServiceTokenRefused again) {
-                throw new Unavailable("The identity service cannot check the request's token now:"
-                        + " Keystone refuses Loupe's service token even when renewed; check [keystone_authtoken]",
+                throw new Unavailable(
+                        "The identity service cannot check the request's token now:"
+                                + " Keystone refuses Loupe's service token even when renewed; check [keystone_authtoken]",
                         again);
             }
         }
-        return answer
-                .filter(valid -> valid.expiresAt().isAfter(now))
+        return answer.filter(valid -> valid.expiresAt().isAfter(now))
                 .map(valid -> new Verdict(Optional.of(valid.credentials()), earlier(cacheEnd, valid.expiresAt())))
                 .orElseGet(() -> new Verdict(Optional.empty(), cacheEnd));
     }
 
     private synchronized String serviceToken(boolean renew) {
-        if (renew || serviceToken == null
-                || !clock.instant().plus(RENEW_BEFORE).isBefore(serviceToken.expiresAt())) {
+        if (renew || serviceToken == null || !clock.instant().plus(RENEW_BEFORE).isBefore(serviceToken.expiresAt())) {
             serviceToken = keystone.issueServiceToken();
         }
         return serviceToken.id();
@@ -167,8 +165,8 @@ public final class KeystoneAuthenticator implements Authenticator {
     /** Tokens are bearer secrets: the cache keeps their digests, not the tokens. */
     private static String digest(String token) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,16 +1,10 @@
 package dev.loupe.auth;
 
-import dev.loupe.failure.LoupeException.Unavailable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -18,6 +12,11 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /** The two Keystone v3 calls token validation needs: issue the service token, validate a subject token. */
 final class KeystoneClient {
@@ -39,8 +38,7 @@ final class KeystoneClient {
     }
 
     /** A token, and until when it holds. */
-    record Token(String id, Credentials credentials, Instant expiresAt) {
-    }
+    record Token(String id, Credentials credentials, Instant expiresAt) {}
 
     /** Signals Keystone refusing Loupe's own service token (401): it must be renewed. */
     static final class ServiceTokenRefused extends Exception {
@@ -61,13 +59,16 @@ final class KeystoneClient {
         ObjectNode project = auth.putObject("scope").putObject("project");
         project.put("name", settings.projectName());
         project.putObject("domain").put("name", settings.projectDomainName());
-        Request request = new Request.Builder().url(settings.identityUrl() + "/v3/auth/tokens")
+        Request request = new Request.Builder()
+                .url(settings.identityUrl() + "/v3/auth/tokens")
                 .post(RequestBody.create(body.toString(), JSON))
                 .build();
         try (Response response = http.newCall(request).execute()) {
             if (response.code() != 201) {
-                throw unavailable("Keystone refused Loupe's service user " + settings.username() + " (HTTP "
-                        + response.code() + "); check [keystone_authtoken]", null);
+                throw unavailable(
+                        "Keystone refused Loupe's service user " + settings.username() + " (HTTP " + response.code()
+                                + "); check [keystone_authtoken]",
+                        null);
             }
             String id = response.header("X-Subject-Token");
             return token(id, json.readTree(response.body().byteStream()));
@@ -82,21 +83,24 @@ final class KeystoneClient {
      * @return the token, or empty when Keystone says it is not a valid token (malformed, expired, revoked)
      */
     Optional<Token> validate(String serviceToken, String subject) throws ServiceTokenRefused {
-        Request request = new Request.Builder().url(settings.identityUrl() + "/v3/auth/tokens?nocatalog")
+        Request request = new Request.Builder()
+                .url(settings.identityUrl() + "/v3/auth/tokens?nocatalog")
                 .header("X-Auth-Token", serviceToken)
                 .header("X-Subject-Token", subject)
                 .build();
         try (Response response = http.newCall(request).execute()) {
             switch (response.code()) {
                 case 200 -> {
-                    return Optional.of(token(subject, json.readTree(response.body().byteStream())));
+                    return Optional.of(
+                            token(subject, json.readTree(response.body().byteStream())));
                 }
                 case 404 -> {
                     return Optional.empty();
                 }
                 case 401 -> throw new ServiceTokenRefused("Keystone refused Loupe's service token");
-                default -> throw unavailable("Keystone answered HTTP " + response.code()
-                        + " when asked to validate a token", null);
+                default ->
+                    throw unavailable(
+                            "Keystone answered HTTP " + response.code() + " when asked to validate a token", null);
             }
         } catch (IOException e) {
             throw unavailable("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
@@ -117,12 +121,16 @@ final class KeystoneClient {
         } catch (DateTimeParseException e) {
             throw unavailable("Keystone's answer has no readable expires_at", e);
         }
-        return new Token(id, new Credentials(HeaderAuthenticator.bounded("The token's project id", project),
-                HeaderAuthenticator.bounded("The token's user id", user), roles), expiresAt);
+        return new Token(
+                id,
+                new Credentials(
+                        HeaderAuthenticator.bounded("The token's project id", project),
+                        HeaderAuthenticator.bounded("The token's user id", user),
+                        roles),
+                expiresAt);
     }
 
     private static Unavailable unavailable(String message, Throwable cause) {
-        return new Unavailable("The identity service cannot check the request's token now: " + message,
-                cause);
+        return new Unavailable("The identity service cannot check the request's token now: " + message, cause);
     }
 }

@@ -1,7 +1,6 @@
 package dev.loupe.cli;
 
 import dev.loupe.compat.PythonJson;
-import dev.loupe.Loupe;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
@@ -9,17 +8,19 @@ import dev.loupe.db.PurgeWindow;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskRowMapper;
+import java.time.Clock;
+import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-import java.time.Duration;
-import java.time.Clock;
-
-@Command(name = "db", description = "Database maintenance.", synopsisSubcommandLabel = "COMMAND",
+@Command(
+        name = "db",
+        description = "Database maintenance.",
+        synopsisSubcommandLabel = "COMMAND",
         subcommands = {DbCommand.Migrate.class, DbCommand.Purge.class})
 final class DbCommand implements Runnable {
 
@@ -56,8 +57,9 @@ final class DbCommand implements Runnable {
         }
     }
 
-    @Command(name = "purge", description = "Hard-deletes tasks soft-deleted (expired) and images deleted more than"
-            + " N days ago.")
+    @Command(
+            name = "purge",
+            description = "Hard-deletes tasks soft-deleted (expired) and images deleted more than" + " N days ago.")
     static final class Purge implements Runnable {
         @Mixin
         HelpOption help;
@@ -68,11 +70,17 @@ final class DbCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--age-in-days", paramLabel = "N", defaultValue = "30",
+        @Option(
+                names = "--age-in-days",
+                paramLabel = "N",
+                defaultValue = "30",
                 description = "Only rows deleted more than N days ago (default: ${DEFAULT-VALUE}).")
         int ageInDays;
 
-        @Option(names = "--max-rows", paramLabel = "M", defaultValue = "-1",
+        @Option(
+                names = "--max-rows",
+                paramLabel = "M",
+                defaultValue = "-1",
                 description = "At most M tasks and M images; -1 for all (default: ${DEFAULT-VALUE}).")
         int maxRows;
 
@@ -85,8 +93,8 @@ final class DbCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--max-rows must be -1 (no bound) or more");
             }
             try (Database db = open(settings)) {
-                PurgeWindow window = new PurgeWindow(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)),
-                        maxRows);
+                PurgeWindow window =
+                        new PurgeWindow(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows);
                 int tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper())).purge(window);
                 int images = new ImageRepository(db.jdbi()).purge(window);
                 System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "

@@ -1,6 +1,8 @@
 package dev.loupe.cli;
 
 import dev.loupe.failure.LoupeException;
+import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,12 +11,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-import java.io.PrintWriter;
-import java.util.List;
-
 /** {@code loupe serve | db migrate | db purge | version}. */
-@Command(name = "loupe", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "A Glance-compatible image task service.", synopsisSubcommandLabel = "COMMAND",
+@Command(
+        name = "loupe",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "A Glance-compatible image task service.",
+        synopsisSubcommandLabel = "COMMAND",
         subcommands = {ServeCommand.class, DbCommand.class, Main.Version.class})
 public final class Main implements Runnable {
 
@@ -50,8 +53,10 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("loupe: " + e.getMessage());
                 return 2;
             }
-            commandLine.getErr().println("loupe: " + e.getMessage()
-                    + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+            commandLine
+                    .getErr()
+                    .println("loupe: " + e.getMessage()
+                            + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
             e.printStackTrace(commandLine.getErr());
             return 1;
         });
@@ -61,11 +66,13 @@ public final class Main implements Runnable {
             CommandLine command = e.getCommandLine();
             PrintWriter err = command.getErr();
             List<String> unmatched = e instanceof UnmatchedArgumentException u ? u.getUnmatched() : List.of();
-            boolean unknownCommand = !command.getSubcommands().isEmpty() && !unmatched.isEmpty()
+            boolean unknownCommand = !command.getSubcommands().isEmpty()
+                    && !unmatched.isEmpty()
                     && !unmatched.get(0).startsWith("-");
-            err.println(unknownCommand
-                    ? command.getCommandSpec().qualifiedName() + ": unknown command '" + unmatched.get(0) + "'"
-                    : e.getMessage());
+            err.println(
+                    unknownCommand
+                            ? command.getCommandSpec().qualifiedName() + ": unknown command '" + unmatched.get(0) + "'"
+                            : e.getMessage());
             if (!UnmatchedArgumentException.printSuggestions(e, err) || unknownCommand) {
                 command.usage(err);
             }

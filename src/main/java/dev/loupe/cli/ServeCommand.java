@@ -4,14 +4,13 @@ import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.time.Clock;
 import java.util.function.UnaryOperator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "serve", description = "Serves the Tasks API and runs tasks until stopped (SIGTERM or Ctrl-C).")
 final class ServeCommand implements Runnable {
@@ -35,7 +34,10 @@ final class ServeCommand implements Runnable {
     @Mixin
     Settings settings;
 
-    @Option(names = "--role", paramLabel = "api|worker|all", defaultValue = "all",
+    @Option(
+            names = "--role",
+            paramLabel = "api|worker|all",
+            defaultValue = "all",
             converter = RoleConverter.class,
             description = "all: API and workers (default); api: the API only; worker: workers only.")
     Role role;
@@ -44,14 +46,21 @@ final class ServeCommand implements Runnable {
     public void run() {
         Config config = settings.load();
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, UnaryOperator.identity());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            loupe.close();
-            // SIGTERM is the normal way to stop a server: once everything is closed, report success, not 143.
-            Runtime.getRuntime().halt(0);
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            loupe.close();
+                            // SIGTERM is the normal way to stop a server: once everything is closed, report success,
+                            // not 143.
+                            Runtime.getRuntime().halt(0);
+                        },
+                        "shutdown"));
         String host = config.get(Options.BIND_HOST);
-        System.out.println(role == Role.WORKER ? "Loupe worker running"
-                : "Loupe serving on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + loupe.port());
+        System.out.println(
+                role == Role.WORKER
+                        ? "Loupe worker running"
+                        : "Loupe serving on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                                + loupe.port());
         System.out.flush();
         try {
             Thread.currentThread().join();

@@ -1,11 +1,10 @@
 package dev.loupe.cli;
 
 import dev.loupe.config.Config;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Option;
 
 /** The options every command shares: where the configuration and the data live. */
 final class Settings {
@@ -13,11 +12,16 @@ final class Settings {
     @Option(names = "--config", paramLabel = "FILE", description = "INI file with Glance's option names.")
     Path configFile;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            defaultValue = "data",
             description = "Folder for the embedded database (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--set", paramLabel = "SECTION.OPTION=VALUE",
+    @Option(
+            names = "--set",
+            paramLabel = "SECTION.OPTION=VALUE",
             description = "Overrides one option; may be repeated.")
     List<String> overrides = new ArrayList<>();
 

@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
 /** Upstream's task timestamps: {@code YYYY-MM-DDTHH:MM:SSZ}, UTC, whole seconds. */
 public final class Isotime {
 
-    private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'")
-            .withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter PRIMITIVE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter FORMAT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter PRIMITIVE =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
     /** The iso8601 package's expression, which oslo's parse_isotime uses; {@code $} also before a final newline. */
     private static final Pattern ISO8601 = Pattern.compile("""
@@ -60,8 +60,7 @@ public final class Isotime {
             )?
             \\n?""", Pattern.COMMENTS);
 
-    private Isotime() {
-    }
+    private Isotime() {}
 
     public static String format(Instant instant) {
         return FORMAT.format(instant.truncatedTo(ChronoUnit.SECONDS));
@@ -96,14 +95,13 @@ public final class Isotime {
             int minute = number(m.group("minute"), 0);
             int second = number(m.group("second"), 0);
             String fraction = m.group("fraction");
-            int micros = fraction == null ? 0
-                    : Integer.parseInt((fraction + "000000").substring(0, 6));
+            int micros = fraction == null ? 0 : Integer.parseInt((fraction + "000000").substring(0, 6));
             LocalDateTime local = LocalDateTime.of(year, month, day, hour, minute, second, micros * 1_000);
             ZoneOffset offset = ZoneOffset.UTC;
             if (m.group("tzsign") != null) {
                 int sign = m.group("tzsign").equals("-") ? -1 : 1;
-                offset = ZoneOffset.ofHoursMinutes(sign * Integer.parseInt(m.group("tzhour")),
-                        sign * number(m.group("tzminute"), 0));
+                offset = ZoneOffset.ofHoursMinutes(
+                        sign * Integer.parseInt(m.group("tzhour")), sign * number(m.group("tzminute"), 0));
             }
             return Optional.of(local.toInstant(offset));
         } catch (DateTimeException | NumberFormatException e) {

@@ -1,7 +1,6 @@
 package dev.loupe.compat;
 
 import dev.loupe.failure.LoupeException.InvalidInput;
-
 import java.math.BigInteger;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -11,13 +10,11 @@ public final class ListParameters {
 
     private static final Pattern HEX32 = Pattern.compile("[0-9a-f]{32}");
 
-    private ListParameters() {
-    }
+    private ListParameters() {}
 
     /** Python's {@code int()} on the text, with upstream's two messages; a huge positive limit is simply capped. */
     public static int limit(String text) {
-        BigInteger value = PythonInt.parse(text)
-                .orElseThrow(() -> new InvalidInput("limit param must be an integer"));
+        BigInteger value = PythonInt.parse(text).orElseThrow(() -> new InvalidInput("limit param must be an integer"));
         if (value.signum() < 0) {
             throw new InvalidInput("limit param must be positive");
         }

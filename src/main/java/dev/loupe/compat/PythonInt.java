@@ -13,8 +13,7 @@ public final class PythonInt {
     /** Digits of any script, as Python's int() takes them. */
     private static final Pattern PY_INT = Pattern.compile("[+-]?\\d+(_\\d+)*", Pattern.UNICODE_CHARACTER_CLASS);
 
-    private PythonInt() {
-    }
+    private PythonInt() {}
 
     /** The value, or empty when Python's int() would raise ValueError. */
     public static Optional<BigInteger> parse(String text) {

@@ -8,8 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 /** The JSON Loupe reads and writes, everywhere: what Python's json module reads, as upstream reads it. */
 public final class PythonJson {
 
-    private PythonJson() {
-    }
+    private PythonJson() {}
 
     /**
      * NaN and Infinity are numbers, floats are doubles (so a huge exponent is 0.0 or infinity, never a number that

@@ -1,7 +1,6 @@
 package dev.loupe.compat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -15,8 +14,7 @@ import java.util.Map;
  */
 public final class PythonRepr {
 
-    private PythonRepr() {
-    }
+    private PythonRepr() {}
 
     public static String of(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {
@@ -91,9 +89,14 @@ public final class PythonRepr {
             return true;
         }
         return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
-                 Character.UNASSIGNED, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
-                 Character.PARAGRAPH_SEPARATOR -> false;
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.SPACE_SEPARATOR,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR -> false;
             default -> true;
         };
     }

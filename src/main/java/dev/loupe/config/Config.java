@@ -1,7 +1,6 @@
 package dev.loupe.config;
 
 import dev.loupe.failure.LoupeException.BadConfiguration;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +51,8 @@ public final class Config {
             for (IniFile.Entry entry : IniFile.parse(lines, file.toString())) {
                 Option<?> option = byKey.get(entry.section() + "." + entry.name());
                 if (option == null) {
-                    throw new BadConfiguration(entry.where() + ": unknown option [" + entry.section() + "] "
-                            + entry.name());
+                    throw new BadConfiguration(
+                            entry.where() + ": unknown option [" + entry.section() + "] " + entry.name());
                 }
                 values.put(option, parse(option, entry.value(), entry.where()));
             }
@@ -79,8 +78,8 @@ public final class Config {
         try {
             return option.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new BadConfiguration(where + ": [" + option.section() + "] " + option.name() + ": "
-                    + e.getMessage(), e);
+            throw new BadConfiguration(
+                    where + ": [" + option.section() + "] " + option.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,18 +1,15 @@
 package dev.loupe.config;
 
 import dev.loupe.failure.LoupeException.BadConfiguration;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /** Reads oslo.config-style INI text: sections, {@code name = value} or {@code name: value}, indented continuations. */
 final class IniFile {
 
-    record Entry(String section, String name, String value, String where) {
-    }
+    record Entry(String section, String name, String value, String where) {}
 
-    private IniFile() {
-    }
+    private IniFile() {}
 
     static List<Entry> parse(List<String> lines, String source) {
         List<Entry> entries = new ArrayList<>();
@@ -24,7 +21,8 @@ final class IniFile {
             if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
                 continue;
             }
-            if (Character.isWhitespace(raw.charAt(0)) && !entries.isEmpty()
+            if (Character.isWhitespace(raw.charAt(0))
+                    && !entries.isEmpty()
                     && entries.getLast().section().equals(section)) {
                 Entry last = entries.removeLast();
                 entries.add(new Entry(last.section(), last.name(), last.value() + "\n" + line, last.where()));
@@ -42,10 +40,13 @@ final class IniFile {
                 throw new BadConfiguration(where + ": expected 'name = value', got " + line);
             }
             if (section == null) {
-                throw new BadConfiguration(where + ": option " + line.substring(0, sep).strip()
-                        + " comes before any [section]");
+                throw new BadConfiguration(
+                        where + ": option " + line.substring(0, sep).strip() + " comes before any [section]");
             }
-            entries.add(new Entry(section, line.substring(0, sep).strip(), unquote(line.substring(sep + 1).strip()),
+            entries.add(new Entry(
+                    section,
+                    line.substring(0, sep).strip(),
+                    unquote(line.substring(sep + 1).strip()),
                     where));
         }
         return entries;
@@ -58,8 +59,7 @@ final class IniFile {
         }
         char quote = value.charAt(0);
         String inside = value.substring(1, value.length() - 1);
-        if ((quote == '"' || quote == '\'') && value.charAt(value.length() - 1) == quote
-                && inside.indexOf(quote) < 0) {
+        if ((quote == '"' || quote == '\'') && value.charAt(value.length() - 1) == quote && inside.indexOf(quote) < 0) {
             return inside;
         }
         return value;

@@ -7,129 +7,263 @@ import java.util.Locale;
 /** Every option Loupe reads. {@code etc/loupe.conf.sample} lists each of them with its default. */
 public final class Options {
 
-    public static final Option<String> BIND_HOST = Option.string("DEFAULT", "bind_host", "127.0.0.1",
+    public static final Option<String> BIND_HOST = Option.string(
+            "DEFAULT",
+            "bind_host",
+            "127.0.0.1",
             "Address to listen on. Identity headers are trusted under auth_strategy = headers, so keep it on loopback"
                     + " unless a trusted proxy fronts Loupe.");
-    public static final Option<Integer> BIND_PORT = Option.integer("DEFAULT", "bind_port", 9292, 0, 65535,
-            "Port to listen on (0 picks a free port).");
-    public static final Option<String> PUBLIC_ENDPOINT = Option.string("DEFAULT", "public_endpoint", "",
+    public static final Option<Integer> BIND_PORT =
+            Option.integer("DEFAULT", "bind_port", 9292, 0, 65535, "Port to listen on (0 picks a free port).");
+    public static final Option<String> PUBLIC_ENDPOINT = Option.string(
+            "DEFAULT",
+            "public_endpoint",
+            "",
             "Base URL advertised in the versions document; empty means the URL of the request.");
-    public static final Option<String> AUTH_STRATEGY = Option.choice("DEFAULT", "auth_strategy", "headers",
+    public static final Option<String> AUTH_STRATEGY = Option.choice(
+            "DEFAULT",
+            "auth_strategy",
+            "headers",
             List.of("headers", "keystone"),
             "How callers are identified: 'headers' trusts X-Identity-Status, X-Project-Id, X-User-Id and X-Roles"
                     + " as set by an authenticating proxy; 'keystone' validates X-Auth-Token with Keystone v3 as"
                     + " configured in [keystone_authtoken].");
-    public static final Option<Integer> LIMIT_PARAM_DEFAULT = Option.integer("DEFAULT", "limit_param_default", 25,
-            1, Integer.MAX_VALUE, "Page size of a list when the request gives no limit.");
-    public static final Option<Integer> API_LIMIT_MAX = Option.integer("DEFAULT", "api_limit_max", 1000,
-            1, Integer.MAX_VALUE, "Largest page size a list returns; larger limits are capped silently.");
+    public static final Option<Integer> LIMIT_PARAM_DEFAULT = Option.integer(
+            "DEFAULT",
+            "limit_param_default",
+            25,
+            1,
+            Integer.MAX_VALUE,
+            "Page size of a list when the request gives no limit.");
+    public static final Option<Integer> API_LIMIT_MAX = Option.integer(
+            "DEFAULT",
+            "api_limit_max",
+            1000,
+            1,
+            Integer.MAX_VALUE,
+            "Largest page size a list returns; larger limits are capped silently.");
 
-    public static final Option<Long> IMAGE_SIZE_CAP = Option.bytes("DEFAULT", "image_size_cap", 1L << 40,
+    public static final Option<Long> IMAGE_SIZE_CAP = Option.bytes(
+            "DEFAULT",
+            "image_size_cap",
+            1L << 40,
             "Largest image an import may bring in, in bytes (default 1 TiB); a larger source fails the task.");
-    public static final Option<String> HASHING_ALGORITHM = Option.choice("DEFAULT", "hashing_algorithm", "sha512",
+    public static final Option<String> HASHING_ALGORITHM = Option.choice(
+            "DEFAULT",
+            "hashing_algorithm",
+            "sha512",
             List.of("sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256", "sha3_384", "sha3_512"),
             "Algorithm of the os_hash_value recorded for each image (os_hash_algo), besides the md5 checksum.");
 
-    public static final Option<Integer> MAX_REQUEST_BODY_BYTES = Option.integer("api", "max_request_body_bytes",
-            65536, 1, Integer.MAX_VALUE, "Request bodies larger than this are refused with 413.");
+    public static final Option<Integer> MAX_REQUEST_BODY_BYTES = Option.integer(
+            "api",
+            "max_request_body_bytes",
+            65536,
+            1,
+            Integer.MAX_VALUE,
+            "Request bodies larger than this are refused with 413.");
 
-    public static final Option<Integer> TASK_TIME_TO_LIVE = Option.integer("task", "task_time_to_live", 48,
-            0, Integer.MAX_VALUE, "Hours a finished task is kept before it expires and is soft-deleted.");
-    public static final Option<Duration> EXPIRY_INTERVAL = Option.seconds("task", "expiry_interval", "60",
+    public static final Option<Integer> TASK_TIME_TO_LIVE = Option.integer(
+            "task",
+            "task_time_to_live",
+            48,
+            0,
+            Integer.MAX_VALUE,
+            "Hours a finished task is kept before it expires and is soft-deleted.");
+    public static final Option<Duration> EXPIRY_INTERVAL = Option.seconds(
+            "task",
+            "expiry_interval",
+            "60",
             "Seconds between two sweeps that soft-delete expired tasks of every project.");
 
-    public static final Option<String> WORK_DIR = Option.string("task", "work_dir", "",
+    public static final Option<String> WORK_DIR = Option.string(
+            "task",
+            "work_dir",
+            "",
             "Scratch directory for imports that are converted; empty means 'work' in the data directory.");
 
-    public static final Option<Integer> MAX_ATTEMPTS = Option.integer("task", "max_attempts", 3, 1, 100,
+    public static final Option<Integer> MAX_ATTEMPTS = Option.integer(
+            "task",
+            "max_attempts",
+            3,
+            1,
+            100,
             "Attempts at a task whose worker stopped before it is failed instead of started over.");
-    public static final Option<Duration> HEARTBEAT_INTERVAL = Option.seconds("task", "heartbeat_interval", "5",
-            "Seconds between two renewals of the leases of the tasks a node runs.");
-    public static final Option<Duration> LEASE_DURATION = Option.seconds("task", "lease_duration", "30",
-            "Seconds a lease lasts without renewal; then any node recovers the task.");
-    public static final Option<Duration> POLL_INTERVAL = Option.seconds("task", "poll_interval", "1",
+    public static final Option<Duration> HEARTBEAT_INTERVAL = Option.seconds(
+            "task", "heartbeat_interval", "5", "Seconds between two renewals of the leases of the tasks a node runs.");
+    public static final Option<Duration> LEASE_DURATION = Option.seconds(
+            "task", "lease_duration", "30", "Seconds a lease lasts without renewal; then any node recovers the task.");
+    public static final Option<Duration> POLL_INTERVAL = Option.seconds(
+            "task",
+            "poll_interval",
+            "1",
             "Seconds between two looks for work this node was not told about (other nodes' tasks, dead leases).");
-    public static final Option<Duration> SHUTDOWN_GRACE = Option.seconds("task", "shutdown_grace", "30",
+    public static final Option<Duration> SHUTDOWN_GRACE = Option.seconds(
+            "task",
+            "shutdown_grace",
+            "30",
             "Seconds SIGTERM waits for running tasks before releasing them for recovery.");
 
-    public static final Option<Integer> MAX_WORKERS = Option.integer("taskflow_executor", "max_workers", 10, 1,
-            1000, "Tasks one node runs at once.");
+    public static final Option<Integer> MAX_WORKERS =
+            Option.integer("taskflow_executor", "max_workers", 10, 1, 1000, "Tasks one node runs at once.");
 
-    public static final Option<String> CONVERSION_FORMAT = Option.choice("taskflow_executor", "conversion_format",
-            "", List.of("", "qcow2", "raw", "vmdk"),
+    public static final Option<String> CONVERSION_FORMAT = Option.choice(
+            "taskflow_executor",
+            "conversion_format",
+            "",
+            List.of("", "qcow2", "raw", "vmdk"),
             "Disk format imports are converted to with qemu-img before they are stored; empty means no conversion."
                     + " Conversion needs qemu-img (Debian package qemu-utils) and scratch space in [task] work_dir.");
 
-    public static final Option<List<String>> ALLOWED_SCHEMES = Option.list("import_filtering_opts",
-            "allowed_schemes", "[http, https]", s -> s.toLowerCase(Locale.ROOT),
+    public static final Option<List<String>> ALLOWED_SCHEMES = Option.list(
+            "import_filtering_opts",
+            "allowed_schemes",
+            "[http, https]",
+            s -> s.toLowerCase(Locale.ROOT),
             "URI schemes an import may use; when set, disallowed_schemes is ignored.");
-    public static final Option<List<String>> DISALLOWED_SCHEMES = Option.list("import_filtering_opts",
-            "disallowed_schemes", "[]", s -> s.toLowerCase(Locale.ROOT), "URI schemes an import may not use.");
-    public static final Option<List<String>> ALLOWED_HOSTS = Option.list("import_filtering_opts",
-            "allowed_hosts", "[]", s -> s.toLowerCase(Locale.ROOT),
+    public static final Option<List<String>> DISALLOWED_SCHEMES = Option.list(
+            "import_filtering_opts",
+            "disallowed_schemes",
+            "[]",
+            s -> s.toLowerCase(Locale.ROOT),
+            "URI schemes an import may not use.");
+    public static final Option<List<String>> ALLOWED_HOSTS = Option.list(
+            "import_filtering_opts",
+            "allowed_hosts",
+            "[]",
+            s -> s.toLowerCase(Locale.ROOT),
             "Hosts an import may use; when set, disallowed_hosts is ignored.");
-    public static final Option<List<String>> DISALLOWED_HOSTS = Option.list("import_filtering_opts",
-            "disallowed_hosts", "[]", s -> s.toLowerCase(Locale.ROOT), "Hosts an import may not use.");
-    public static final Option<List<Integer>> ALLOWED_PORTS = Option.list("import_filtering_opts",
-            "allowed_ports", "[80, 443]", Option::port,
+    public static final Option<List<String>> DISALLOWED_HOSTS = Option.list(
+            "import_filtering_opts",
+            "disallowed_hosts",
+            "[]",
+            s -> s.toLowerCase(Locale.ROOT),
+            "Hosts an import may not use.");
+    public static final Option<List<Integer>> ALLOWED_PORTS = Option.list(
+            "import_filtering_opts",
+            "allowed_ports",
+            "[80, 443]",
+            Option::port,
             "Explicit ports an import URI may name; when set, disallowed_ports is ignored.");
-    public static final Option<List<Integer>> DISALLOWED_PORTS = Option.list("import_filtering_opts",
-            "disallowed_ports", "[]", Option::port, "Explicit ports an import URI may not name.");
+    public static final Option<List<Integer>> DISALLOWED_PORTS = Option.list(
+            "import_filtering_opts",
+            "disallowed_ports",
+            "[]",
+            Option::port,
+            "Explicit ports an import URI may not name.");
 
-    public static final Option<String> WWW_AUTHENTICATE_URI = Option.string("keystone_authtoken",
-            "www_authenticate_uri", "", "Keystone URL clients are sent to in the WWW-Authenticate header of a 401;"
-                    + " empty means auth_url.");
-    public static final Option<String> AUTH_URL = Option.string("keystone_authtoken", "auth_url", "",
+    public static final Option<String> WWW_AUTHENTICATE_URI = Option.string(
+            "keystone_authtoken",
+            "www_authenticate_uri",
+            "",
+            "Keystone URL clients are sent to in the WWW-Authenticate header of a 401;" + " empty means auth_url.");
+    public static final Option<String> AUTH_URL = Option.string(
+            "keystone_authtoken",
+            "auth_url",
+            "",
             "Keystone URL Loupe validates tokens with (http://keystone:5000 or .../v3).");
-    public static final Option<String> AUTH_TYPE = Option.choice("keystone_authtoken", "auth_type", "password",
-            List.of("password"), "How Loupe's service user authenticates: with its password.");
-    public static final Option<String> USERNAME = Option.string("keystone_authtoken", "username", "",
-            "Loupe's service user.");
-    public static final Option<String> PASSWORD = Option.string("keystone_authtoken", "password", "",
-            "The service user's password.");
-    public static final Option<String> PROJECT_NAME = Option.string("keystone_authtoken", "project_name", "",
-            "Project the service token is scoped to (usually 'service').");
-    public static final Option<String> USER_DOMAIN_NAME = Option.string("keystone_authtoken", "user_domain_name",
-            "Default", "Domain of the service user.");
-    public static final Option<String> PROJECT_DOMAIN_NAME = Option.string("keystone_authtoken",
-            "project_domain_name", "Default", "Domain of project_name.");
-    public static final Option<Integer> TOKEN_CACHE_TIME = Option.integer("keystone_authtoken", "token_cache_time",
-            300, 0, Integer.MAX_VALUE, "Seconds a validated token is trusted without asking Keystone again (never"
+    public static final Option<String> AUTH_TYPE = Option.choice(
+            "keystone_authtoken",
+            "auth_type",
+            "password",
+            List.of("password"),
+            "How Loupe's service user authenticates: with its password.");
+    public static final Option<String> USERNAME =
+            Option.string("keystone_authtoken", "username", "", "Loupe's service user.");
+    public static final Option<String> PASSWORD =
+            Option.string("keystone_authtoken", "password", "", "The service user's password.");
+    public static final Option<String> PROJECT_NAME = Option.string(
+            "keystone_authtoken", "project_name", "", "Project the service token is scoped to (usually 'service').");
+    public static final Option<String> USER_DOMAIN_NAME =
+            Option.string("keystone_authtoken", "user_domain_name", "Default", "Domain of the service user.");
+    public static final Option<String> PROJECT_DOMAIN_NAME =
+            Option.string("keystone_authtoken", "project_domain_name", "Default", "Domain of project_name.");
+    public static final Option<Integer> TOKEN_CACHE_TIME = Option.integer(
+            "keystone_authtoken",
+            "token_cache_time",
+            300,
+            0,
+            Integer.MAX_VALUE,
+            "Seconds a validated token is trusted without asking Keystone again (never"
                     + " past its expiry); 0 asks every time.");
-    public static final Option<List<String>> SERVICE_TOKEN_ROLES = Option.list("keystone_authtoken",
-            "service_token_roles", "[service]", s -> s.toLowerCase(Locale.ROOT),
+    public static final Option<List<String>> SERVICE_TOKEN_ROLES = Option.list(
+            "keystone_authtoken",
+            "service_token_roles",
+            "[service]",
+            s -> s.toLowerCase(Locale.ROOT),
             "Roles an X-Service-Token must carry (one of them) when service_token_roles_required is true.");
-    public static final Option<Boolean> SERVICE_TOKEN_ROLES_REQUIRED = Option.bool("keystone_authtoken",
-            "service_token_roles_required", false,
+    public static final Option<Boolean> SERVICE_TOKEN_ROLES_REQUIRED = Option.bool(
+            "keystone_authtoken",
+            "service_token_roles_required",
+            false,
             "Refuse an X-Service-Token that carries none of service_token_roles.");
-    public static final Option<java.time.Duration> HTTP_CONNECT_TIMEOUT = Option.seconds("keystone_authtoken",
-            "http_connect_timeout", "10", "Seconds to wait for a connection to Keystone (and for each answer).");
+    public static final Option<java.time.Duration> HTTP_CONNECT_TIMEOUT = Option.seconds(
+            "keystone_authtoken",
+            "http_connect_timeout",
+            "10",
+            "Seconds to wait for a connection to Keystone (and for each answer).");
 
-    public static final Option<String> DATABASE_CONNECTION = Option.string("database", "connection", "",
+    public static final Option<String> DATABASE_CONNECTION = Option.string(
+            "database",
+            "connection",
+            "",
             "Database URL: sqlite:///relative/path, sqlite:////absolute/path, postgresql://user:pass@host/db or a"
                     + " jdbc: URL. Empty means the SQLite file loupe.db in the data directory.");
 
-    public static final Option<String> FILESYSTEM_STORE_DATADIR = Option.string("glance_store",
-            "filesystem_store_datadir", "", "Directory holding image data; empty means 'images' in the data directory.");
+    public static final Option<String> FILESYSTEM_STORE_DATADIR = Option.string(
+            "glance_store",
+            "filesystem_store_datadir",
+            "",
+            "Directory holding image data; empty means 'images' in the data directory.");
 
-    public static final Option<String> POLICY_FILE = Option.string("oslo_policy", "policy_file", "",
+    public static final Option<String> POLICY_FILE = Option.string(
+            "oslo_policy",
+            "policy_file",
+            "",
             "YAML or JSON policy file (oslo.policy rule language); empty means the built-in defaults"
                     + " (tasks_api_access and context_is_admin are role:admin).");
 
     public static final List<Option<?>> ALL = List.of(
-            BIND_HOST, BIND_PORT, PUBLIC_ENDPOINT, AUTH_STRATEGY, LIMIT_PARAM_DEFAULT, API_LIMIT_MAX,
-            IMAGE_SIZE_CAP, HASHING_ALGORITHM,
+            BIND_HOST,
+            BIND_PORT,
+            PUBLIC_ENDPOINT,
+            AUTH_STRATEGY,
+            LIMIT_PARAM_DEFAULT,
+            API_LIMIT_MAX,
+            IMAGE_SIZE_CAP,
+            HASHING_ALGORITHM,
             MAX_REQUEST_BODY_BYTES,
-            TASK_TIME_TO_LIVE, EXPIRY_INTERVAL, WORK_DIR, MAX_ATTEMPTS, HEARTBEAT_INTERVAL, LEASE_DURATION, POLL_INTERVAL,
-            SHUTDOWN_GRACE, MAX_WORKERS, CONVERSION_FORMAT,
-            ALLOWED_SCHEMES, DISALLOWED_SCHEMES, ALLOWED_HOSTS, DISALLOWED_HOSTS, ALLOWED_PORTS, DISALLOWED_PORTS,
-            WWW_AUTHENTICATE_URI, AUTH_URL, AUTH_TYPE, USERNAME, PASSWORD, PROJECT_NAME, USER_DOMAIN_NAME,
-            PROJECT_DOMAIN_NAME, TOKEN_CACHE_TIME, SERVICE_TOKEN_ROLES, SERVICE_TOKEN_ROLES_REQUIRED,
+            TASK_TIME_TO_LIVE,
+            EXPIRY_INTERVAL,
+            WORK_DIR,
+            MAX_ATTEMPTS,
+            HEARTBEAT_INTERVAL,
+            LEASE_DURATION,
+            POLL_INTERVAL,
+            SHUTDOWN_GRACE,
+            MAX_WORKERS,
+            CONVERSION_FORMAT,
+            ALLOWED_SCHEMES,
+            DISALLOWED_SCHEMES,
+            ALLOWED_HOSTS,
+            DISALLOWED_HOSTS,
+            ALLOWED_PORTS,
+            DISALLOWED_PORTS,
+            WWW_AUTHENTICATE_URI,
+            AUTH_URL,
+            AUTH_TYPE,
+            USERNAME,
+            PASSWORD,
+            PROJECT_NAME,
+            USER_DOMAIN_NAME,
+            PROJECT_DOMAIN_NAME,
+            TOKEN_CACHE_TIME,
+            SERVICE_TOKEN_ROLES,
+            SERVICE_TOKEN_ROLES_REQUIRED,
             HTTP_CONNECT_TIMEOUT,
             DATABASE_CONNECTION,
             FILESYSTEM_STORE_DATADIR,
             POLICY_FILE);
 
-    private Options() {
-    }
+    private Options() {}
 }

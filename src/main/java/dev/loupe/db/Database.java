@@ -3,9 +3,6 @@ package dev.loupe.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.loupe.failure.LoupeException.BadConfiguration;
-import org.flywaydb.core.Flyway;
-import org.jdbi.v3.core.Jdbi;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -13,6 +10,8 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
 
 /** The connection pool and schema of the task database: SQLite by default, PostgreSQL for many nodes. */
 public final class Database implements AutoCloseable {
@@ -114,13 +113,17 @@ public final class Database implements AutoCloseable {
         try {
             Files.createDirectories(file.getParent());
         } catch (IOException e) {
-            throw new BadConfiguration("Cannot create the database folder " + file.getParent() + ": "
-                    + e.getMessage(), e);
+            throw new BadConfiguration(
+                    "Cannot create the database folder " + file.getParent() + ": " + e.getMessage(), e);
         }
     }
 
     private void migrate() {
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
     }
 
     public Jdbi jdbi() {

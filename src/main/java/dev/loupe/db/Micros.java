@@ -7,8 +7,7 @@ import java.time.Instant;
 /** Timestamps as stored: microseconds since the epoch in a BIGINT, the same on SQLite and PostgreSQL. */
 public final class Micros {
 
-    private Micros() {
-    }
+    private Micros() {}
 
     public static Long of(Instant instant) {
         return instant == null ? null : instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;

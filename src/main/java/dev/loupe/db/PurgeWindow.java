@@ -1,8 +1,7 @@
 package dev.loupe.db;
 
-import org.jdbi.v3.core.statement.Update;
-
 import java.time.Instant;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * The rows one {@code loupe db purge} removes from a table: deleted before {@code cutoff}, oldest first, at most

@@ -1,12 +1,11 @@
 package dev.loupe.db;
 
+import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.transaction.DelegatingTransactionHandler;
 import org.jdbi.v3.core.transaction.TransactionHandler;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
-
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * SQLite admits one writer at a time and makes the others wait in its busy handler, which sleeps in steps of
@@ -32,8 +31,8 @@ final class SingleWriter extends DelegatingTransactionHandler {
     }
 
     @Override
-    public <R, X extends Exception> R inTransaction(Handle handle, TransactionIsolationLevel level,
-                                                    HandleCallback<R, X> callback) throws X {
+    public <R, X extends Exception> R inTransaction(
+            Handle handle, TransactionIsolationLevel level, HandleCallback<R, X> callback) throws X {
         lock.lock();
         try {
             return super.inTransaction(handle, level, callback);

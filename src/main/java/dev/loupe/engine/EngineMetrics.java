@@ -4,7 +4,6 @@ import dev.loupe.task.TaskType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-
 import java.time.Duration;
 
 /**
@@ -50,6 +49,10 @@ final class EngineMetrics {
     }
 
     private void count(String name, TaskType type, String outcome) {
-        Counter.builder(name).tag("type", type.wire()).tag("outcome", outcome).register(registry).increment();
+        Counter.builder(name)
+                .tag("type", type.wire())
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
     }
 }

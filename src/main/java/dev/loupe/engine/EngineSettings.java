@@ -1,12 +1,10 @@
 package dev.loupe.engine;
 
-import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-
-import org.slf4j.LoggerFactory;
-
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import java.time.Duration;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the engine runs tasks.
@@ -19,8 +17,14 @@ import java.time.Duration;
  * @param shutdownGrace how long SIGTERM waits for running tasks before releasing them for recovery
  * @param timeToLive    how long a finished task is kept before it expires
  */
-public record EngineSettings(int maxWorkers, Duration heartbeat, Duration lease, Duration pollInterval,
-                             int maxAttempts, Duration shutdownGrace, Duration timeToLive) {
+public record EngineSettings(
+        int maxWorkers,
+        Duration heartbeat,
+        Duration lease,
+        Duration pollInterval,
+        int maxAttempts,
+        Duration shutdownGrace,
+        Duration timeToLive) {
 
     public EngineSettings {
         for (Duration d : new Duration[] {heartbeat, lease, pollInterval, shutdownGrace}) {
@@ -31,16 +35,23 @@ public record EngineSettings(int maxWorkers, Duration heartbeat, Duration lease,
         // A lease that does not outlive a missed heartbeat gets long tasks recovered (run again) while they run.
         // Said loudly rather than refused: it is also how a stalled worker is reproduced on purpose.
         if (heartbeat.multipliedBy(2).compareTo(lease) > 0) {
-            LoggerFactory.getLogger(EngineSettings.class).warn("[task] heartbeat_interval ({} ms) is more than half"
-                    + " of [task] lease_duration ({} ms): running tasks will be taken for dead and run again",
-                    heartbeat.toMillis(), lease.toMillis());
+            LoggerFactory.getLogger(EngineSettings.class)
+                    .warn(
+                            "[task] heartbeat_interval ({} ms) is more than half"
+                                    + " of [task] lease_duration ({} ms): running tasks will be taken for dead and run again",
+                            heartbeat.toMillis(),
+                            lease.toMillis());
         }
     }
 
     public static EngineSettings from(Config config) {
-        return new EngineSettings(config.get(Options.MAX_WORKERS), config.get(Options.HEARTBEAT_INTERVAL),
-                config.get(Options.LEASE_DURATION), config.get(Options.POLL_INTERVAL),
-                config.get(Options.MAX_ATTEMPTS), config.get(Options.SHUTDOWN_GRACE),
+        return new EngineSettings(
+                config.get(Options.MAX_WORKERS),
+                config.get(Options.HEARTBEAT_INTERVAL),
+                config.get(Options.LEASE_DURATION),
+                config.get(Options.POLL_INTERVAL),
+                config.get(Options.MAX_ATTEMPTS),
+                config.get(Options.SHUTDOWN_GRACE),
                 Duration.ofHours(config.get(Options.TASK_TIME_TO_LIVE)));
     }
 }

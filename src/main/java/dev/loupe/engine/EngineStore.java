@@ -1,7 +1,6 @@
 package dev.loupe.engine;
 
 import dev.loupe.task.Task;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

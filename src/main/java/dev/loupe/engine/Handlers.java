@@ -1,7 +1,6 @@
 package dev.loupe.engine;
 
 import dev.loupe.task.TaskType;
-
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -33,7 +32,8 @@ public final class Handlers {
 
     TaskHandler forType(TaskType type) {
         TaskHandler handler = byType.get(type);
-        return handler != null ? handler
+        return handler != null
+                ? handler
                 : new UnsupportedType("This server has no handler for " + type.wire() + " tasks.");
     }
 }

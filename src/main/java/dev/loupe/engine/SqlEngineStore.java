@@ -3,11 +3,10 @@ package dev.loupe.engine;
 import dev.loupe.db.Micros;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
-import org.jdbi.v3.core.Jdbi;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 
 /** The engine's store in SQL that SQLite and PostgreSQL both run. */
 public final class SqlEngineStore implements EngineStore {
@@ -73,11 +72,15 @@ public final class SqlEngineStore implements EngineStore {
         jdbi.useTransaction(h -> {
             int owned = h.createUpdate("UPDATE tasks SET updated_at = :now"
                             + " WHERE id = :id AND lease_owner = :owner AND status = 'processing'")
-                    .bind("now", Micros.of(now)).bind("id", id).bind("owner", leaseOwner)
+                    .bind("now", Micros.of(now))
+                    .bind("id", id)
+                    .bind("owner", leaseOwner)
                     .execute();
             if (owned == 1) {
                 h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
-                        .bind("message", message).bind("id", id).execute();
+                        .bind("message", message)
+                        .bind("id", id)
+                        .execute();
             }
         });
     }

@@ -3,9 +3,6 @@ package dev.loupe.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.task.Task;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks durably on the task database. A pending row is queued work; a worker claims it by moving it to
@@ -55,20 +54,20 @@ public final class TaskEngine implements AutoCloseable {
     /** Set when shutdown interrupts the workers: whatever a handler then throws, its task is released, not failed. */
     private volatile boolean releasing;
 
-    public TaskEngine(EngineStore tasks, Handlers handlers, EngineSettings settings, Clock clock,
-                      MeterRegistry registry) {
+    public TaskEngine(
+            EngineStore tasks, Handlers handlers, EngineSettings settings, Clock clock, MeterRegistry registry) {
         this.tasks = tasks;
         this.handlers = handlers;
         this.settings = settings;
         this.clock = clock;
         this.metrics = new EngineMetrics(registry);
-        this.workers = Executors.newFixedThreadPool(settings.maxWorkers(), Thread.ofPlatform().name("task-", 1)
-                .factory());
+        this.workers = Executors.newFixedThreadPool(
+                settings.maxWorkers(), Thread.ofPlatform().name("task-", 1).factory());
         this.slots = new Semaphore(settings.maxWorkers());
-        this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("task-heartbeat")
-                .daemon().factory());
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("task-sweeper")
-                .daemon().factory());
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("task-heartbeat").daemon().factory());
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("task-sweeper").daemon().factory());
         this.claimer = Thread.ofPlatform().name("task-claimer").daemon().unstarted(this::claimLoop);
     }
 
@@ -78,8 +77,12 @@ public final class TaskEngine implements AutoCloseable {
         // Its own thread: a slow store must never delay the heartbeat that keeps this node's leases.
         sweeper.scheduleWithFixedDelay(this::sweep, 0, settings.lease().toMillis(), TimeUnit.MILLISECONDS);
         claimer.start();
-        LOG.info("Task engine {} started: {} workers, lease {}s, heartbeat {}s", node, settings.maxWorkers(),
-                settings.lease().toSeconds(), settings.heartbeat().toSeconds());
+        LOG.info(
+                "Task engine {} started: {} workers, lease {}s, heartbeat {}s",
+                node,
+                settings.maxWorkers(),
+                settings.lease().toSeconds(),
+                settings.heartbeat().toSeconds());
         return this;
     }
 
@@ -154,7 +157,11 @@ public final class TaskEngine implements AutoCloseable {
                 Optional<Task> stored = tasks.replace(pending, pending.beginProcessing(now), node, leaseEnd(now));
                 if (stored.isPresent()) {
                     metrics.claimed(pending.type(), Duration.between(pending.createdAt(), now));
-                    LOG.info("Task {} ({}) claimed by {}", pending.id(), pending.type().wire(), node);
+                    LOG.info(
+                            "Task {} ({}) claimed by {}",
+                            pending.id(),
+                            pending.type().wire(),
+                            node);
                     runs.add(run(stored.get()));
                     claimed++;
                 } else {
@@ -180,16 +187,20 @@ public final class TaskEngine implements AutoCloseable {
         if (handler.safeToRetry() && orphan.attempts() < settings.maxAttempts()) {
             Optional<Task> stored = tasks.replace(orphan, orphan.retry(now), node, leaseEnd(now));
             if (stored.isPresent()) {
-                LOG.info("Task {} recovered from a stopped worker: retrying (attempt {} of {})", orphan.id(),
-                        stored.get().attempts(), settings.maxAttempts());
+                LOG.info(
+                        "Task {} recovered from a stopped worker: retrying (attempt {} of {})",
+                        orphan.id(),
+                        stored.get().attempts(),
+                        settings.maxAttempts());
                 metrics.recovered(orphan.type(), "retried");
                 runs.add(run(stored.get()));
                 return true;
             }
         } else {
-            String message = "Task interrupted: the worker running it stopped (attempt " + orphan.attempts()
-                    + " of " + settings.maxAttempts() + ")";
-            if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null).isPresent()) {
+            String message = "Task interrupted: the worker running it stopped (attempt " + orphan.attempts() + " of "
+                    + settings.maxAttempts() + ")";
+            if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null)
+                    .isPresent()) {
                 LOG.info("Task {} recovered from a stopped worker: failed ({})", orphan.id(), message);
                 metrics.recovered(orphan.type(), "failed");
                 abandon(handler, orphan);
@@ -237,8 +248,11 @@ public final class TaskEngine implements AutoCloseable {
             // Even an Error (a failed assertion, a missing class) must end the task, not the worker thread.
             LOG.warn("Task {} failed with an unexpected error", task.id(), e);
             // The detail (which may name files, hosts or SQL) goes to the log; the user learns what kind of error.
-            finished = task.fail("Task failed with an unexpected error (" + e.getClass().getSimpleName()
-                    + "); the server log has the details under task " + task.id(), now(), settings.timeToLive());
+            finished = task.fail(
+                    "Task failed with an unexpected error (" + e.getClass().getSimpleName()
+                            + "); the server log has the details under task " + task.id(),
+                    now(),
+                    settings.timeToLive());
             outcome = "failure";
         }
         if (releasing) {
@@ -247,12 +261,16 @@ public final class TaskEngine implements AutoCloseable {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         if (tasks.replace(task, finished, null, null).isPresent()) {
-            LOG.info("Task {} finished: {} in {} ms{}", task.id(), outcome, took.toMillis(),
+            LOG.info(
+                    "Task {} finished: {} in {} ms{}",
+                    task.id(),
+                    outcome,
+                    took.toMillis(),
                     finished.message().isEmpty() ? "" : " (" + finished.message() + ")");
             metrics.finished(task.type(), outcome, took);
         } else {
-            LOG.warn("Task {} was taken over by another worker; this worker's late {} is discarded", task.id(),
-                    outcome);
+            LOG.warn(
+                    "Task {} was taken over by another worker; this worker's late {} is discarded", task.id(), outcome);
             metrics.discarded(task.type());
         }
     }
@@ -278,8 +296,10 @@ public final class TaskEngine implements AutoCloseable {
             try {
                 handler.sweep();
             } catch (Exception e) {
-                LOG.warn("Removing what ended tasks left behind failed; trying again in {} s",
-                        settings.lease().toSeconds(), e);
+                LOG.warn(
+                        "Removing what ended tasks left behind failed; trying again in {} s",
+                        settings.lease().toSeconds(),
+                        e);
             }
         }
     }
@@ -311,7 +331,8 @@ public final class TaskEngine implements AutoCloseable {
             claimer.join(CLAIMER_STOP_WAIT.toMillis());
             workers.shutdown();
             if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.info("{} task(s) still running after the shutdown grace; releasing them for recovery",
+                LOG.info(
+                        "{} task(s) still running after the shutdown grace; releasing them for recovery",
                         running.size());
                 releasing = true;
                 workers.shutdownNow();

@@ -21,13 +21,11 @@ public interface TaskHandler {
      * Removes what a run that was cut off left behind (rows, files), before the task is started over or failed.
      * Called on whichever node recovers the task; it must tolerate finding nothing.
      */
-    default void abandon(dev.loupe.task.Task task) throws Exception {
-    }
+    default void abandon(dev.loupe.task.Task task) throws Exception {}
 
     /**
      * Removes what runs of ended tasks left behind because their own cleanup failed (the database or a store was
      * down at that moment). Called on every node about once a lease period.
      */
-    default void sweep() throws Exception {
-    }
+    default void sweep() throws Exception {}
 }

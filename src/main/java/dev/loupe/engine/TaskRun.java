@@ -1,7 +1,6 @@
 package dev.loupe.engine;
 
 import dev.loupe.task.Task;
-
 import java.util.function.Consumer;
 
 /** One attempt at a task, as its handler sees it. */

@@ -1,7 +1,5 @@
 package dev.loupe.http;
 
-import dev.loupe.failure.LoupeException.Unavailable;
-import dev.loupe.failure.LoupeException.Unauthenticated;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.failure.LoupeException;
@@ -10,15 +8,16 @@ import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
+import dev.loupe.failure.LoupeException.Unauthenticated;
+import dev.loupe.failure.LoupeException.Unavailable;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become HTTP answers: the status for each kind of failure, and the body as JSON
@@ -27,8 +26,8 @@ import java.nio.charset.StandardCharsets;
 final class ErrorResponder {
 
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
-    private static final String INTERNAL = "The server has either erred or is incapable of performing the requested"
-            + " operation.";
+    private static final String INTERNAL =
+            "The server has either erred or is incapable of performing the requested" + " operation.";
 
     private static final String ANSWERED = "loupe.error-answered";
     private static final long MAX_DRAINED_BYTES = 1 << 20;

@@ -12,13 +12,12 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
 /**
  * The HTTP face of Loupe: request ids, version negotiation, identity, routing, and the mapping of failures.
@@ -29,8 +28,7 @@ public final class HttpApi {
     private static final int MAX_REQUEST_ID_LENGTH = 64;
 
     /** Each resource with the methods it answers; any other method gets 405 with this Allow list. */
-    private record Resource(Pattern path, String allow) {
-    }
+    private record Resource(Pattern path, String allow) {}
 
     // Allow lists what Loupe answers. Upstream also lists POST on /v2/images, PATCH on an image and PUT on its file,
     // which Loupe does not implement. /v2/images/{id}/tasks has no 405 upstream: other methods find no route (404).
@@ -45,15 +43,22 @@ public final class HttpApi {
 
     private final Javalin app;
 
-    public HttpApi(HttpSettings settings, Authenticator authenticator, TaskService tasks, TaskSchema schema,
-                   ImageService images, ImageSchema imageSchema, Policy policy, ObjectMapper json,
-                   PrometheusMeterRegistry metrics) {
+    public HttpApi(
+            HttpSettings settings,
+            Authenticator authenticator,
+            TaskService tasks,
+            TaskSchema schema,
+            ImageService images,
+            ImageSchema imageSchema,
+            Policy policy,
+            ObjectMapper json,
+            PrometheusMeterRegistry metrics) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(settings.publicEndpoint());
         Versions versions = new Versions(json, baseUrl);
-        TaskResource taskResource = new TaskResource(tasks, json, new RequestBody(json, settings.maxBodyBytes()), out,
-                baseUrl);
+        TaskResource taskResource =
+                new TaskResource(tasks, json, new RequestBody(json, settings.maxBodyBytes()), out, baseUrl);
         ImageResource imageResource = new ImageResource(images, imageSchema, json, out);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
@@ -88,9 +93,17 @@ public final class HttpApi {
             c.routes.get("/v2/images/{image_id}/file", imageResource::download);
             c.routes.get("/v2/images/{image_id}/tasks", imageResource::tasks);
             // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
-            for (String path : List.of("/v2/tasks", "/v2/tasks/{task_id}", "/v2/schemas/task",
-                    "/v2/schemas/tasks", "/v2/schemas/image", "/v2/schemas/images", "/v2/images",
-                    "/v2/images/{image_id}", "/v2/images/{image_id}/file", "/v2/images/{image_id}/tasks")) {
+            for (String path : List.of(
+                    "/v2/tasks",
+                    "/v2/tasks/{task_id}",
+                    "/v2/schemas/task",
+                    "/v2/schemas/tasks",
+                    "/v2/schemas/image",
+                    "/v2/schemas/images",
+                    "/v2/images",
+                    "/v2/images/{image_id}",
+                    "/v2/images/{image_id}/file",
+                    "/v2/images/{image_id}/tasks")) {
                 c.routes.head(path, ctx -> {
                     throw unrouted(ctx);
                 });
@@ -121,8 +134,8 @@ public final class HttpApi {
      * Runs before routing (after {@link VersionNegotiation}), in upstream's middleware order: request id, the
      * versions document with 300 for paths under no version, then identity for everything under {@code /v2}.
      */
-    private static void admit(Context ctx, Authenticator authenticator, Policy policy, Versions versions,
-                              JsonResponder out) {
+    private static void admit(
+            Context ctx, Authenticator authenticator, Policy policy, Versions versions, JsonResponder out) {
         String given = ctx.header("X-Openstack-Request-Id");
         String requestId = given == null || given.isEmpty() ? "req-" + UUID.randomUUID() : given;
         ctx.header("x-openstack-request-id", requestId.startsWith("req-") ? requestId : "req-" + requestId);

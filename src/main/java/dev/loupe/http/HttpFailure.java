@@ -21,8 +21,11 @@ final class HttpFailure extends RuntimeException {
 
     /** Upstream's answer to DELETE on a task: tasks are never deleted by callers. */
     static HttpFailure taskDeletion() {
-        return new HttpFailure(405, "This operation is currently not permitted on Glance Tasks. They are auto"
-                + " deleted after reaching the time based on their expires_at property.", "GET");
+        return new HttpFailure(
+                405,
+                "This operation is currently not permitted on Glance Tasks. They are auto"
+                        + " deleted after reaching the time based on their expires_at property.",
+                "GET");
     }
 
     static HttpFailure tooLarge(long limit) {
@@ -30,8 +33,10 @@ final class HttpFailure extends RuntimeException {
     }
 
     static HttpFailure unsupportedMediaType(String contentType) {
-        return new HttpFailure(415, "Unsupported Content-Type '" + contentType
-                + "': request bodies must be JSON (application/json).", null);
+        return new HttpFailure(
+                415,
+                "Unsupported Content-Type '" + contentType + "': request bodies must be JSON (application/json).",
+                null);
     }
 
     static HttpFailure requestIdTooLong(int max) {

@@ -12,7 +12,10 @@ import dev.loupe.config.Options;
 public record HttpSettings(String bindHost, int bindPort, String publicEndpoint, int maxBodyBytes) {
 
     public static HttpSettings from(Config config) {
-        return new HttpSettings(config.get(Options.BIND_HOST), config.get(Options.BIND_PORT),
-                config.get(Options.PUBLIC_ENDPOINT), config.get(Options.MAX_REQUEST_BODY_BYTES));
+        return new HttpSettings(
+                config.get(Options.BIND_HOST),
+                config.get(Options.BIND_PORT),
+                config.get(Options.PUBLIC_ENDPOINT),
+                config.get(Options.MAX_REQUEST_BODY_BYTES));
     }
 }

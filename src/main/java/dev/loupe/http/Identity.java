@@ -10,8 +10,7 @@ final class Identity {
 
     private static final String ATTRIBUTE = "loupe.caller";
 
-    private Identity() {
-    }
+    private Identity() {}
 
     static void authenticate(Context ctx, String requestId, Authenticator authenticator, Policy policy) {
         ctx.attribute(ATTRIBUTE, policy.caller(authenticator.authenticate(ctx::header), requestId));

@@ -8,15 +8,14 @@ import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.image.RangeHeaders;
 import io.javalin.http.Context;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code /v2/images}, {@code /v2/images/{image_id}}, its {@code /file} and {@code /tasks}, and the image schemas:
@@ -41,8 +40,7 @@ final class ImageResource {
 
     void list(Context ctx) {
         List<Map.Entry<String, String>> params = QueryString.pairs(ctx.queryString());
-        out.send(ctx, 200, views.list(images.list(Identity.of(ctx), params),
-                QueryString.lastValues(params)));
+        out.send(ctx, 200, views.list(images.list(Identity.of(ctx), params), QueryString.lastValues(params)));
     }
 
     void show(Context ctx) {
@@ -84,7 +82,8 @@ final class ImageResource {
             noContent(ctx);
             return;
         }
-        Optional<Download> download = images.open(image, RangeHeaders.parse(ctx.header("Range"), ctx.header("Content-Range")));
+        Optional<Download> download =
+                images.open(image, RangeHeaders.parse(ctx.header("Range"), ctx.header("Content-Range")));
         if (download.isEmpty()) {
             noContent(ctx);
             return;
@@ -122,7 +121,10 @@ final class ImageResource {
             } else {
                 // Fewer bytes than announced: the response is left short, and the server closes the connection
                 // instead of completing it, so the client cannot take it for the whole image.
-                LOG.error("The store gave {} bytes of the {} expected at offset {}", sent, download.length(),
+                LOG.error(
+                        "The store gave {} bytes of the {} expected at offset {}",
+                        sent,
+                        download.length(),
                         download.offset());
             }
         } catch (IOException e) {

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.compat.Isotime;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImagePage;
-import dev.loupe.compat.Isotime;
 import dev.loupe.task.Task;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

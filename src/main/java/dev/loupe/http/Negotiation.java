@@ -5,8 +5,7 @@ import java.util.Locale;
 /** Reads the Accept header just far enough to choose between a JSON and a plain-text error body. */
 final class Negotiation {
 
-    private Negotiation() {
-    }
+    private Negotiation() {}
 
     /** JSON when the client ranks application/json above text/plain (an exact match beats a wildcard at equal q). */
     static boolean prefersJson(String accept) {

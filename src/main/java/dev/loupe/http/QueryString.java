@@ -11,8 +11,7 @@ import java.util.Map;
 /** The query string as ordered pairs: the list rules need repeats and order, which a map of lists loses. */
 final class QueryString {
 
-    private QueryString() {
-    }
+    private QueryString() {}
 
     static List<Map.Entry<String, String>> pairs(String raw) {
         List<Map.Entry<String, String>> pairs = new ArrayList<>();
@@ -63,6 +62,8 @@ final class QueryString {
     }
 
     private static String quotePlus(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
+        return URLEncoder.encode(text, StandardCharsets.UTF_8)
+                .replace("*", "%2A")
+                .replace("%7E", "~");
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import io.javalin.http.Context;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,10 +50,12 @@ final class RequestBody {
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new InvalidInput("Error decoding your request. Either the URL or the request body contained"
                     + " characters that could not be decoded by Glance");
@@ -77,7 +78,8 @@ final class RequestBody {
     /** JSON media types: application/json, the +json suffix, and OpenStack's json-patch variants. */
     private static boolean isJson(String contentType) {
         String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        return type.equals("application/json") || type.endsWith("+json")
+        return type.equals("application/json")
+                || type.endsWith("+json")
                 || type.startsWith("application/") && type.contains("json");
     }
 }

@@ -5,7 +5,6 @@ import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskService;
 import io.javalin.http.Context;
-
 import java.util.List;
 import java.util.Map;
 

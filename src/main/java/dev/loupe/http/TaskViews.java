@@ -7,7 +7,6 @@ import dev.loupe.compat.Isotime;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskSummary;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -7,7 +7,6 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
-
 import java.io.IOException;
 
 /**
@@ -26,12 +25,16 @@ final class VersionNegotiation implements Filter {
         HttpServletRequest http = (HttpServletRequest) request;
         String path = http.getRequestURI();
         String rewritten = rewrite(path, http.getHeader("Accept"));
-        chain.doFilter(rewritten.equals(path) ? request : new HttpServletRequestWrapper(http) {
-            @Override
-            public String getRequestURI() {
-                return rewritten;
-            }
-        }, response);
+        chain.doFilter(
+                rewritten.equals(path)
+                        ? request
+                        : new HttpServletRequestWrapper(http) {
+                            @Override
+                            public String getRequestURI() {
+                                return rewritten;
+                            }
+                        },
+                response);
     }
 
     static String rewrite(String path, String accept) {

@@ -27,7 +27,12 @@ public enum ImageField {
     UPDATED_AT("updated_at", Kind.TIME, false);
 
     /** Value types: TEXT is a String, INTEGER a Long, BOOLEAN a Boolean, TIME an Instant. */
-    public enum Kind { TEXT, INTEGER, BOOLEAN, TIME }
+    public enum Kind {
+        TEXT,
+        INTEGER,
+        BOOLEAN,
+        TIME
+    }
 
     private final String column;
     private final Kind kind;

@@ -10,7 +10,12 @@ import java.util.Objects;
 public sealed interface ImageFilter {
 
     enum Op {
-        EQ("="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">=");
+        EQ("="),
+        NE("!="),
+        LT("<"),
+        LE("<="),
+        GT(">"),
+        GE(">=");
 
         private final String sql;
 
@@ -47,12 +52,10 @@ public sealed interface ImageFilter {
     }
 
     /** The image has this tag. */
-    record HasTag(String tag) implements ImageFilter {
-    }
+    record HasTag(String tag) implements ImageFilter {}
 
     /** The image has this extra property with exactly this value. */
-    record HasProperty(String name, String value) implements ImageFilter {
-    }
+    record HasProperty(String name, String value) implements ImageFilter {}
 
     /** At least one of the conditions holds (none: nothing matches). */
     record AnyOf(List<ImageFilter> filters) implements ImageFilter {
@@ -62,8 +65,7 @@ public sealed interface ImageFilter {
     }
 
     /** No image matches. */
-    record Nothing() implements ImageFilter {
-    }
+    record Nothing() implements ImageFilter {}
 
     static ImageFilter eq(ImageField field, Object value) {
         return new Compare(field, Op.EQ, value);

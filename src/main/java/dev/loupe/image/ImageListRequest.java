@@ -1,5 +1,8 @@
 package dev.loupe.image;
 
+import dev.loupe.compat.Isotime;
+import dev.loupe.compat.ListParameters;
+import dev.loupe.compat.PythonInt;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.HasProperty;
@@ -7,10 +10,6 @@ import dev.loupe.image.ImageFilter.HasTag;
 import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Nothing;
 import dev.loupe.image.ImageFilter.Op;
-import dev.loupe.compat.Isotime;
-import dev.loupe.compat.PythonInt;
-import dev.loupe.compat.ListParameters;
-
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,33 +38,48 @@ import java.util.regex.Pattern;
  *                   matches nothing); the caller's scope is applied by the service
  * @param filters    the other conditions, each of which must hold
  */
-public record ImageListRequest(Integer limit, String marker, List<SortKey> order, String visibility,
-                               List<ImageFilter> filters) {
+public record ImageListRequest(
+        Integer limit, String marker, List<SortKey> order, String visibility, List<ImageFilter> filters) {
 
     public ImageListRequest {
         order = List.copyOf(order);
         filters = List.copyOf(filters);
     }
 
-    static final List<String> SORT_KEYS = List.of("name", "status", "container_format", "disk_format", "size", "id",
-            "created_at", "updated_at");
-    private static final Set<String> CONTROL = Set.of("limit", "marker", "member_status", "tag", "sort", "sort_key",
-            "sort_dir");
+    static final List<String> SORT_KEYS =
+            List.of("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at");
+    private static final Set<String> CONTROL =
+            Set.of("limit", "marker", "member_status", "tag", "sort", "sort_key", "sort_dir");
     private static final Set<String> VISIBILITIES = Set.of("community", "public", "private", "shared", "all");
     private static final Set<String> MEMBER_STATUSES = Set.of("pending", "accepted", "rejected", "all");
     /** Attributes that take upstream's {@code in:} and {@code eq:} operators. */
-    private static final Map<String, ImageField> OPERATOR_FIELDS = Map.of("name", ImageField.NAME,
-            "id", ImageField.ID, "status", ImageField.STATUS, "container_format", ImageField.CONTAINER_FORMAT,
-            "disk_format", ImageField.DISK_FORMAT);
-    private static final Map<String, ImageField> TIME_FIELDS = Map.of("created_at", ImageField.CREATED_AT,
-            "updated_at", ImageField.UPDATED_AT);
-    private static final Map<String, ImageField> NUMBER_FIELDS = Map.of("size", ImageField.SIZE,
-            "virtual_size", ImageField.VIRTUAL_SIZE, "min_disk", ImageField.MIN_DISK, "min_ram", ImageField.MIN_RAM);
-    private static final Map<String, Op> TIME_OPERATORS = Map.of("eq", Op.EQ, "neq", Op.NE, "gt", Op.GT,
-            "gte", Op.GE, "lt", Op.LT, "lte", Op.LE);
+    private static final Map<String, ImageField> OPERATOR_FIELDS = Map.of(
+            "name",
+            ImageField.NAME,
+            "id",
+            ImageField.ID,
+            "status",
+            ImageField.STATUS,
+            "container_format",
+            ImageField.CONTAINER_FORMAT,
+            "disk_format",
+            ImageField.DISK_FORMAT);
+
+    private static final Map<String, ImageField> TIME_FIELDS =
+            Map.of("created_at", ImageField.CREATED_AT, "updated_at", ImageField.UPDATED_AT);
+    private static final Map<String, ImageField> NUMBER_FIELDS = Map.of(
+            "size",
+            ImageField.SIZE,
+            "virtual_size",
+            ImageField.VIRTUAL_SIZE,
+            "min_disk",
+            ImageField.MIN_DISK,
+            "min_ram",
+            ImageField.MIN_RAM);
+    private static final Map<String, Op> TIME_OPERATORS =
+            Map.of("eq", Op.EQ, "neq", Op.NE, "gt", Op.GT, "gte", Op.GE, "lt", Op.LT, "lte", Op.LE);
     /** Upstream's split_filter_value_for_quotes. */
-    private static final Pattern QUOTED_VALUES = Pattern.compile(
-            "\"([^\"\\\\]*(?:\\\\.[^\"\\\\]*)*)\",?|([^,]+),?|,");
+    private static final Pattern QUOTED_VALUES = Pattern.compile("\"([^\"\\\\]*(?:\\\\.[^\"\\\\]*)*)\",?|([^,]+),?|,");
 
     /** @param params the query string's pairs, in order */
     public static ImageListRequest parse(List<Map.Entry<String, String>> params) {
@@ -73,8 +87,8 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         for (Map.Entry<String, String> p : params) {
             if (p.getKey().indexOf('\0') >= 0 || p.getValue().indexOf('\0') >= 0) {
                 // No stored value holds a NUL (PostgreSQL text cannot), so such a filter could only match nothing.
-                throw new InvalidInput("Invalid value for " + p.getKey().replace('\0', '?')
-                        + ": it contains a NUL character");
+                throw new InvalidInput(
+                        "Invalid value for " + p.getKey().replace('\0', '?') + ": it contains a NUL character");
             }
             all.computeIfAbsent(p.getKey(), k -> new ArrayList<>()).add(p.getValue());
         }
@@ -100,7 +114,8 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         String marker = first(all, "marker");
         String limitText = first(all, "limit");
         Integer limit = limitText == null ? null : ListParameters.limit(limitText);
-        List<String> tags = all.getOrDefault("tag", List.of()).stream().map(String::strip).toList();
+        List<String> tags =
+                all.getOrDefault("tag", List.of()).stream().map(String::strip).toList();
         List<SortKey> order = order(all);
 
         String osHidden = filters.getOrDefault("os_hidden", "false").toLowerCase(Locale.ROOT);
@@ -122,8 +137,8 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         for (String exact : List.of("checksum", "os_hash_value")) {
             String value = filters.remove(exact);
             if (value != null) {
-                conditions.add(ImageFilter.eq(exact.equals("checksum") ? ImageField.CHECKSUM
-                        : ImageField.OS_HASH_VALUE, value));
+                conditions.add(ImageFilter.eq(
+                        exact.equals("checksum") ? ImageField.CHECKSUM : ImageField.OS_HASH_VALUE, value));
             }
         }
         tags.forEach(tag -> conditions.add(new HasTag(tag)));
@@ -151,7 +166,8 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         ImageField number = NUMBER_FIELDS.get(key);
         if (number != null) {
             // Compared with an integer column: text that is no integer matches nothing.
-            return PythonInt.parse(value).<ImageFilter>map(v -> ImageFilter.eq(number, PythonInt.clamp(v)))
+            return PythonInt.parse(value)
+                    .<ImageFilter>map(v -> ImageFilter.eq(number, PythonInt.clamp(v)))
                     .orElse(new Nothing());
         }
         return switch (key) {
@@ -180,8 +196,9 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
     /** {@code created_at=gte:2026-11-26T18:00:00Z}; no operator means {@code eq}. */
     private static ImageFilter time(String key, ImageField field, String value) {
         String[] split = splitOperator(value);
-        Instant threshold = Isotime.parseIso8601(split[1]).orElseThrow(() -> new InvalidInput(
-                "Bad \"" + key + "\" query filter format. Use ISO 8601 DateTime notation."));
+        Instant threshold = Isotime.parseIso8601(split[1])
+                .orElseThrow(() ->
+                        new InvalidInput("Bad \"" + key + "\" query filter format. Use ISO 8601 DateTime notation."));
         Op op = TIME_OPERATORS.get(split[0]);
         if (op == null) {
             throw new InvalidInput("Unable to filter on a unknown operator.");
@@ -216,12 +233,12 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
                 continue;
             }
             if (opening && i > 0 && value.charAt(i - 1) != ',') {
-                throw new InvalidInput("Invalid filter value " + value + ". There is no comma before opening"
-                        + " quotation mark.");
+                throw new InvalidInput(
+                        "Invalid filter value " + value + ". There is no comma before opening" + " quotation mark.");
             }
             if (!opening && i + 1 != value.length() && value.charAt(i + 1) != ',') {
-                throw new InvalidInput("Invalid filter value " + value + ". There is no comma after closing"
-                        + " quotation mark.");
+                throw new InvalidInput(
+                        "Invalid filter value " + value + ". There is no comma after closing" + " quotation mark.");
             }
             opening = !opening;
         }
@@ -231,7 +248,8 @@ public record ImageListRequest(Integer limit, String marker, List<SortKey> order
         List<String> values = new ArrayList<>();
         Matcher m = QUOTED_VALUES.matcher(value);
         while (m.find()) {
-            values.add(Optional.ofNullable(m.group(1)).filter(s -> !s.isEmpty())
+            values.add(Optional.ofNullable(m.group(1))
+                    .filter(s -> !s.isEmpty())
                     .orElse(m.group(2) == null ? "" : m.group(2)));
         }
         return values;

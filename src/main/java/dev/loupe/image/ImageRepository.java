@@ -8,10 +8,6 @@ import dev.loupe.image.ImageFilter.HasProperty;
 import dev.loupe.image.ImageFilter.HasTag;
 import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Nothing;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -21,11 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 /** Images in the database: the {@code images} row with its tags, extra properties and location. */
 public final class ImageRepository {
 
-    private static final String ROW = "SELECT i.*, l.url FROM images i LEFT JOIN image_locations l ON l.image_id = i.id";
+    private static final String ROW =
+            "SELECT i.*, l.url FROM images i LEFT JOIN image_locations l ON l.image_id = i.id";
 
     private final Jdbi jdbi;
 
@@ -64,11 +64,15 @@ public final class ImageRepository {
                     .execute();
             for (String tag : image.tags()) {
                 h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
-                        .bind("id", image.id()).bind("value", tag).execute();
+                        .bind("id", image.id())
+                        .bind("value", tag)
+                        .execute();
             }
             for (Map.Entry<String, String> property : image.properties().entrySet()) {
                 h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
-                        .bind("id", image.id()).bind("name", property.getKey()).bind("value", property.getValue())
+                        .bind("id", image.id())
+                        .bind("name", property.getKey())
+                        .bind("value", property.getValue())
                         .execute();
             }
         });
@@ -76,18 +80,25 @@ public final class ImageRepository {
 
     /** The image, deleted or not. */
     public Optional<Image> find(String id) {
-        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.id = :id")
-                .bind("id", id)
-                .map((rs, ctx) -> row(rs))
-                .list())).stream().findFirst();
+        return jdbi
+                .withHandle(h -> withDetails(
+                        h,
+                        h.createQuery(ROW + " WHERE i.id = :id")
+                                .bind("id", id)
+                                .map((rs, ctx) -> row(rs))
+                                .list()))
+                .stream()
+                .findFirst();
     }
 
     /** Images an import task created, whatever their state: what is left behind when its worker stopped. */
     public List<Image> createdBy(String taskId) {
-        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.task_id = :task")
-                .bind("task", taskId)
-                .map((rs, ctx) -> row(rs))
-                .list()));
+        return jdbi.withHandle(h -> withDetails(
+                h,
+                h.createQuery(ROW + " WHERE i.task_id = :task")
+                        .bind("task", taskId)
+                        .map((rs, ctx) -> row(rs))
+                        .list()));
     }
 
     /**
@@ -95,11 +106,13 @@ public final class ImageRepository {
      * failed too (the database or the store was down at that moment) left them.
      */
     public List<Image> stranded() {
-        return jdbi.withHandle(h -> withDetails(h, h.createQuery(ROW + " WHERE i.status IN ('queued', 'saving')"
-                        + " AND i.deleted = FALSE AND i.task_id IN"
-                        + " (SELECT id FROM tasks WHERE status IN ('success', 'failure'))")
-                .map((rs, ctx) -> row(rs))
-                .list()));
+        return jdbi.withHandle(h -> withDetails(
+                h,
+                h.createQuery(ROW + " WHERE i.status IN ('queued', 'saving')"
+                                + " AND i.deleted = FALSE AND i.task_id IN"
+                                + " (SELECT id FROM tasks WHERE status IN ('success', 'failure'))")
+                        .map((rs, ctx) -> row(rs))
+                        .list()));
     }
 
     /**
@@ -147,22 +160,30 @@ public final class ImageRepository {
                 return Optional.<Removed>empty();
             }
             String location = h.createQuery("SELECT url FROM image_locations WHERE image_id = :id")
-                    .bind("id", id).mapTo(String.class).findOne().orElse(null);
-            h.createUpdate("DELETE FROM image_locations WHERE image_id = :id").bind("id", id).execute();
+                    .bind("id", id)
+                    .mapTo(String.class)
+                    .findOne()
+                    .orElse(null);
+            h.createUpdate("DELETE FROM image_locations WHERE image_id = :id")
+                    .bind("id", id)
+                    .execute();
             return Optional.of(new Removed(location));
         });
     }
 
     /** @param location where the deleted image's data was; null when it had none */
-    public record Removed(String location) {
-    }
+    public record Removed(String location) {}
 
     /** Moves a live image to {@code status}, if it is still in {@code from}. */
     public boolean move(String id, ImageStatus from, ImageStatus to, Instant now) {
         return jdbi.withHandle(h -> h.createUpdate("UPDATE images SET status = :to, updated_at = :now"
-                        + " WHERE id = :id AND status = :from AND deleted = FALSE")
-                .bind("to", to.wire()).bind("now", Micros.of(now)).bind("id", id).bind("from", from.wire())
-                .execute()) == 1;
+                                + " WHERE id = :id AND status = :from AND deleted = FALSE")
+                        .bind("to", to.wire())
+                        .bind("now", Micros.of(now))
+                        .bind("id", id)
+                        .bind("from", from.wire())
+                        .execute())
+                == 1;
     }
 
     /** Records an import's outcome and makes the image active, if it is still being saved. */
@@ -187,7 +208,9 @@ public final class ImageRepository {
                 return false;
             }
             h.createUpdate("INSERT INTO image_locations (image_id, url) VALUES (:id, :url)")
-                    .bind("id", active.id()).bind("url", active.location()).execute();
+                    .bind("id", active.id())
+                    .bind("url", active.location())
+                    .execute();
             return true;
         });
     }
@@ -201,9 +224,11 @@ public final class ImageRepository {
         return jdbi.inTransaction(h -> {
             // The images table is deleted from last, so the same subquery picks the same rows every time.
             for (String table : List.of("image_locations", "image_properties", "image_tags")) {
-                window.bind(h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (" + victims + ")")).execute();
+                window.bind(h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (" + victims + ")"))
+                        .execute();
             }
-            return window.bind(h.createUpdate("DELETE FROM images WHERE id IN (" + victims + ")")).execute();
+            return window.bind(h.createUpdate("DELETE FROM images WHERE id IN (" + victims + ")"))
+                    .execute();
         });
     }
 
@@ -211,7 +236,9 @@ public final class ImageRepository {
     public void erase(String id) {
         jdbi.useTransaction(h -> {
             for (String table : List.of("image_locations", "image_properties", "image_tags")) {
-                h.createUpdate("DELETE FROM " + table + " WHERE image_id = :id").bind("id", id).execute();
+                h.createUpdate("DELETE FROM " + table + " WHERE image_id = :id")
+                        .bind("id", id)
+                        .execute();
             }
             h.createUpdate("DELETE FROM images WHERE id = :id").bind("id", id).execute();
         });
@@ -219,13 +246,30 @@ public final class ImageRepository {
 
     /** The row as an image without tags or properties; {@link #withDetails} adds them. */
     private static Image row(ResultSet rs) throws SQLException {
-        return new Image(rs.getString("id"), rs.getString("name"), ImageStatus.fromWire(rs.getString("status")),
-                rs.getString("visibility"), rs.getBoolean("protected"), rs.getBoolean("os_hidden"),
-                rs.getString("owner"), rs.getString("disk_format"), rs.getString("container_format"),
-                nullableLong(rs, "size"), nullableLong(rs, "virtual_size"), rs.getString("checksum"),
-                rs.getString("os_hash_algo"), rs.getString("os_hash_value"), rs.getInt("min_disk"),
-                rs.getInt("min_ram"), List.of(), Map.of(), rs.getString("url"), Micros.instant(rs, "created_at"),
-                Micros.instant(rs, "updated_at"), rs.getBoolean("deleted"), Micros.instant(rs, "deleted_at"),
+        return new Image(
+                rs.getString("id"),
+                rs.getString("name"),
+                ImageStatus.fromWire(rs.getString("status")),
+                rs.getString("visibility"),
+                rs.getBoolean("protected"),
+                rs.getBoolean("os_hidden"),
+                rs.getString("owner"),
+                rs.getString("disk_format"),
+                rs.getString("container_format"),
+                nullableLong(rs, "size"),
+                nullableLong(rs, "virtual_size"),
+                rs.getString("checksum"),
+                rs.getString("os_hash_algo"),
+                rs.getString("os_hash_value"),
+                rs.getInt("min_disk"),
+                rs.getInt("min_ram"),
+                List.of(),
+                Map.of(),
+                rs.getString("url"),
+                Micros.instant(rs, "created_at"),
+                Micros.instant(rs, "updated_at"),
+                rs.getBoolean("deleted"),
+                Micros.instant(rs, "deleted_at"),
                 rs.getString("task_id"));
     }
 
@@ -244,16 +288,37 @@ public final class ImageRepository {
         Map<String, Map<String, String>> properties = new HashMap<>();
         h.createQuery("SELECT image_id, name, value FROM image_properties WHERE image_id IN (<ids>)")
                 .bindList("ids", ids)
-                .map((rs, ctx) -> properties.computeIfAbsent(rs.getString("image_id"), k -> new TreeMap<>())
+                .map((rs, ctx) -> properties
+                        .computeIfAbsent(rs.getString("image_id"), k -> new TreeMap<>())
                         .put(rs.getString("name"), rs.getString("value")))
                 .list();
         List<Image> complete = new ArrayList<>(images.size());
         for (Image i : images) {
-            complete.add(new Image(i.id(), i.name(), i.status(), i.visibility(), i.isProtected(), i.osHidden(),
-                    i.owner(), i.diskFormat(), i.containerFormat(), i.size(), i.virtualSize(), i.checksum(),
-                    i.osHashAlgo(), i.osHashValue(), i.minDisk(), i.minRam(), tags.getOrDefault(i.id(), List.of()),
-                    properties.getOrDefault(i.id(), Map.of()), i.location(), i.createdAt(), i.updatedAt(),
-                    i.deleted(), i.deletedAt(), i.taskId()));
+            complete.add(new Image(
+                    i.id(),
+                    i.name(),
+                    i.status(),
+                    i.visibility(),
+                    i.isProtected(),
+                    i.osHidden(),
+                    i.owner(),
+                    i.diskFormat(),
+                    i.containerFormat(),
+                    i.size(),
+                    i.virtualSize(),
+                    i.checksum(),
+                    i.osHashAlgo(),
+                    i.osHashValue(),
+                    i.minDisk(),
+                    i.minRam(),
+                    tags.getOrDefault(i.id(), List.of()),
+                    properties.getOrDefault(i.id(), Map.of()),
+                    i.location(),
+                    i.createdAt(),
+                    i.updatedAt(),
+                    i.deleted(),
+                    i.deletedAt(),
+                    i.taskId()));
         }
         return complete;
     }
@@ -262,14 +327,30 @@ public final class ImageRepository {
     private static String condition(ImageFilter filter, Map<String, Object> binds) {
         return switch (filter) {
             case Compare c -> "i." + c.field().column() + " " + c.op().sql() + " " + bind(binds, sqlValue(c.value()));
-            case In in -> in.values().isEmpty() ? "1 = 0" : "i." + in.field().column() + " IN ("
-                    + String.join(", ", in.values().stream().map(v -> bind(binds, v)).toList()) + ")";
-            case HasTag t -> "EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = "
-                    + bind(binds, t.tag()) + ")";
-            case HasProperty p -> "EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = "
-                    + bind(binds, p.name()) + " AND p.value = " + bind(binds, p.value()) + ")";
-            case AnyOf any -> any.filters().isEmpty() ? "1 = 0" : "(" + String.join(" OR ",
-                    any.filters().stream().map(f -> condition(f, binds)).toList()) + ")";
+            case In in ->
+                in.values().isEmpty()
+                        ? "1 = 0"
+                        : "i." + in.field().column() + " IN ("
+                                + String.join(
+                                        ", ",
+                                        in.values().stream()
+                                                .map(v -> bind(binds, v))
+                                                .toList()) + ")";
+            case HasTag t ->
+                "EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.value = " + bind(binds, t.tag())
+                        + ")";
+            case HasProperty p ->
+                "EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = i.id AND p.name = " + bind(binds, p.name())
+                        + " AND p.value = " + bind(binds, p.value()) + ")";
+            case AnyOf any ->
+                any.filters().isEmpty()
+                        ? "1 = 0"
+                        : "("
+                                + String.join(
+                                        " OR ",
+                                        any.filters().stream()
+                                                .map(f -> condition(f, binds))
+                                                .toList()) + ")";
             case Nothing ignored -> "1 = 0";
         };
     }
@@ -285,7 +366,8 @@ public final class ImageRepository {
             columns.add(sortExpression(key.field()));
             values.add(bind(binds, key.field().sortValue(marker)));
         }
-        boolean uniform = order.stream().allMatch(k -> k.ascending() == order.getFirst().ascending());
+        boolean uniform =
+                order.stream().allMatch(k -> k.ascending() == order.getFirst().ascending());
         if (uniform) {
             return "(" + String.join(", ", columns) + ")" + (order.getFirst().ascending() ? " > (" : " < (")
                     + String.join(", ", values) + ")";

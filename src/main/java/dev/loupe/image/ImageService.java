@@ -1,5 +1,6 @@
 package dev.loupe.image;
 
+import dev.loupe.compat.ListSettings;
 import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
@@ -7,16 +8,12 @@ import dev.loupe.image.ImageFilter.AnyOf;
 import dev.loupe.image.ImageFilter.Compare;
 import dev.loupe.image.ImageFilter.In;
 import dev.loupe.image.ImageFilter.Op;
-import dev.loupe.compat.ListSettings;
 import dev.loupe.policy.Caller;
 import dev.loupe.policy.Policy;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRepository;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
@@ -27,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read side of Glance's Images API v2, and delete: who sees which image (upstream's {@code is_image_visible}
@@ -40,6 +39,7 @@ public final class ImageService {
 
     /** Glance's images.id column; a longer id names no image. */
     private static final int MAX_ID_LENGTH = 36;
+
     private static final String NOT_FOUND = "The resource could not be found.";
 
     private final ImageRepository images;
@@ -49,8 +49,13 @@ public final class ImageService {
     private final Clock clock;
     private final ListSettings lists;
 
-    public ImageService(ImageRepository images, TaskRepository tasks, ImageStore store, Policy policy, Clock clock,
-                        ListSettings lists) {
+    public ImageService(
+            ImageRepository images,
+            TaskRepository tasks,
+            ImageStore store,
+            Policy policy,
+            Clock clock,
+            ListSettings lists) {
         this.images = images;
         this.tasks = tasks;
         this.store = store;
@@ -74,7 +79,8 @@ public final class ImageService {
         Image marker = request.marker() == null ? null : marker(who, request.marker());
         List<Image> rows = limit == 0 ? List.of() : images.page(filters, request.order(), marker, limit);
         // Upstream drops what get_image refuses, and still pages on what the database returned.
-        List<Image> shown = rows.stream().filter(image -> allows(who, "get_image", image)).toList();
+        List<Image> shown =
+                rows.stream().filter(image -> allows(who, "get_image", image)).toList();
         String next = !shown.isEmpty() && rows.size() == limit ? shown.getLast().id() : null;
         return new ImagePage(shown, next);
     }
@@ -85,8 +91,10 @@ public final class ImageService {
         String project = who.projectId();
         if (!who.admin()) {
             In everyones = new In(ImageField.VISIBILITY, List.of("public", "community"));
-            scope.add(project == null ? everyones
-                    : new AnyOf(List.of(everyones, ImageFilter.eq(ImageField.OWNER, project))));
+            scope.add(
+                    project == null
+                            ? everyones
+                            : new AnyOf(List.of(everyones, ImageFilter.eq(ImageField.OWNER, project))));
         }
         if (visibility != null) {
             if (!visibility.equals("all")) {
@@ -94,8 +102,10 @@ public final class ImageService {
             }
         } else {
             Compare notCommunity = new Compare(ImageField.VISIBILITY, Op.NE, "community");
-            scope.add(project == null ? notCommunity
-                    : new AnyOf(List.of(ImageFilter.eq(ImageField.OWNER, project), notCommunity)));
+            scope.add(
+                    project == null
+                            ? notCommunity
+                            : new AnyOf(List.of(ImageFilter.eq(ImageField.OWNER, project), notCommunity)));
         }
         return scope;
     }
@@ -113,8 +123,8 @@ public final class ImageService {
 
     /** {@code GET /v2/images/{id}}: a live image the caller may see. */
     public Image show(Caller who, String id) {
-        Image image = live(id).filter(i -> visible(who, i))
-                .orElseThrow(() -> new NotFound("No image found with ID " + id));
+        Image image =
+                live(id).filter(i -> visible(who, i)).orElseThrow(() -> new NotFound("No image found with ID " + id));
         if (!allows(who, "get_image", image)) {
             throw new NotFound(NOT_FOUND);
         }
@@ -127,7 +137,8 @@ public final class ImageService {
      * one the caller may see.
      */
     public List<Task> tasks(Caller who, String imageId) {
-        Image image = live(imageId).filter(i -> visible(who, i) && allows(who, "get_image", i))
+        Image image = live(imageId)
+                .filter(i -> visible(who, i) && allows(who, "get_image", i))
                 .orElseThrow(() -> new NotFound(NOT_FOUND));
         return tasks.forImage(image.id(), now(), who.admin()).stream()
                 .filter(t -> who.admin() || t.owner() == null || t.owner().equals(who.projectId()))
@@ -143,8 +154,10 @@ public final class ImageService {
         String notFound = "Failed to find image " + id + " to delete";
         Image image = live(id).filter(i -> visible(who, i)).orElseThrow(() -> new NotFound(notFound));
         enforce(who, "delete_image", image);
-        if (!who.admin() && (image.owner() == null || who.projectId() == null
-                || !image.owner().equals(who.projectId()))) {
+        if (!who.admin()
+                && (image.owner() == null
+                        || who.projectId() == null
+                        || !image.owner().equals(who.projectId()))) {
             throw new Forbidden("You do not own this image");
         }
         if (image.isProtected()) {
@@ -163,8 +176,8 @@ public final class ImageService {
 
     /** The image whose data the caller wants: visible, and {@code download_image} passes. */
     public Image downloadable(Caller who, String id) {
-        Image image = live(id).filter(i -> visible(who, i))
-                .orElseThrow(() -> new NotFound("No image found with ID " + id));
+        Image image =
+                live(id).filter(i -> visible(who, i)).orElseThrow(() -> new NotFound("No image found with ID " + id));
         enforce(who, "download_image", image);
         return image;
     }
@@ -193,11 +206,14 @@ public final class ImageService {
             data = store.open(image.location(), offset, length);
         } catch (StoreFailure e) {
             if (e.getCause() instanceof NoSuchFileException) {
-                LOG.warn("Image {} is {} but its data is missing from the store", image.id(), image.status().wire());
+                LOG.warn(
+                        "Image {} is {} but its data is missing from the store",
+                        image.id(),
+                        image.status().wire());
                 return Optional.empty();
             }
-            throw new IllegalStateException("Reading the data of image " + image.id() + " failed: " + e.getMessage(),
-                    e);
+            throw new IllegalStateException(
+                    "Reading the data of image " + image.id() + " failed: " + e.getMessage(), e);
         }
         return Optional.of(new Download(data, offset, length, size, range != null, image.checksum()));
     }
@@ -206,7 +222,8 @@ public final class ImageService {
     static boolean visible(Caller who, Image image) {
         return who.admin()
                 || image.owner() == null
-                || image.visibility().equals("public") || image.visibility().equals("community")
+                || image.visibility().equals("public")
+                || image.visibility().equals("community")
                 || who.projectId() != null && who.projectId().equals(image.owner());
     }
 
@@ -248,7 +265,8 @@ public final class ImageService {
         target.put("disk_format", image.diskFormat());
         target.put("container_format", image.containerFormat());
         target.put("checksum", image.checksum());
-        boolean member = image.visibility().equals("shared") && who.projectId() != null
+        boolean member = image.visibility().equals("shared")
+                && who.projectId() != null
                 && !who.projectId().equals(image.owner());
         target.put("member", member ? who.projectId() : null);
         target.put("member_id", member ? who.projectId() : null);

@@ -2,7 +2,6 @@ package dev.loupe.image;
 
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
-
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,10 +10,10 @@ public final class RangeHeaders {
 
     /** webob's Range expression, matched at the start of the header as Python's re.match does. */
     private static final Pattern RANGE = Pattern.compile("bytes *= *(\\d*) *- *(\\d*)", Pattern.CASE_INSENSITIVE);
+
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d+)-(\\d+)|[*])/(?:(\\d+)|[*])");
 
-    private RangeHeaders() {
-    }
+    private RangeHeaders() {}
 
     /**
      * The request's Range header or, as upstream still honours it, its Content-Range request header, as webob reads

@@ -9,8 +9,7 @@ import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
 public sealed interface RangeRequest {
 
     /** The bytes to send: {@code length} from {@code offset}. */
-    record Window(long offset, long length) {
-    }
+    record Window(long offset, long length) {}
 
     /**
      * {@code Range: bytes=a-b}.

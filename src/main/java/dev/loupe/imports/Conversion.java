@@ -1,17 +1,13 @@
 package dev.loupe.imports;
 
-import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskRun;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.image.Image;
 import dev.loupe.imports.fetch.Source;
 import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +17,8 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code [taskflow_executor] conversion_format}: imports not already in that format are converted with
@@ -50,16 +48,20 @@ public final class Conversion {
             return new Conversion(null, workDir);
         }
         try {
-            Process probe = new ProcessBuilder("qemu-img", "--version").redirectErrorStream(true).start();
+            Process probe = new ProcessBuilder("qemu-img", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             probe.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
             if (!probe.waitFor(30, TimeUnit.SECONDS) || probe.exitValue() != 0) {
                 throw new IOException("qemu-img --version failed");
             }
             Files.createDirectories(workDir);
         } catch (IOException e) {
-            throw new BadConfiguration("[taskflow_executor] conversion_format = " + target + " needs qemu-img and"
-                    + " a writable [task] work_dir (" + workDir + "): " + e.getMessage()
-                    + ". Install qemu-img (Debian package qemu-utils) or leave conversion_format empty.", e);
+            throw new BadConfiguration(
+                    "[taskflow_executor] conversion_format = " + target + " needs qemu-img and"
+                            + " a writable [task] work_dir (" + workDir + "): " + e.getMessage()
+                            + ". Install qemu-img (Debian package qemu-utils) or leave conversion_format empty.",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BadConfiguration("Interrupted while checking for qemu-img", e);
@@ -89,11 +91,17 @@ public final class Conversion {
             try {
                 convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted);
                 try (InputStream in = Files.newInputStream(converted);
-                     ImageStore.Upload upload = store.begin(queued.id())) {
+                        ImageStore.Upload upload = store.begin(queued.id())) {
                     Transfer.Copied copied = transfer.copy(in, OptionalLong.of(Files.size(converted)), upload);
                     ImportHandler.refuseUnsafe(copied, target);
-                    return new Image.StoredData(upload.publish(), copied.size(), ImportHandler.virtualSize(copied),
-                            copied.checksum(), transfer.hashAlgorithm().name(), copied.hashValue(), target);
+                    return new Image.StoredData(
+                            upload.publish(),
+                            copied.size(),
+                            ImportHandler.virtualSize(copied),
+                            copied.checksum(),
+                            transfer.hashAlgorithm().name(),
+                            copied.hashValue(),
+                            target);
                 }
             } finally {
                 Files.deleteIfExists(converted);
@@ -116,8 +124,8 @@ public final class Conversion {
             Files.deleteIfExists(converted(imageId));
             Files.deleteIfExists(logOf(converted(imageId)));
         } catch (IOException e) {
-            throw new StoreFailure("Cannot remove the conversion output of image " + imageId + ": " + e.getMessage(),
-                    e);
+            throw new StoreFailure(
+                    "Cannot remove the conversion output of image " + imageId + ": " + e.getMessage(), e);
         }
     }
 
@@ -131,13 +139,15 @@ public final class Conversion {
      * stops it; any output at all means trouble, as upstream judges it.
      */
     private void convert(Path source, String sourceFormat, Path output) throws TaskFailure, InterruptedException {
-        List<String> command = List.of("qemu-img", "convert", "-f", sourceFormat, "-O", target,
-                source.toString(), output.toString());
+        List<String> command =
+                List.of("qemu-img", "convert", "-f", sourceFormat, "-O", target, source.toString(), output.toString());
         Path log = logOf(output);
         Process process = null;
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .start();
             int exit = process.waitFor();
             String said;
             try (InputStream out = Files.newInputStream(log)) {

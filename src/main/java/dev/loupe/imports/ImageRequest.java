@@ -1,11 +1,10 @@
 package dev.loupe.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.engine.TaskFailure;
+import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,20 +18,42 @@ import java.util.Set;
  * image schema checks them, and every other key as an extra property (a string, as the schema requires).
  * Attributes only the server sets are refused, each by name, before anything is fetched.
  */
-public record ImageRequest(String name, String visibility, boolean isProtected, boolean osHidden, String owner,
-                           String diskFormat, String containerFormat, int minDisk, int minRam, List<String> tags,
-                           Map<String, String> properties) {
+public record ImageRequest(
+        String name,
+        String visibility,
+        boolean isProtected,
+        boolean osHidden,
+        String owner,
+        String diskFormat,
+        String containerFormat,
+        int minDisk,
+        int minRam,
+        List<String> tags,
+        Map<String, String> properties) {
 
     /** Glance's default {@code [image_format] disk_formats} and {@code container_formats}. */
-    public static final List<String> DISK_FORMATS = List.of("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw",
-            "qcow2", "vdi", "iso", "ploop");
-    public static final List<String> CONTAINER_FORMATS = List.of("ami", "ari", "aki", "bare", "ovf", "ova",
-            "docker", "compressed");
+    public static final List<String> DISK_FORMATS =
+            List.of("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop");
+
+    public static final List<String> CONTAINER_FORMATS =
+            List.of("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed");
     public static final List<String> VISIBILITIES = List.of("community", "public", "private", "shared");
 
-    private static final Set<String> READ_ONLY = Set.of("id", "status", "checksum", "os_hash_algo",
-            "os_hash_value", "size", "virtual_size", "created_at", "updated_at", "direct_url", "self", "file",
-            "schema", "stores");
+    private static final Set<String> READ_ONLY = Set.of(
+            "id",
+            "status",
+            "checksum",
+            "os_hash_algo",
+            "os_hash_value",
+            "size",
+            "virtual_size",
+            "created_at",
+            "updated_at",
+            "direct_url",
+            "self",
+            "file",
+            "schema",
+            "stores");
     private static final Set<String> RESERVED = Set.of("location", "locations", "deleted", "deleted_at");
     private static final int MAX_LENGTH = 255;
 
@@ -78,8 +99,18 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
         if (diskFormat == null || containerFormat == null) {
             throw new TaskFailure("Properties disk_format, container_format must be set prior to saving data.");
         }
-        return new ImageRequest(name, visibility, isProtected, osHidden, owner, diskFormat, containerFormat, minDisk,
-                minRam, tags, extra);
+        return new ImageRequest(
+                name,
+                visibility,
+                isProtected,
+                osHidden,
+                owner,
+                diskFormat,
+                containerFormat,
+                minDisk,
+                minRam,
+                tags,
+                extra);
     }
 
     /**
@@ -94,8 +125,8 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
         }
         JsonNode visibility = properties.get("visibility");
         if (visibility != null && "public".equals(visibility.textValue())) {
-            throw new Forbidden("Only admins may create public images: image_properties asks for visibility"
-                    + " 'public'.");
+            throw new Forbidden(
+                    "Only admins may create public images: image_properties asks for visibility" + " 'public'.");
         }
         JsonNode owner = properties.get("owner");
         if (owner != null && owner.isTextual() && !owner.textValue().equals(project)) {
@@ -105,13 +136,34 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
 
     /** The image as created before its data flows: queued, owned by {@code owner} unless the request names one. */
     public Image queued(String id, String defaultOwner, String taskId, Instant now) {
-        return new Image(id, name, ImageStatus.QUEUED, visibility, isProtected, osHidden,
-                owner == null ? defaultOwner : owner, diskFormat, containerFormat, null, null, null, null, null,
-                minDisk, minRam, tags, properties, null, now, now, false, null, taskId);
+        return new Image(
+                id,
+                name,
+                ImageStatus.QUEUED,
+                visibility,
+                isProtected,
+                osHidden,
+                owner == null ? defaultOwner : owner,
+                diskFormat,
+                containerFormat,
+                null,
+                null,
+                null,
+                null,
+                null,
+                minDisk,
+                minRam,
+                tags,
+                properties,
+                null,
+                now,
+                now,
+                false,
+                null,
+                taskId);
     }
 
-    private static String text(String key, JsonNode value, boolean nullable, List<String> choices)
-            throws TaskFailure {
+    private static String text(String key, JsonNode value, boolean nullable, List<String> choices) throws TaskFailure {
         if (value.isNull() && nullable) {
             return null;
         }
@@ -125,8 +177,8 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
                     + String.join(", ", choices));
         }
         if (text.length() > MAX_LENGTH || text.indexOf('\0') >= 0) {
-            throw new TaskFailure("Invalid value for image property '" + key + "': it must have at most "
-                    + MAX_LENGTH + " characters and no NUL");
+            throw new TaskFailure("Invalid value for image property '" + key + "': it must have at most " + MAX_LENGTH
+                    + " characters and no NUL");
         }
         return text;
     }
@@ -141,8 +193,8 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
 
     private static int count(String key, JsonNode value) throws TaskFailure {
         if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 0) {
-            throw new TaskFailure("Invalid value for image property '" + key
-                    + "': expected a whole number from 0 to " + Integer.MAX_VALUE + ", not " + value);
+            throw new TaskFailure("Invalid value for image property '" + key + "': expected a whole number from 0 to "
+                    + Integer.MAX_VALUE + ", not " + value);
         }
         return value.intValue();
     }
@@ -154,7 +206,9 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
         }
         Set<String> tags = new LinkedHashSet<>();
         for (JsonNode tag : value) {
-            if (!tag.isTextual() || tag.textValue().length() > MAX_LENGTH || tag.textValue().indexOf('\0') >= 0) {
+            if (!tag.isTextual()
+                    || tag.textValue().length() > MAX_LENGTH
+                    || tag.textValue().indexOf('\0') >= 0) {
                 throw new TaskFailure("Invalid value for image property 'tags': each tag must be a string of at most "
                         + MAX_LENGTH + " characters, without NUL");
             }
@@ -165,8 +219,8 @@ public record ImageRequest(String name, String visibility, boolean isProtected, 
 
     private static String extraKey(String key) throws TaskFailure {
         if (key.isEmpty() || key.length() > MAX_LENGTH || key.indexOf('\0') >= 0) {
-            throw new TaskFailure("Invalid image property name: it must have 1 to " + MAX_LENGTH
-                    + " characters and no NUL");
+            throw new TaskFailure(
+                    "Invalid image property name: it must have 1 to " + MAX_LENGTH + " characters and no NUL");
         }
         return key;
     }

@@ -14,15 +14,14 @@ import dev.loupe.imports.fetch.Source;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Task;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code import} task (spec §8, C7–C11, C15): creates the image, streams the source once through the checksums
@@ -41,8 +40,13 @@ public final class ImportHandler implements TaskHandler {
     private final Conversion conversion;
     private final Clock clock;
 
-    public ImportHandler(ImageRepository images, ImageStore store, Fetcher fetcher, HashAlgorithm hashAlgorithm,
-                         Conversion conversion, Clock clock) {
+    public ImportHandler(
+            ImageRepository images,
+            ImageStore store,
+            Fetcher fetcher,
+            HashAlgorithm hashAlgorithm,
+            Conversion conversion,
+            Clock clock) {
         this.images = images;
         this.store = store;
         this.fetcher = fetcher;
@@ -71,7 +75,11 @@ public final class ImportHandler implements TaskHandler {
         images.insert(queued);
         try {
             Image active = importData(queued, input.get("import_from").asText(), run);
-            LOG.info("Task {}: image {} is active ({} bytes, {})", task.id(), active.id(), active.size(),
+            LOG.info(
+                    "Task {}: image {} is active ({} bytes, {})",
+                    task.id(),
+                    active.id(),
+                    active.size(),
                     active.diskFormat());
             return result(active);
         } catch (Exception | Error e) {
@@ -118,8 +126,14 @@ public final class ImportHandler implements TaskHandler {
             Transfer.Copied copied = transfer.copy(source.body(), source.contentLength(), upload);
             refuseUnsafe(copied, queued.diskFormat());
             String location = upload.publish();
-            return new Image.StoredData(location, copied.size(), virtualSize(copied), copied.checksum(),
-                    hashAlgorithm.name(), copied.hashValue(), queued.diskFormat());
+            return new Image.StoredData(
+                    location,
+                    copied.size(),
+                    virtualSize(copied),
+                    copied.checksum(),
+                    hashAlgorithm.name(),
+                    copied.hashValue(),
+                    queued.diskFormat());
         }
     }
 
@@ -149,7 +163,10 @@ public final class ImportHandler implements TaskHandler {
         for (Image image : images.createdBy(task.id())) {
             if (image.status() != ImageStatus.ACTIVE) {
                 erase(image);
-                LOG.info("Task {}: removed image {} left {} by an interrupted run", task.id(), image.id(),
+                LOG.info(
+                        "Task {}: removed image {} left {} by an interrupted run",
+                        task.id(),
+                        image.id(),
                         image.status().wire());
             }
         }
@@ -159,7 +176,11 @@ public final class ImportHandler implements TaskHandler {
     public void sweep() {
         for (Image image : images.stranded()) {
             erase(image);
-            LOG.info("Removed image {} left {} by ended task {}", image.id(), image.status().wire(), image.taskId());
+            LOG.info(
+                    "Removed image {} left {} by ended task {}",
+                    image.id(),
+                    image.status().wire(),
+                    image.taskId());
         }
     }
 

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** JSON type names as users write them, for messages about input of the wrong type. */
 final class JsonTypes {
 
-    private JsonTypes() {
-    }
+    private JsonTypes() {}
 
     static String name(JsonNode value) {
         return switch (value.getNodeType()) {

@@ -4,7 +4,6 @@ import dev.loupe.imports.format.FormatInspector;
 import dev.loupe.imports.format.Inspection;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -50,8 +49,7 @@ final class Transfer {
      * @param checksum  md5, as Glance's {@code checksum}
      * @param hashValue the multihash, as Glance's {@code os_hash_value}
      */
-    record Copied(long size, String checksum, String hashValue, Inspection inspection) {
-    }
+    record Copied(long size, String checksum, String hashValue, Inspection inspection) {}
 
     /**
      * Copies {@code in} to {@code upload} to its end.
@@ -60,8 +58,8 @@ final class Transfer {
      * @throws IOException  when reading the source fails (its message says how)
      * @throws StoreFailure when writing fails
      */
-    Copied copy(InputStream in, OptionalLong length, ImageStore.Upload upload) throws IOException, StoreFailure,
-            InterruptedException {
+    Copied copy(InputStream in, OptionalLong length, ImageStore.Upload upload)
+            throws IOException, StoreFailure, InterruptedException {
         MessageDigest md5 = HashAlgorithm.md5();
         MessageDigest hash = hashAlgorithm.digest();
         FormatInspector inspector = new FormatInspector();
@@ -71,11 +69,11 @@ final class Transfer {
         }
         long size = 0;
         try (Lane checksum = new Lane("md5", free, chunk -> md5.update(chunk.bytes, 0, chunk.length));
-             Lane store = new Lane("store", free, chunk -> {
-                 hash.update(chunk.bytes, 0, chunk.length);
-                 inspector.update(chunk.bytes, 0, chunk.length);
-                 upload.write(chunk.bytes, 0, chunk.length);
-             })) {
+                Lane store = new Lane("store", free, chunk -> {
+                    hash.update(chunk.bytes, 0, chunk.length);
+                    inspector.update(chunk.bytes, 0, chunk.length);
+                    upload.write(chunk.bytes, 0, chunk.length);
+                })) {
             long lastReport = System.nanoTime();
             while (true) {
                 Chunk chunk = free.take();
@@ -170,7 +168,7 @@ final class Transfer {
         void rethrowFailure() throws StoreFailure {
             Throwable failed = failure;
             switch (failed) {
-                case null -> { }
+                case null -> {}
                 case StoreFailure e -> throw e;
                 case RuntimeException e -> throw e;
                 case Error e -> throw e;

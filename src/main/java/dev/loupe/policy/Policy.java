@@ -1,11 +1,11 @@
 package dev.loupe.policy;
 
-import dev.loupe.failure.LoupeException.BadConfiguration;
-import dev.loupe.failure.LoupeException.Forbidden;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.Forbidden;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -28,19 +28,17 @@ public final class Policy {
 
     // Glance's names and defaults for what Loupe enforces. As in Glance, the empty "default" allows any name that no
     // rule defines.
-    private static final Map<String, String> DEFAULT_RULES = Map.of(
-            "context_is_admin", "role:admin",
-            "tasks_api_access", "rule:context_is_admin",
-            DEFAULT_RULE, "");
+    private static final Map<String, String> DEFAULT_RULES =
+            Map.of("context_is_admin", "role:admin", "tasks_api_access", "rule:context_is_admin", DEFAULT_RULE, "");
 
     private static final Policy DEFAULTS = new Policy(parseDefaults());
 
     // A repeated rule name in a hand-edited file is almost always a mistake, and only one of the two would win.
-    private static final ObjectMapper YAML = new YAMLMapper()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    private static final ObjectMapper YAML =
+            new YAMLMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     // JSON is YAML, except that SnakeYAML refuses tab indentation, which JSON allows; so .json files get a JSON parser.
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
     private final Map<String, Check> rules;
 
@@ -71,8 +69,10 @@ public final class Policy {
             try {
                 rules.put(name, RuleParser.parse(text));
             } catch (RuleSyntaxException e) {
-                throw new BadConfiguration("policy file %s: rule \"%s\" does not parse: \"%s\": %s"
-                        .formatted(file, name, text, e.getMessage()), e);
+                throw new BadConfiguration(
+                        "policy file %s: rule \"%s\" does not parse: \"%s\": %s"
+                                .formatted(file, name, text, e.getMessage()),
+                        e);
             }
         });
         RuleCycles.find(rules).ifPresent(cycle -> {
@@ -135,8 +135,8 @@ public final class Policy {
             return Map.of();
         }
         if (!root.isObject()) {
-            throw new BadConfiguration("policy file %s must map rule names to rule strings, not be %s"
-                    .formatted(file, describe(root)));
+            throw new BadConfiguration(
+                    "policy file %s must map rule names to rule strings, not be %s".formatted(file, describe(root)));
         }
         Map<String, String> texts = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> entry : root.properties()) {

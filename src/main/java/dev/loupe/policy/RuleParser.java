@@ -20,10 +20,16 @@ import java.util.regex.Pattern;
  */
 final class RuleParser {
 
-    private enum Kind { OPEN, CLOSE, AND, OR, NOT, CHECK }
-
-    private record Token(Kind kind, String text) {
+    private enum Kind {
+        OPEN,
+        CLOSE,
+        AND,
+        OR,
+        NOT,
+        CHECK
     }
+
+    private record Token(Kind kind, String text) {}
 
     private static final Token OPEN = new Token(Kind.OPEN, "(");
     private static final Token CLOSE = new Token(Kind.CLOSE, ")");
@@ -129,7 +135,9 @@ final class RuleParser {
     }
 
     private String describeNext() {
-        return next == tokens.size() ? "the end of the rule" : "'" + tokens.get(next).text() + "'";
+        return next == tokens.size()
+                ? "the end of the rule"
+                : "'" + tokens.get(next).text() + "'";
     }
 
     private static Check check(String text) {
@@ -148,7 +156,7 @@ final class RuleParser {
             case "role", "roles" -> new Check.HasRole(matchSide(match));
             // Denying silently would hide that Loupe never calls out to a remote policy server.
             case "http", "https" ->
-                    throw new RuleSyntaxException("'" + text + "': remote http checks are not supported");
+                throw new RuleSyntaxException("'" + text + "': remote http checks are not supported");
             default -> new Check.Matches(credentialSide(kind), matchSide(match));
         };
     }

@@ -1,15 +1,12 @@
 package dev.loupe.store;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -23,6 +20,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Image data as files in one directory ({@code [glance_store] filesystem_store_datadir}), named by image id as
@@ -57,8 +56,10 @@ public final class FilesystemStore implements ImageStore {
     public Upload begin(String imageId) throws StoreFailure {
         Path partial = directory.resolve(fileName(imageId) + "." + UUID.randomUUID() + PARTIAL);
         try {
-            return new FileUpload(FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    partial, directory.resolve(fileName(imageId)));
+            return new FileUpload(
+                    FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    partial,
+                    directory.resolve(fileName(imageId)));
         } catch (IOException e) {
             throw new StoreFailure("Cannot write to the image store: " + describe(e), e);
         }
@@ -90,8 +91,7 @@ public final class FilesystemStore implements ImageStore {
 
     @Override
     public void discard(String imageId) throws StoreFailure {
-        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory,
-                fileName(imageId) + ".*" + PARTIAL)) {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, fileName(imageId) + ".*" + PARTIAL)) {
             for (Path partial : partials) {
                 Files.deleteIfExists(partial);
             }
@@ -126,12 +126,14 @@ public final class FilesystemStore implements ImageStore {
      */
     private static String describe(IOException e) {
         if (e instanceof FileSystemException fileSystem) {
-            return fileSystem.getReason() != null ? fileSystem.getReason() : switch (fileSystem) {
-                case NoSuchFileException missing -> "no such file or directory";
-                case AccessDeniedException denied -> "permission denied";
-                case FileAlreadyExistsException exists -> "the file exists already";
-                default -> fileSystem.getClass().getSimpleName();
-            };
+            return fileSystem.getReason() != null
+                    ? fileSystem.getReason()
+                    : switch (fileSystem) {
+                        case NoSuchFileException missing -> "no such file or directory";
+                        case AccessDeniedException denied -> "permission denied";
+                        case FileAlreadyExistsException exists -> "the file exists already";
+                        default -> fileSystem.getClass().getSimpleName();
+                    };
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
@@ -142,6 +144,7 @@ public final class FilesystemStore implements ImageStore {
      */
     private static final ExecutorService FLUSHER = Executors.newCachedThreadPool(
             Thread.ofPlatform().name("store-flush-", 1).daemon().factory());
+
     private static final long FLUSH_EVERY = 64L << 20;
 
     private static final class FileUpload implements Upload {

@@ -1,7 +1,6 @@
 package dev.loupe.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Duration;
 import java.time.Instant;
 
@@ -15,19 +14,56 @@ import java.time.Instant;
  * @param attempts how many times a worker has started it
  * @param version  the row's version when read; every write checks it, so a stale copy can never be written back
  */
-public record Task(String id, TaskType type, TaskStatus status, String owner, JsonNode input, JsonNode result,
-                   String message, Instant createdAt, Instant updatedAt, Instant expiresAt, String imageId,
-                   String requestId, String userId, boolean deleted, Instant deletedAt, int attempts,
-                   long version) {
+public record Task(
+        String id,
+        TaskType type,
+        TaskStatus status,
+        String owner,
+        JsonNode input,
+        JsonNode result,
+        String message,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant expiresAt,
+        String imageId,
+        String requestId,
+        String userId,
+        boolean deleted,
+        Instant deletedAt,
+        int attempts,
+        long version) {
 
     public Task {
         message = message == null ? "" : message;
     }
 
-    public static Task create(String id, TaskType type, String owner, JsonNode input, String imageId,
-                              String requestId, String userId, Instant now) {
-        return new Task(id, type, TaskStatus.PENDING, owner, input, null, "", now, now, null, imageId, requestId,
-                userId, false, null, 0, 0);
+    public static Task create(
+            String id,
+            TaskType type,
+            String owner,
+            JsonNode input,
+            String imageId,
+            String requestId,
+            String userId,
+            Instant now) {
+        return new Task(
+                id,
+                type,
+                TaskStatus.PENDING,
+                owner,
+                input,
+                null,
+                "",
+                now,
+                now,
+                null,
+                imageId,
+                requestId,
+                userId,
+                false,
+                null,
+                0,
+                0);
     }
 
     /** A worker starts the first attempt. */
@@ -40,19 +76,67 @@ public record Task(String id, TaskType type, TaskStatus status, String owner, Js
         if (status != TaskStatus.PROCESSING) {
             throw new IllegalStateException("only a processing task can be retried, not a " + status.wire() + " one");
         }
-        return new Task(id, type, status, owner, input, result, message, createdAt, now, expiresAt, imageId,
-                requestId, userId, deleted, deletedAt, attempts + 1, version);
+        return new Task(
+                id,
+                type,
+                status,
+                owner,
+                input,
+                result,
+                message,
+                createdAt,
+                now,
+                expiresAt,
+                imageId,
+                requestId,
+                userId,
+                deleted,
+                deletedAt,
+                attempts + 1,
+                version);
     }
 
     /** The same task as stored under a new row version. */
     public Task withVersion(long newVersion) {
-        return new Task(id, type, status, owner, input, result, message, createdAt, updatedAt, expiresAt, imageId,
-                requestId, userId, deleted, deletedAt, attempts, newVersion);
+        return new Task(
+                id,
+                type,
+                status,
+                owner,
+                input,
+                result,
+                message,
+                createdAt,
+                updatedAt,
+                expiresAt,
+                imageId,
+                requestId,
+                userId,
+                deleted,
+                deletedAt,
+                attempts,
+                newVersion);
     }
 
     private Task withAttempts(int newAttempts) {
-        return new Task(id, type, status, owner, input, result, message, createdAt, updatedAt, expiresAt, imageId,
-                requestId, userId, deleted, deletedAt, newAttempts, version);
+        return new Task(
+                id,
+                type,
+                status,
+                owner,
+                input,
+                result,
+                message,
+                createdAt,
+                updatedAt,
+                expiresAt,
+                imageId,
+                requestId,
+                userId,
+                deleted,
+                deletedAt,
+                newAttempts,
+                version);
     }
 
     public Task succeed(JsonNode taskResult, Instant now, Duration timeToLive) {
@@ -68,7 +152,23 @@ public record Task(String id, TaskType type, TaskStatus status, String owner, Js
             throw new TaskStatus.IllegalTransition(status, next);
         }
         Instant expiry = next.isTerminal() ? now.plus(timeToLive) : null;
-        return new Task(id, type, next, owner, input, newResult, newMessage, createdAt, now, expiry, imageId,
-                requestId, userId, deleted, deletedAt, attempts, version);
+        return new Task(
+                id,
+                type,
+                next,
+                owner,
+                input,
+                newResult,
+                newMessage,
+                createdAt,
+                now,
+                expiry,
+                imageId,
+                requestId,
+                userId,
+                deleted,
+                deletedAt,
+                attempts,
+                version);
     }
 }

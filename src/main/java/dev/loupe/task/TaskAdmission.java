@@ -21,6 +21,5 @@ public interface TaskAdmission {
      *
      * @throws dev.loupe.failure.LoupeException.Forbidden when the caller may not (403)
      */
-    default void authorize(Caller caller, JsonNode input) {
-    }
+    default void authorize(Caller caller, JsonNode input) {}
 }

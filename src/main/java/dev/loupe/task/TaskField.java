@@ -1,7 +1,6 @@
 package dev.loupe.task;
 
 import dev.loupe.db.Micros;
-
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -25,7 +24,11 @@ public enum TaskField {
     DELETED("deleted", Kind.BOOLEAN, false);
 
     /** Value types: TEXT is a String, TIME is stored microseconds (a Long), BOOLEAN a Boolean. */
-    public enum Kind { TEXT, TIME, BOOLEAN }
+    public enum Kind {
+        TEXT,
+        TIME,
+        BOOLEAN
+    }
 
     private final String column;
     private final Kind kind;

@@ -1,9 +1,7 @@
 package dev.loupe.task;
 
-import dev.loupe.compat.PythonInt;
 import dev.loupe.compat.ListParameters;
 import dev.loupe.failure.LoupeException.InvalidInput;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +16,8 @@ import java.util.Set;
  * @param sortKey as given: upstream checks it only after the marker (see {@link #sortField})
  * @param filters each field filtered on, with every value given for it (repeated parameters are ANDed)
  */
-public record TaskListRequest(Integer limit, String marker, String sortKey, boolean ascending,
-                              Map<TaskField, List<String>> filters) {
+public record TaskListRequest(
+        Integer limit, String marker, String sortKey, boolean ascending, Map<TaskField, List<String>> filters) {
 
     private static final Set<String> CONTROL = Set.of("limit", "marker", "sort_key", "sort_dir");
 
@@ -57,7 +55,8 @@ public record TaskListRequest(Integer limit, String marker, String sortKey, bool
             }
             // 'deleted' is always forced to false by the service, whatever the caller asks.
             if (!CONTROL.contains(key)) {
-                TaskField.named(key).filter(field -> field != TaskField.DELETED)
+                TaskField.named(key)
+                        .filter(field -> field != TaskField.DELETED)
                         .ifPresent(field -> filters.put(field, List.copyOf(values)));
             }
         });

@@ -3,9 +3,6 @@ package dev.loupe.task;
 import dev.loupe.compat.Isotime;
 import dev.loupe.db.Micros;
 import dev.loupe.db.PurgeWindow;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -13,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * Tasks in the database as the API reads and writes them: the {@code tasks} row and its {@code task_info} row
@@ -79,8 +78,8 @@ public final class TaskRepository {
         keys.add(TaskField.CREATED_AT);
         keys.add(TaskField.ID);
         String dir = request.ascending() ? "ASC" : "DESC";
-        StringBuilder sql = new StringBuilder("SELECT ").append(SUMMARY_COLUMNS)
-                .append(" FROM tasks WHERE deleted = FALSE");
+        StringBuilder sql =
+                new StringBuilder("SELECT ").append(SUMMARY_COLUMNS).append(" FROM tasks WHERE deleted = FALSE");
         if (owner != null) {
             sql.append(" AND owner = :owner");
         }
@@ -88,19 +87,26 @@ public final class TaskRepository {
         for (Map.Entry<TaskField, List<String>> filter : request.filters().entrySet()) {
             String column = filter.getKey().column();
             for (String ignored : filter.getValue()) {
-                sql.append(filter.getKey().kind() == TaskField.Kind.TIME
-                        ? " AND " + column + " >= :f" + n + " AND " + column + " < :g" + n
-                        : " AND " + column + " = :f" + n);
+                sql.append(
+                        filter.getKey().kind() == TaskField.Kind.TIME
+                                ? " AND " + column + " >= :f" + n + " AND " + column + " < :g" + n
+                                : " AND " + column + " = :f" + n);
                 n++;
             }
         }
         if (marker != null) {
-            sql.append(" AND (").append(String.join(", ", keys.stream().map(TaskField::sortExpression).toList()))
+            sql.append(" AND (")
+                    .append(String.join(
+                            ", ", keys.stream().map(TaskField::sortExpression).toList()))
                     .append(request.ascending() ? ") > (" : ") < (")
-                    .append(String.join(", ", keys.stream().map(k -> ":m_" + k.column()).toList())).append(")");
+                    .append(String.join(
+                            ", ", keys.stream().map(k -> ":m_" + k.column()).toList()))
+                    .append(")");
         }
         sql.append(" ORDER BY ")
-                .append(String.join(", ", keys.stream().map(k -> k.sortExpression() + " " + dir).toList()))
+                .append(String.join(
+                        ", ",
+                        keys.stream().map(k -> k.sortExpression() + " " + dir).toList()))
                 .append(" LIMIT :limit");
         return jdbi.withHandle(h -> {
             Query q = h.createQuery(sql.toString()).bind("limit", limit);
@@ -151,9 +157,11 @@ public final class TaskRepository {
     public int purge(PurgeWindow window) {
         String victims = window.victims("tasks");
         return jdbi.inTransaction(h -> {
-            window.bind(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")")).execute();
+            window.bind(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")"))
+                    .execute();
             // The first delete leaves the tasks table as it was, so the same subquery picks the same rows.
-            return window.bind(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")")).execute();
+            return window.bind(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")"))
+                    .execute();
         });
     }
 
@@ -169,7 +177,13 @@ public final class TaskRepository {
     }
 
     private static TaskSummary summary(ResultSet rs) throws SQLException {
-        return new TaskSummary(rs.getString("id"), TaskRowMapper.type(rs), TaskRowMapper.status(rs),
-                rs.getString("owner"), Micros.instant(rs, "created_at"), Micros.instant(rs, "updated_at"), Micros.instant(rs, "expires_at"));
+        return new TaskSummary(
+                rs.getString("id"),
+                TaskRowMapper.type(rs),
+                TaskRowMapper.status(rs),
+                rs.getString("owner"),
+                Micros.instant(rs, "created_at"),
+                Micros.instant(rs, "updated_at"),
+                Micros.instant(rs, "expires_at"));
     }
 }

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.db.Micros;
-import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.StatementContext;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * A whole task as stored: the {@code tasks} row joined with its {@code task_info} row (input, result, message).
@@ -17,8 +16,8 @@ import java.sql.SQLException;
 public final class TaskRowMapper implements RowMapper<Task> {
 
     /** Selects what {@link #map} reads, from {@code tasks t}; a query adds its WHERE clause. */
-    public static final String SELECT = "SELECT t.*, i.input, i.result, i.message FROM tasks t"
-            + " LEFT JOIN task_info i ON i.task_id = t.id";
+    public static final String SELECT =
+            "SELECT t.*, i.input, i.result, i.message FROM tasks t" + " LEFT JOIN task_info i ON i.task_id = t.id";
 
     private final ObjectMapper json;
 
@@ -28,11 +27,23 @@ public final class TaskRowMapper implements RowMapper<Task> {
 
     @Override
     public Task map(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Task(rs.getString("id"), type(rs), status(rs), rs.getString("owner"),
-                read(rs.getString("input")), read(rs.getString("result")), rs.getString("message"),
-                Micros.instant(rs, "created_at"), Micros.instant(rs, "updated_at"), Micros.instant(rs, "expires_at"),
-                rs.getString("image_id"), rs.getString("request_id"), rs.getString("user_id"),
-                rs.getBoolean("deleted"), Micros.instant(rs, "deleted_at"), rs.getInt("attempts"),
+        return new Task(
+                rs.getString("id"),
+                type(rs),
+                status(rs),
+                rs.getString("owner"),
+                read(rs.getString("input")),
+                read(rs.getString("result")),
+                rs.getString("message"),
+                Micros.instant(rs, "created_at"),
+                Micros.instant(rs, "updated_at"),
+                Micros.instant(rs, "expires_at"),
+                rs.getString("image_id"),
+                rs.getString("request_id"),
+                rs.getString("user_id"),
+                rs.getBoolean("deleted"),
+                Micros.instant(rs, "deleted_at"),
+                rs.getInt("attempts"),
                 rs.getLong("version"));
     }
 

@@ -1,6 +1,5 @@
 package dev.loupe.task;
 
-import dev.loupe.compat.PythonRepr;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -10,8 +9,8 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.loupe.compat.PythonRepr;
 import dev.loupe.failure.LoupeException.InvalidInput;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,7 +65,8 @@ public final class TaskSchema {
         }
         // Like jsonschema's best_match: the shallowest error wins; among equals, the first in schema order.
         ValidationMessage best = errors.stream()
-                .min(Comparator.<ValidationMessage>comparingInt(e -> e.getInstanceLocation().getNameCount())
+                .min(Comparator.<ValidationMessage>comparingInt(
+                                e -> e.getInstanceLocation().getNameCount())
                         .thenComparingInt(this::propertyIndex)
                         .thenComparingInt(this::keywordIndex))
                 .orElseThrow();
@@ -107,7 +107,8 @@ public final class TaskSchema {
         if (error.getInstanceLocation().getNameCount() == 0) {
             return 0;
         }
-        JsonNode propertySchema = taskDocument.get("properties").get(error.getInstanceLocation().getName(0));
+        JsonNode propertySchema =
+                taskDocument.get("properties").get(error.getInstanceLocation().getName(0));
         List<String> keywords = new ArrayList<>();
         propertySchema.fieldNames().forEachRemaining(keywords::add);
         return keywords.indexOf(error.getType());
@@ -132,8 +133,9 @@ public final class TaskSchema {
         String keyword = error.getType();
         String first = switch (keyword) {
             case "enum" -> PythonRepr.of(value) + " is not one of " + PythonRepr.of(propertySchema.get("enum"));
-            case "pattern" -> PythonRepr.of(value) + " does not match "
-                    + PythonRepr.string(propertySchema.get("pattern").textValue());
+            case "pattern" ->
+                PythonRepr.of(value) + " does not match "
+                        + PythonRepr.string(propertySchema.get("pattern").textValue());
             case "type" -> PythonRepr.of(value) + " is not of type " + typeList(propertySchema.get("type"));
             default -> error.getMessage();
         };

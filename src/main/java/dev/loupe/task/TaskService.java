@@ -8,7 +8,6 @@ import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.policy.Caller;
 import dev.loupe.policy.Policy;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -35,8 +34,14 @@ public final class TaskService {
     private final Runnable taskCreated;
 
     /** @param taskCreated told after each new task is committed, so a local worker can claim it at once */
-    public TaskService(TaskRepository repository, TaskSchema schema, Admissions admissions, Policy policy, Clock clock,
-                       ListSettings lists, Runnable taskCreated) {
+    public TaskService(
+            TaskRepository repository,
+            TaskSchema schema,
+            Admissions admissions,
+            Policy policy,
+            Clock clock,
+            ListSettings lists,
+            Runnable taskCreated) {
         this.repository = repository;
         this.schema = schema;
         this.admissions = admissions;
@@ -78,8 +83,15 @@ public final class TaskService {
         if (admission != null) {
             admission.authorize(caller, input);
         }
-        Task task = Task.create(UUID.randomUUID().toString(), type, caller.projectId(), input, imageId(input),
-                caller.requestId(), caller.userId(), now());
+        Task task = Task.create(
+                UUID.randomUUID().toString(),
+                type,
+                caller.projectId(),
+                input,
+                imageId(input),
+                caller.requestId(),
+                caller.userId(),
+                now());
         repository.insert(task);
         taskCreated.run();
         return task;
@@ -105,8 +117,10 @@ public final class TaskService {
         if (id.indexOf('\0') >= 0) {
             throw new NotFound("Could not find task " + id);
         }
-        return repository.find(id)
-                .filter(task -> caller.admin() || !task.deleted() && task.owner().equals(caller.projectId()))
+        return repository
+                .find(id)
+                .filter(task ->
+                        caller.admin() || !task.deleted() && task.owner().equals(caller.projectId()))
                 .orElseThrow(() -> new NotFound("Could not find task " + id));
     }
 
@@ -121,10 +135,11 @@ public final class TaskService {
         int limit = lists.pageSize(request.limit());
         Task marker = null;
         if (request.marker() != null) {
-            marker = repository.find(request.marker())
+            marker = repository
+                    .find(request.marker())
                     .filter(m -> caller.admin() || !m.deleted())
-                    .orElseThrow(() -> new InvalidInput("Task with the given id " + request.marker()
-                            + " was not found"));
+                    .orElseThrow(
+                            () -> new InvalidInput("Task with the given id " + request.marker() + " was not found"));
             if (!caller.admin() && !marker.owner().equals(caller.projectId())) {
                 throw new Forbidden("Forbidding request, task " + request.marker() + " is not visible");
             }
@@ -133,8 +148,8 @@ public final class TaskService {
         if (limit == 0 || !caller.admin() && caller.projectId() == null) {
             return new TaskPage(List.of(), false);
         }
-        List<TaskSummary> tasks = repository.page(request, sortBy, caller.admin() ? null : caller.projectId(), marker,
-                limit);
+        List<TaskSummary> tasks =
+                repository.page(request, sortBy, caller.admin() ? null : caller.projectId(), marker, limit);
         return new TaskPage(tasks, tasks.size() == limit);
     }
 

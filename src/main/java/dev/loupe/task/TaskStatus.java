@@ -7,7 +7,10 @@ import java.util.Set;
 
 /** The status machine of a task: the only place that says which moves are allowed. */
 public enum TaskStatus {
-    PENDING, PROCESSING, SUCCESS, FAILURE;
+    PENDING,
+    PROCESSING,
+    SUCCESS,
+    FAILURE;
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

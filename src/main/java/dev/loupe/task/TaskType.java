@@ -5,7 +5,9 @@ import java.util.Optional;
 
 /** The task types the schema accepts on create. Only {@code import} may be used as a list filter (upstream). */
 public enum TaskType {
-    IMPORT("import"), API_IMAGE_IMPORT("api_image_import"), LOCATION_IMPORT("location_import");
+    IMPORT("import"),
+    API_IMAGE_IMPORT("api_image_import"),
+    LOCATION_IMPORT("location_import");
 
     private final String wire;
 

@@ -1,21 +1,14 @@
 package dev.loupe.auth;
 
-import dev.loupe.compat.PythonJson;
-import dev.loupe.failure.LoupeException.Unavailable;
-import dev.loupe.failure.LoupeException.Unauthenticated;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loupe.Loupe;
-import dev.loupe.config.Config;
-import dev.loupe.policy.Credentials;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.compat.PythonJson;
+import dev.loupe.config.Config;
+import dev.loupe.failure.LoupeException.Unauthenticated;
+import dev.loupe.failure.LoupeException.Unavailable;
+import dev.loupe.policy.Credentials;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,9 +26,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Token validation against a Keystone v3 stand-in on a real socket: what is asked, what is cached, and how each
@@ -136,7 +134,8 @@ class KeystoneAuthenticatorTest {
 
     @Test
     void anUnknownTokenIs401WithTheKeystoneChallengeAndTheAnswerIsKept() {
-        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.www_authenticate_uri=https://id.example/v3");
+        KeystoneAuthenticator authenticator =
+                authenticator("keystone_authtoken.www_authenticate_uri=https://id.example/v3");
         for (int i = 0; i < 3; i++) {
             assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "forged"))))
                     .isInstanceOfSatisfying(Unauthenticated.class, e -> {
@@ -150,7 +149,8 @@ class KeystoneAuthenticatorTest {
     @Test
     void noTokenIs401WithoutAskingKeystone() {
         assertThatThrownBy(() -> authenticator().authenticate(headers(Map.of())))
-                .isInstanceOfSatisfying(Unauthenticated.class,
+                .isInstanceOfSatisfying(
+                        Unauthenticated.class,
                         e -> assertThat(e.challenge()).isEqualTo("Keystone uri=\"" + url + "/v3\""));
         assertThat(keystone.validations.get()).isZero();
         assertThat(keystone.issued.get()).isZero();
@@ -165,7 +165,9 @@ class KeystoneAuthenticatorTest {
                 .hasMessageContaining("HTTP 503");
 
         keystone.failing = false;
-        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token"))).userId())
+        assertThat(authenticator
+                        .authenticate(headers(Map.of("X-Auth-Token", "user-token")))
+                        .userId())
                 .isEqualTo("user-a");
     }
 
@@ -186,7 +188,10 @@ class KeystoneAuthenticatorTest {
         keystone.revokeServiceTokens();
         keystone.token("second", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
 
-        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "second"))).userId()).isEqualTo("user-a");
+        assertThat(authenticator
+                        .authenticate(headers(Map.of("X-Auth-Token", "second")))
+                        .userId())
+                .isEqualTo("user-a");
         assertThat(keystone.issued.get()).isEqualTo(2);
 
         keystone.revokeServiceTokens();
@@ -212,18 +217,22 @@ class KeystoneAuthenticatorTest {
         keystone.token("svc-ok", "service", "nova", List.of("Service"), START.plus(Duration.ofHours(1)));
         KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.service_token_roles_required=true");
 
-        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
-                "X-Service-Token", "svc-no-role")))).isInstanceOf(Unauthenticated.class);
-        assertThat(authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
-                "X-Service-Token", "svc-ok"))).userId()).isEqualTo("user-a");
-        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token",
-                "X-Service-Token", "forged")))).isInstanceOf(Unauthenticated.class);
+        assertThatThrownBy(() -> authenticator.authenticate(
+                        headers(Map.of("X-Auth-Token", "user-token", "X-Service-Token", "svc-no-role"))))
+                .isInstanceOf(Unauthenticated.class);
+        assertThat(authenticator
+                        .authenticate(headers(Map.of("X-Auth-Token", "user-token", "X-Service-Token", "svc-ok")))
+                        .userId())
+                .isEqualTo("user-a");
+        assertThatThrownBy(() -> authenticator.authenticate(
+                        headers(Map.of("X-Auth-Token", "user-token", "X-Service-Token", "forged"))))
+                .isInstanceOf(Unauthenticated.class);
     }
 
     @Test
     void missingServiceUserOptionsStopTheStartNamingThem() {
-        Config config = Config.load(null, List.of("DEFAULT.auth_strategy=keystone",
-                "keystone_authtoken.auth_url=" + url), dir);
+        Config config =
+                Config.load(null, List.of("DEFAULT.auth_strategy=keystone", "keystone_authtoken.auth_url=" + url), dir);
 
         assertThatThrownBy(() -> new KeystoneAuthenticator(KeystoneSettings.from(config), PythonJson.mapper(), clock))
                 .hasMessage("auth_strategy = keystone needs keystone_authtoken.username,"
@@ -231,11 +240,15 @@ class KeystoneAuthenticatorTest {
     }
 
     private KeystoneAuthenticator authenticator(String... overrides) {
-        List<String> all = new ArrayList<>(List.of("DEFAULT.auth_strategy=keystone",
-                "keystone_authtoken.auth_url=" + url + "/v3", "keystone_authtoken.username=loupe",
-                "keystone_authtoken.password=secret", "keystone_authtoken.project_name=service"));
+        List<String> all = new ArrayList<>(List.of(
+                "DEFAULT.auth_strategy=keystone",
+                "keystone_authtoken.auth_url=" + url + "/v3",
+                "keystone_authtoken.username=loupe",
+                "keystone_authtoken.password=secret",
+                "keystone_authtoken.project_name=service"));
         all.addAll(List.of(overrides));
-        return new KeystoneAuthenticator(KeystoneSettings.from(Config.load(null, all, dir)), PythonJson.mapper(), clock);
+        return new KeystoneAuthenticator(
+                KeystoneSettings.from(Config.load(null, all, dir)), PythonJson.mapper(), clock);
     }
 
     private static UnaryOperator<String> headers(Map<String, String> headers) {
@@ -289,7 +302,9 @@ class KeystoneAuthenticatorTest {
                 if (!issueUselessServiceTokens) {
                     serviceTokens.add(id);
                 }
-                return new MockResponse.Builder().code(201).addHeader("X-Subject-Token", id)
+                return new MockResponse.Builder()
+                        .code(201)
+                        .addHeader("X-Subject-Token", id)
                         .body("{\"token\": {\"expires_at\": \"2099-01-01T00:00:00.000000Z\", \"roles\": []}}")
                         .build();
             }
@@ -299,7 +314,8 @@ class KeystoneAuthenticatorTest {
                 return new MockResponse.Builder().code(401).build();
             }
             String token = tokens.get(request.getHeaders().get("X-Subject-Token"));
-            return token == null ? new MockResponse.Builder().code(404).build()
+            return token == null
+                    ? new MockResponse.Builder().code(404).build()
                     : new MockResponse.Builder().code(200).body(token).build();
         }
     }

@@ -1,8 +1,6 @@
 package dev.loupe.cli;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
@@ -25,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code ./loupe} launcher itself, run as an operator runs it, on a copy of the repository in a temp folder
@@ -38,11 +37,14 @@ class LauncherIT {
     private static final Duration QUICK = Duration.ofSeconds(60);
     /** A Maven build of the copy: it compiles everything, on a machine that may be busy with other suites. */
     private static final Duration BUILD = Duration.ofMinutes(6);
+
     private static final String READY = "Loupe serving on http://";
-    private static final Map<String, String> ADMIN = Map.of("X-Identity-Status", "Confirmed", "X-Project-Id", "p",
-            "X-Roles", "admin", "X-User-Id", "u");
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Map<String, String> ADMIN =
+            Map.of("X-Identity-Status", "Confirmed", "X-Project-Id", "p", "X-Roles", "admin", "X-User-Id", "u");
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @TempDir
     static Path dir;
@@ -54,7 +56,9 @@ class LauncherIT {
     static void copyTheRepository() throws IOException {
         Path root = Path.of("").toAbsolutePath();
         Path jar = root.resolve("target/loupe.jar");
-        assertThat(jar).as("built by 'mvn package', which runs before this suite").isRegularFile();
+        assertThat(jar)
+                .as("built by 'mvn package', which runs before this suite")
+                .isRegularFile();
         Matcher m = Pattern.compile("<artifactId>loupe</artifactId>\\s*<version>([^<]+)</version>")
                 .matcher(Files.readString(root.resolve("pom.xml")));
         assertThat(m.find()).as("the project's version in pom.xml").isTrue();
@@ -91,7 +95,10 @@ class LauncherIT {
         expected.forEach((args, options) -> {
             Run run = launcher(Map.of(), QUICK, args.toArray(String[]::new));
             assertThat(run.exit()).as(run.toString()).isZero();
-            assertThat(run.out()).as(run.toString()).startsWith("Usage: loupe " + args.get(0)).contains(options);
+            assertThat(run.out())
+                    .as(run.toString())
+                    .startsWith("Usage: loupe " + args.get(0))
+                    .contains(options);
         });
     }
 
@@ -123,9 +130,16 @@ class LauncherIT {
         Path data = dir.resolve("data");
         Path out = dir.resolve("serve.out");
         Path err = dir.resolve("serve.err");
-        Process server = command(Map.of("LOUPE_JAVA_OPTS", "-Dloupe.test.marker=launcher-it -Xmx256m"),
-                "serve", "--data-dir", data.toString(), "--set", "DEFAULT.bind_port=0")
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process server = command(
+                        Map.of("LOUPE_JAVA_OPTS", "-Dloupe.test.marker=launcher-it -Xmx256m"),
+                        "serve",
+                        "--data-dir",
+                        data.toString(),
+                        "--set",
+                        "DEFAULT.bind_port=0")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         try {
             String base = awaitReady(server, out, err);
             Path before = repo.resolve("target/app").toRealPath();
@@ -145,7 +159,9 @@ class LauncherIT {
 
             Path after = repo.resolve("target/app").toRealPath();
             assertThat(after).isNotEqualTo(before);
-            assertThat(before.resolve("loupe.jar")).as("the running server's jar").isRegularFile();
+            assertThat(before.resolve("loupe.jar"))
+                    .as("the running server's jar")
+                    .isRegularFile();
             try (Stream<Path> libs = Files.list(before.resolve("lib"))) {
                 assertThat(libs.count()).as("the running server's lib/").isGreaterThan(10);
             }
@@ -160,12 +176,15 @@ class LauncherIT {
                              "image_properties": {"disk_format": "raw", "container_format": "bare"}}}""")));
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
             String id = created.body().replaceAll("(?s).*?\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
-            HttpResponse<String> listed = send(HttpRequest.newBuilder(URI.create(base + "/v2/tasks")).GET());
+            HttpResponse<String> listed =
+                    send(HttpRequest.newBuilder(URI.create(base + "/v2/tasks")).GET());
             assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
             assertThat(listed.body()).contains(id);
 
             server.toHandle().destroy();
-            assertThat(server.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
+            assertThat(server.waitFor(60, TimeUnit.SECONDS))
+                    .as("stopped after SIGTERM")
+                    .isTrue();
             assertThat(server.exitValue()).as(tail(err)).isZero();
 
             // nothing holds the old folder any more: the next launch removes it and keeps the current one
@@ -190,7 +209,8 @@ class LauncherIT {
     private static ProcessBuilder command(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(repo.resolve("loupe").toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(repo.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // the JDK running this suite (>= 21, as the toolchain picks it), whatever the environment's default
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -203,7 +223,10 @@ class LauncherIT {
         try {
             Path out = Files.createTempFile(dir, "loupe-", ".out");
             Path err = Files.createTempFile(dir, "loupe-", ".err");
-            Process p = command(env, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = command(env, args)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("./loupe " + String.join(" ", args) + " still running after " + timeout

@@ -1,5 +1,7 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,29 +13,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Runs the OpenStack command-line clients and reads what they print. */
 final class Cli {
 
-    private static final Pattern ROW = Pattern.compile("^\\|\\s*([^|]+?)\\s*\\|\\s*(.*?)\\s*\\|\\s*$",
-            Pattern.MULTILINE);
+    private static final Pattern ROW =
+            Pattern.compile("^\\|\\s*([^|]+?)\\s*\\|\\s*(.*?)\\s*\\|\\s*$", Pattern.MULTILINE);
 
-    private Cli() {
-    }
+    private Cli() {}
 
     /** What a command printed (stdout and stderr together) and how it exited. */
     record Result(List<String> command, int exit, String output) {
 
         /** The output, once the command is known to have succeeded. */
         String ok() {
-            assertThat(exit).as("%s exited with %d:%n%s", String.join(" ", command), exit, output).isZero();
+            assertThat(exit)
+                    .as("%s exited with %d:%n%s", String.join(" ", command), exit, output)
+                    .isZero();
             return output;
         }
     }
 
-    static Result run(Map<String, String> environment, List<String> command) throws IOException,
-            InterruptedException {
+    static Result run(Map<String, String> environment, List<String> command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();

@@ -1,15 +1,12 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.DebianPackages;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -19,8 +16,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * python-glanceclient's {@code glance} command (Debian python3-glanceclient) drives an import end to end:
@@ -35,6 +34,7 @@ class GlanceClientIT {
 
     @TempDir
     static Path dir;
+
     static SourceServer source;
     static LoupeServer loupe;
 
@@ -43,7 +43,9 @@ class GlanceClientIT {
         DebianPackages.require("python3-glanceclient", PYTHON, "-c", "import glanceclient");
         source = SourceServer.start();
         source.serve("/disk.qcow2", Files.readAllBytes(IMAGE));
-        loupe = LoupeServer.withWorkers(dir.resolve("loupe"), UnaryOperator.identity(),
+        loupe = LoupeServer.withWorkers(
+                dir.resolve("loupe"),
+                UnaryOperator.identity(),
                 "import_filtering_opts.allowed_hosts=127.0.0.1",
                 "import_filtering_opts.allowed_ports=" + source.port(),
                 "task.poll_interval=0.05");
@@ -61,13 +63,16 @@ class GlanceClientIT {
 
     @Test
     void anImportCreatedShownAndDownloadedWithTheGlanceCommand() throws Exception {
-        Map<String, String> created = Cli.table(glance("task-create", "--type", "import", "--input",
-                input("disk.qcow2")));
+        Map<String, String> created =
+                Cli.table(glance("task-create", "--type", "import", "--input", input("disk.qcow2")));
         assertThat(created).containsEntry("type", "import").containsEntry("owner", "proj-glance");
         String taskId = created.get("id");
 
         Map<String, String> task = awaitEnd(taskId);
-        assertThat(task).as("task-show %s", taskId).containsEntry("status", "success").containsEntry("message", "");
+        assertThat(task)
+                .as("task-show %s", taskId)
+                .containsEntry("status", "success")
+                .containsEntry("message", "");
         JsonNode result = new ObjectMapper().readTree(task.get("result"));
         String imageId = result.get("image_id").textValue();
 
@@ -101,16 +106,16 @@ class GlanceClientIT {
 
         Map<String, String> task = awaitEnd(taskId);
 
-        assertThat(task).containsEntry("status", "failure").containsEntry("message",
-                "Source answered HTTP 404 Not Found");
+        assertThat(task)
+                .containsEntry("status", "failure")
+                .containsEntry("message", "Source answered HTTP 404 Not Found");
     }
 
     private static String input(String file) {
         return """
                 {"import_from": "%s", "import_from_format": "qcow2",
                  "image_properties": {"name": "from-glanceclient", "disk_format": "qcow2",
-                 "container_format": "bare", "hw_disk_bus": "virtio"}}"""
-                .formatted(source.url("/" + file));
+                 "container_format": "bare", "hw_disk_bus": "virtio"}}""".formatted(source.url("/" + file));
     }
 
     private static Map<String, String> awaitEnd(String taskId) throws Exception {
@@ -127,11 +132,26 @@ class GlanceClientIT {
 
     /** Runs the glance command as an admin of project proj-glance; fails unless it exits 0. */
     private static String glance(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(PYTHON, Path.of("src/test/resources/clients/glance.py")
-                .toAbsolutePath().toString(), "--os-image-url", loupe.baseUrl(), "--os-auth-token", "unused"));
+        List<String> command = new ArrayList<>(List.of(
+                PYTHON,
+                Path.of("src/test/resources/clients/glance.py").toAbsolutePath().toString(),
+                "--os-image-url",
+                loupe.baseUrl(),
+                "--os-auth-token",
+                "unused"));
         command.addAll(List.of(args));
-        return Cli.run(Map.of("LOUPE_PROJECT", "proj-glance", "LOUPE_USER", "glance-user", "LOUPE_ROLES", "admin",
-                "HOME", Cli.freshHome(dir)), command).ok();
+        return Cli.run(
+                        Map.of(
+                                "LOUPE_PROJECT",
+                                "proj-glance",
+                                "LOUPE_USER",
+                                "glance-user",
+                                "LOUPE_ROLES",
+                                "admin",
+                                "HOME",
+                                Cli.freshHome(dir)),
+                        command)
+                .ok();
     }
 
     private static String hex(String algorithm, byte[] bytes) throws Exception {

@@ -1,9 +1,19 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.LoupeServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -14,17 +24,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * {@code auth_strategy = keystone} against a real Keystone: tokens of its users become Loupe identities (project,
  * user, roles with the implied ones), bad or missing tokens get 401 with the Keystone challenge, one token costs one
@@ -34,10 +33,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KeystoneAuthIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     static Path dir;
+
     static Keystone keystone;
     static LoupeServer loupe;
 
@@ -52,12 +53,14 @@ class KeystoneAuthIT {
 
     /** The overrides that put a Loupe behind this Keystone, with its service user. */
     static String[] behind(Keystone keystone, String... more) {
-        String[] settings = {"DEFAULT.auth_strategy=keystone",
-                "keystone_authtoken.auth_url=" + keystone.authUrl(),
-                "keystone_authtoken.www_authenticate_uri=" + keystone.url(),
-                "keystone_authtoken.username=" + Keystone.SERVICE.name(),
-                "keystone_authtoken.password=" + Keystone.SERVICE.password(),
-                "keystone_authtoken.project_name=" + Keystone.SERVICE.project()};
+        String[] settings = {
+            "DEFAULT.auth_strategy=keystone",
+            "keystone_authtoken.auth_url=" + keystone.authUrl(),
+            "keystone_authtoken.www_authenticate_uri=" + keystone.url(),
+            "keystone_authtoken.username=" + Keystone.SERVICE.name(),
+            "keystone_authtoken.password=" + Keystone.SERVICE.password(),
+            "keystone_authtoken.project_name=" + Keystone.SERVICE.project()
+        };
         String[] all = java.util.Arrays.copyOf(settings, settings.length + more.length);
         System.arraycopy(more, 0, all, settings.length, more.length);
         return all;
@@ -79,7 +82,8 @@ class KeystoneAuthIT {
         String token = keystone.token(Keystone.ADMIN_A);
 
         HttpResponse<String> created = send(HttpRequest.newBuilder(uri("/v2/tasks"))
-                .header("X-Auth-Token", token).header("Content-Type", "application/json")
+                .header("X-Auth-Token", token)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("""
                         {"type": "import", "input": {"import_from": "http://example.com/i.raw",
                          "import_from_format": "raw",
@@ -127,8 +131,10 @@ class KeystoneAuthIT {
         double seconds = (System.nanoTime() - started) / 1e9;
 
         assertThat(validations() - before).isEqualTo(1);
-        System.out.printf("KeystoneAuthIT: 1000 requests with one token in %.2f s (%.0f req/s, one client),"
-                + " %d Keystone validation(s)%n", seconds, 1000 / seconds, validations() - before);
+        System.out.printf(
+                "KeystoneAuthIT: 1000 requests with one token in %.2f s (%.0f req/s, one client),"
+                        + " %d Keystone validation(s)%n",
+                seconds, 1000 / seconds, validations() - before);
     }
 
     @Test

@@ -1,16 +1,12 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.Keystone.User;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +16,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real Keystone of {@link Keystone} does what Loupe's keystone auth_strategy relies on: it serves
@@ -33,10 +32,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class KeystoneHarnessIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     static Path dir;
+
     static Keystone keystone;
 
     @RegisterExtension
@@ -53,7 +54,8 @@ class KeystoneHarnessIT {
             return;
         }
         List<ProcessHandle> processes = keystone.processes();
-        assertThat(processes).as("the server's processes (serve.sh, its watchdog, uwsgi's master and worker)")
+        assertThat(processes)
+                .as("the server's processes (serve.sh, its watchdog, uwsgi's master and worker)")
                 .hasSizeGreaterThanOrEqualTo(3);
         long started = System.nanoTime();
         keystone.close();
@@ -89,26 +91,34 @@ class KeystoneHarnessIT {
 
             HttpResponse<String> response = validate(serviceToken, token);
 
-            assertThat(response.statusCode()).as("validating %s's token", user.name()).isEqualTo(200);
+            assertThat(response.statusCode())
+                    .as("validating %s's token", user.name())
+                    .isEqualTo(200);
             assertThat(response.headers().firstValue("X-Subject-Token")).contains(token);
             JsonNode body = JSON.readTree(response.body()).get("token");
             assertThat(body.at("/user/name").textValue()).isEqualTo(user.name());
             assertThat(body.at("/user/id").textValue()).isEqualTo(keystone.userId(user.name()));
             assertThat(body.at("/user/domain/id").textValue()).isEqualTo(Keystone.DOMAIN);
-            assertThat(body.at("/project/id").textValue()).as("%s's project", user.name())
+            assertThat(body.at("/project/id").textValue())
+                    .as("%s's project", user.name())
                     .isEqualTo(keystone.projectId(user.project()));
             assertThat(body.at("/project/name").textValue()).isEqualTo(user.project());
             assertThat(body.has("catalog")).as("?nocatalog").isFalse();
-            assertThat(names(body.get("roles"))).as("%s's roles", user.name())
+            assertThat(names(body.get("roles")))
+                    .as("%s's roles", user.name())
                     .containsExactlyInAnyOrderElementsOf(expected.getValue());
         }
     }
 
     @Test
     void theProjectsAreDistinct() {
-        assertThat(List.of(keystone.projectId(Keystone.PROJECT_A), keystone.projectId(Keystone.PROJECT_B),
-                keystone.projectId(Keystone.SERVICE_PROJECT), keystone.projectId("admin")))
-                .doesNotHaveDuplicates().allMatch(id -> id.matches("[0-9a-f]{32}"));
+        assertThat(List.of(
+                        keystone.projectId(Keystone.PROJECT_A),
+                        keystone.projectId(Keystone.PROJECT_B),
+                        keystone.projectId(Keystone.SERVICE_PROJECT),
+                        keystone.projectId("admin")))
+                .doesNotHaveDuplicates()
+                .allMatch(id -> id.matches("[0-9a-f]{32}"));
     }
 
     @Test
@@ -120,8 +130,8 @@ class KeystoneHarnessIT {
 
     @Test
     void aWrongPasswordGetsNoToken() {
-        assertThatThrownBy(() -> keystone.token(Keystone.MEMBER_A.name(), "wrong",
-                Keystone.PROJECT_A)).hasMessageContaining("answered 401");
+        assertThatThrownBy(() -> keystone.token(Keystone.MEMBER_A.name(), "wrong", Keystone.PROJECT_A))
+                .hasMessageContaining("answered 401");
     }
 
     @Test
@@ -130,8 +140,8 @@ class KeystoneHarnessIT {
         String loupeUrl = "http://127.0.0.1:9292";
         keystone.registerImageService(loupeUrl);
 
-        HttpResponse<String> response = get(keystone.authUrl() + "/auth/catalog",
-                Map.of("X-Auth-Token", keystone.token(Keystone.ADMIN_A)));
+        HttpResponse<String> response =
+                get(keystone.authUrl() + "/auth/catalog", Map.of("X-Auth-Token", keystone.token(Keystone.ADMIN_A)));
 
         assertThat(response.statusCode()).isEqualTo(200);
         List<JsonNode> images = new ArrayList<>();
@@ -141,7 +151,8 @@ class KeystoneHarnessIT {
                 images.add(service);
             }
             if (service.get("type").textValue().equals("identity")) {
-                service.get("endpoints").forEach(e -> identityUrls.add(e.get("url").textValue()));
+                service.get("endpoints")
+                        .forEach(e -> identityUrls.add(e.get("url").textValue()));
             }
         }
         assertThat(images).as("image services in %s", response.body()).hasSize(1);
@@ -164,7 +175,9 @@ class KeystoneHarnessIT {
                 .filter(line -> line.contains("/etc/keystone/") || line.matches("^\\S*(apache2|httpd)\\b.*"))
                 .toList();
 
-        assertThat(running).as("keystone's or apache's service, started by the package").isEmpty();
+        assertThat(running)
+                .as("keystone's or apache's service, started by the package")
+                .isEmpty();
     }
 
     @Test
@@ -186,18 +199,22 @@ class KeystoneHarnessIT {
         }
         Duration issue = Duration.ofNanos((System.nanoTime() - issuing) / 10);
         // measured, never asserted: the machine is shared and its speed varies
-        System.out.printf("Keystone: started in %d ms; one cached token validation %.1f ms (mean of %d);"
-                        + " one password token %.1f ms (mean of 10)%n", keystone.startup().toMillis(),
-                each.toNanos() / 1e6, rounds, issue.toNanos() / 1e6);
+        System.out.printf(
+                "Keystone: started in %d ms; one cached token validation %.1f ms (mean of %d);"
+                        + " one password token %.1f ms (mean of 10)%n",
+                keystone.startup().toMillis(), each.toNanos() / 1e6, rounds, issue.toNanos() / 1e6);
     }
 
     private static HttpResponse<String> validate(String serviceToken, String subjectToken) throws Exception {
-        return get(keystone.authUrl() + "/auth/tokens?nocatalog",
+        return get(
+                keystone.authUrl() + "/auth/tokens?nocatalog",
                 Map.of("X-Auth-Token", serviceToken, "X-Subject-Token", subjectToken));
     }
 
     private static HttpResponse<String> get(String url, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
         headers.forEach(request::header);
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -1,5 +1,7 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.DebianPackages;
@@ -7,13 +9,6 @@ import dev.loupe.testing.Keystone;
 import dev.loupe.testing.Keystone.User;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,8 +19,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real OpenStack clients from Debian (python-glanceclient's {@code glance}, openstacksdk, openstackclient's
@@ -41,6 +40,7 @@ class OpenStackClientsIT {
 
     @TempDir
     static Path dir;
+
     static Keystone keystone;
     static SourceServer source;
     static LoupeServer loupe;
@@ -56,9 +56,14 @@ class OpenStackClientsIT {
         keystone = Keystone.start(dir.resolve("keystone"));
         source = SourceServer.start();
         source.serve("/disk.qcow2", IMAGE);
-        loupe = LoupeServer.withWorkers(dir.resolve("loupe"), UnaryOperator.identity(),
-                KeystoneAuthIT.behind(keystone, "import_filtering_opts.allowed_hosts=127.0.0.1",
-                        "import_filtering_opts.allowed_ports=" + source.port(), "task.poll_interval=0.05"));
+        loupe = LoupeServer.withWorkers(
+                dir.resolve("loupe"),
+                UnaryOperator.identity(),
+                KeystoneAuthIT.behind(
+                        keystone,
+                        "import_filtering_opts.allowed_hosts=127.0.0.1",
+                        "import_filtering_opts.allowed_ports=" + source.port(),
+                        "task.poll_interval=0.05"));
         keystone.registerImageService(loupe.baseUrl());
     }
 
@@ -77,44 +82,66 @@ class OpenStackClientsIT {
 
     @Test
     void glanceCreatesListsShowsAndDownloadsThroughTheCatalog() throws Exception {
-        String taskId = Cli.table(glance(Keystone.ADMIN_A, "task-create", "--type", "import", "--input",
-                input("from-glance")).ok()).get("id");
+        String taskId = Cli.table(
+                        glance(Keystone.ADMIN_A, "task-create", "--type", "import", "--input", input("from-glance"))
+                                .ok())
+                .get("id");
         Map<String, String> task = awaitEnd(taskId);
-        assertThat(task).containsEntry("status", "success").containsEntry("message", "")
+        assertThat(task)
+                .containsEntry("status", "success")
+                .containsEntry("message", "")
                 .containsEntry("owner", keystone.projectId(Keystone.PROJECT_A));
         String imageId = JSON.readTree(task.get("result")).get("image_id").textValue();
 
         assertThat(glance(Keystone.ADMIN_A, "task-list").ok()).contains(taskId);
-        Map<String, String> image = Cli.table(glance(Keystone.ADMIN_A, "image-show", imageId).ok());
-        assertThat(image).containsEntry("status", "active").containsEntry("name", "from-glance")
-                .containsEntry("checksum", hex("MD5", IMAGE)).containsEntry("size", Integer.toString(IMAGE.length))
+        Map<String, String> image =
+                Cli.table(glance(Keystone.ADMIN_A, "image-show", imageId).ok());
+        assertThat(image)
+                .containsEntry("status", "active")
+                .containsEntry("name", "from-glance")
+                .containsEntry("checksum", hex("MD5", IMAGE))
+                .containsEntry("size", Integer.toString(IMAGE.length))
                 .containsEntry("owner", keystone.projectId(Keystone.PROJECT_A));
         Path downloaded = dir.resolve("downloaded.qcow2");
-        glance(Keystone.ADMIN_A, "image-download", "--file", downloaded.toString(), imageId).ok();
+        glance(Keystone.ADMIN_A, "image-download", "--file", downloaded.toString(), imageId)
+                .ok();
         assertThat(Files.readAllBytes(downloaded)).isEqualTo(IMAGE);
 
         // A task names an image through input.image_id, as upstream records it, and image-tasks lists it (the
         // import that created the image names none, as upstream's do not). This one fails, to be recognisable.
-        String naming = Cli.table(glance(Keystone.ADMIN_A, "task-create", "--type", "import", "--input",
-                input("named").replace("/disk.qcow2", "/missing.qcow2")
-                        .replaceFirst("\\{", "{\"image_id\": \"" + imageId + "\", ")).ok()).get("id");
+        String naming = Cli.table(glance(
+                                Keystone.ADMIN_A,
+                                "task-create",
+                                "--type",
+                                "import",
+                                "--input",
+                                input("named")
+                                        .replace("/disk.qcow2", "/missing.qcow2")
+                                        .replaceFirst("\\{", "{\"image_id\": \"" + imageId + "\", "))
+                        .ok())
+                .get("id");
         assertThat(awaitEnd(naming)).containsEntry("status", "failure");
         String tasks = glance(Keystone.ADMIN_A, "image-tasks", imageId).ok();
         assertThat(tasks).contains("| Source answered HTTP 404 Not Found | failure |");
-        assertThat(tasks.lines().filter(line -> line.startsWith("| ")).count()).as(tasks).isEqualTo(2);
+        assertThat(tasks.lines().filter(line -> line.startsWith("| ")).count())
+                .as(tasks)
+                .isEqualTo(2);
     }
 
     @Test
     void glanceTaskCommandsRefuseAMember() throws Exception {
-        List<List<String>> commands = List.of(List.of("task-list"),
+        List<List<String>> commands = List.of(
+                List.of("task-list"),
                 List.of("task-show", "00000000-0000-0000-0000-000000000000"),
                 List.of("task-create", "--type", "import", "--input", input("refused")));
         for (List<String> command : commands) {
             Cli.Result refused = glance(Keystone.MEMBER_A, command.toArray(String[]::new));
 
             assertThat(refused.exit()).as("%s", refused.output()).isNotZero();
-            assertThat(refused.output()).as("glance %s", command)
-                    .contains("403").contains("You are not authorized to complete tasks_api_access action.");
+            assertThat(refused.output())
+                    .as("glance %s", command)
+                    .contains("403")
+                    .contains("You are not authorized to complete tasks_api_access action.");
         }
     }
 
@@ -122,8 +149,14 @@ class OpenStackClientsIT {
     void openstacksdkCreatesWaitsGetsAndPagesTasks() throws Exception {
         Map<String, String> environment = cloud(Keystone.ADMIN_A);
         environment.put("LOUPE_IMPORT_FROM", source.url("/disk.qcow2"));
-        String printed = Cli.run(environment, List.of(PYTHON,
-                Path.of("src/test/resources/clients/sdk_tasks.py").toAbsolutePath().toString())).ok();
+        String printed = Cli.run(
+                        environment,
+                        List.of(
+                                PYTHON,
+                                Path.of("src/test/resources/clients/sdk_tasks.py")
+                                        .toAbsolutePath()
+                                        .toString()))
+                .ok();
 
         JsonNode sdk = JSON.readTree(printed.substring(printed.lastIndexOf("\n{") + 1));
         assertThat(sdk.get("created_status").textValue()).isEqualTo("pending");
@@ -133,21 +166,29 @@ class OpenStackClientsIT {
         assertThat(sdk.get("owner_id").textValue()).isEqualTo(keystone.projectId(Keystone.PROJECT_A));
         List<String> listed = new ArrayList<>();
         sdk.get("listed").forEach(id -> listed.add(id.textValue()));
-        assertThat(listed).as("every task of the project, over pages of 2").hasSizeGreaterThanOrEqualTo(6)
-                .doesNotHaveDuplicates().contains(sdk.get("id").textValue());
+        assertThat(listed)
+                .as("every task of the project, over pages of 2")
+                .hasSizeGreaterThanOrEqualTo(6)
+                .doesNotHaveDuplicates()
+                .contains(sdk.get("id").textValue());
     }
 
     @Test
     void openstackListsAndShowsAnImportedImage() throws Exception {
-        String taskId = Cli.table(glance(Keystone.ADMIN_A, "task-create", "--type", "import", "--input",
-                input("from-openstack")).ok()).get("id");
-        String imageId = JSON.readTree(awaitEnd(taskId).get("result")).get("image_id").textValue();
+        String taskId = Cli.table(
+                        glance(Keystone.ADMIN_A, "task-create", "--type", "import", "--input", input("from-openstack"))
+                                .ok())
+                .get("id");
+        String imageId =
+                JSON.readTree(awaitEnd(taskId).get("result")).get("image_id").textValue();
 
-        JsonNode list = JSON.readTree(openstack(Keystone.ADMIN_A, "image", "list", "-f", "json").ok());
+        JsonNode list = JSON.readTree(
+                openstack(Keystone.ADMIN_A, "image", "list", "-f", "json").ok());
         List<String> names = new ArrayList<>();
         list.forEach(row -> names.add(row.get("Name").textValue()));
         assertThat(names).contains("from-openstack");
-        JsonNode shown = JSON.readTree(openstack(Keystone.ADMIN_A, "image", "show", imageId, "-f", "json").ok());
+        JsonNode shown = JSON.readTree(openstack(Keystone.ADMIN_A, "image", "show", imageId, "-f", "json")
+                .ok());
         assertThat(shown.get("id").textValue()).isEqualTo(imageId);
         assertThat(shown.get("status").textValue()).isEqualTo("active");
         assertThat(shown.get("disk_format").textValue()).isEqualTo("qcow2");
@@ -157,14 +198,14 @@ class OpenStackClientsIT {
     private static String input(String name) {
         return """
                 {"import_from": "%s", "import_from_format": "qcow2",
-                 "image_properties": {"name": "%s", "disk_format": "qcow2", "container_format": "bare"}}"""
-                .formatted(source.url("/disk.qcow2"), name);
+                 "image_properties": {"name": "%s", "disk_format": "qcow2", "container_format": "bare"}}""".formatted(source.url("/disk.qcow2"), name);
     }
 
     private static Map<String, String> awaitEnd(String taskId) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            Map<String, String> task = Cli.table(glance(Keystone.ADMIN_A, "task-show", taskId).ok());
+            Map<String, String> task =
+                    Cli.table(glance(Keystone.ADMIN_A, "task-show", taskId).ok());
             String status = task.get("status");
             if (status.equals("success") || status.equals("failure") || System.nanoTime() > deadline) {
                 return task;
@@ -188,15 +229,24 @@ class OpenStackClientsIT {
     /** The OS_* variables every OpenStack client reads: password authentication, Loupe found in the catalog. */
     private static Map<String, String> cloud(User user) throws java.io.IOException {
         Map<String, String> environment = new HashMap<>(Map.of(
-                "OS_AUTH_URL", keystone.authUrl(),
-                "OS_USERNAME", user.name(),
-                "OS_PASSWORD", user.password(),
-                "OS_PROJECT_NAME", user.project(),
-                "OS_USER_DOMAIN_NAME", "Default",
-                "OS_PROJECT_DOMAIN_NAME", "Default",
-                "OS_REGION_NAME", Keystone.REGION,
-                "OS_IDENTITY_API_VERSION", "3",
-                "OS_IMAGE_API_VERSION", "2"));
+                "OS_AUTH_URL",
+                keystone.authUrl(),
+                "OS_USERNAME",
+                user.name(),
+                "OS_PASSWORD",
+                user.password(),
+                "OS_PROJECT_NAME",
+                user.project(),
+                "OS_USER_DOMAIN_NAME",
+                "Default",
+                "OS_PROJECT_DOMAIN_NAME",
+                "Default",
+                "OS_REGION_NAME",
+                Keystone.REGION,
+                "OS_IDENTITY_API_VERSION",
+                "3",
+                "OS_IMAGE_API_VERSION",
+                "2"));
         environment.put("HOME", Cli.freshHome(dir));
         return environment;
     }

@@ -1,8 +1,21 @@
 package dev.loupe.clients;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.Keystone.User;
 import dev.loupe.testing.LoupeServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,20 +34,6 @@ import org.openstack4j.model.identity.v3.Token;
 import org.openstack4j.model.image.v2.Task;
 import org.openstack4j.openstack.OSFactory;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.tuple;
-
 /**
  * Loupe driven by openstack4j, a third-party Java client, the way an operator's tooling would: log in to a real
  * Keystone v3, find the image service in the token's catalog, and use {@code imagesV2().tasks()} with the token,
@@ -44,13 +43,16 @@ class Openstack4jIT {
 
     /** Another project's admin: bootstrap's admin, of project {@code admin}. */
     private static final User ADMIN_B = Keystone.CLOUD_ADMIN;
+
     private static final User ADMIN_A = Keystone.ADMIN_A;
     private static final User MEMBER_A = Keystone.MEMBER_A;
 
-    private static final Config CONFIG = Config.newConfig().withConnectionTimeout(5_000).withReadTimeout(15_000);
+    private static final Config CONFIG =
+            Config.newConfig().withConnectionTimeout(5_000).withReadTimeout(15_000);
 
     @TempDir
     static Path keystoneDir;
+
     static Keystone keystone;
 
     @RegisterExtension
@@ -102,7 +104,8 @@ class Openstack4jIT {
 
         Map<String, Object> input = importInput("http://example.com/cirros.qcow2");
         Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Task created = tasks(token).create(Builders.taskBuilder().type("import").input(input).build());
+        Task created = tasks(token)
+                .create(Builders.taskBuilder().type("import").input(input).build());
         Instant after = Instant.now();
 
         assertThat(created).as("create answer").isNotNull();
@@ -117,7 +120,9 @@ class Openstack4jIT {
         assertThat(created.getSchema()).isEqualTo("/v2/schemas/task");
         assertThat(created.getCreatedAt().toInstant()).isBetween(before, after);
         assertThat(created.getUpdatedAt()).isEqualTo(created.getCreatedAt());
-        assertThat(created.getExpiresAt()).as("expires_at is only set once a task finishes").isNull();
+        assertThat(created.getExpiresAt())
+                .as("expires_at is only set once a task finishes")
+                .isNull();
 
         Task shown = tasks(token).get(created.getId());
         assertThat(shown).as("show answer").isNotNull();
@@ -134,7 +139,9 @@ class Openstack4jIT {
         assertThat(stub.getCreatedAt()).isEqualTo(created.getCreatedAt());
         assertThat(stub.getUpdatedAt()).isEqualTo(created.getUpdatedAt());
         assertThat(stub.getInput()).as("list items are stubs, without input").isNull();
-        assertThat(stub.getMessage()).as("list items are stubs, without message").isNull();
+        assertThat(stub.getMessage())
+                .as("list items are stubs, without message")
+                .isNull();
         assertThat(stub.getResult()).as("list items are stubs, without result").isNull();
     }
 
@@ -146,20 +153,38 @@ class Openstack4jIT {
         List<String> both = List.of(first.getId(), second.getId());
 
         assertThat(tasks(token).list(Map.of("status", "pending", "type", "import", "owner", projectA())))
-                .extracting(Task::getId).containsExactlyInAnyOrderElementsOf(both);
+                .extracting(Task::getId)
+                .containsExactlyInAnyOrderElementsOf(both);
         assertThat(tasks(token).list(Map.of("status", "success"))).isEmpty();
         assertThat(tasks(token).list(Map.of("owner", projectB()))).isEmpty();
         assertThat(tasks(token).list(Map.of("id", second.getId())))
-                .extracting(Task::getId).containsExactly(second.getId());
+                .extracting(Task::getId)
+                .containsExactly(second.getId());
 
         List<? extends Task> page1 = tasks(token).list(Map.of("limit", "1", "sort_key", "id", "sort_dir", "asc"));
         assertThat(page1).hasSize(1);
-        List<? extends Task> page2 = tasks(token).list(
-                Map.of("limit", "1", "sort_key", "id", "sort_dir", "asc", "marker", page1.get(0).getId()));
+        List<? extends Task> page2 = tasks(token)
+                .list(Map.of(
+                        "limit",
+                        "1",
+                        "sort_key",
+                        "id",
+                        "sort_dir",
+                        "asc",
+                        "marker",
+                        page1.get(0).getId()));
         assertThat(page2).hasSize(1);
         assertThat(List.of(page1.get(0).getId(), page2.get(0).getId())).containsExactlyInAnyOrderElementsOf(both);
-        assertThat(tasks(token).list(
-                Map.of("limit", "1", "sort_key", "id", "sort_dir", "asc", "marker", page2.get(0).getId())))
+        assertThat(tasks(token)
+                        .list(Map.of(
+                                "limit",
+                                "1",
+                                "sort_key",
+                                "id",
+                                "sort_dir",
+                                "asc",
+                                "marker",
+                                page2.get(0).getId())))
                 .isEmpty();
     }
 
@@ -170,7 +195,8 @@ class Openstack4jIT {
 
         Token tokenB = login(ADMIN_B);
         assertThat(tokenB.getProject().getId()).isEqualTo(projectB());
-        assertThat(tasks(tokenB).list()).extracting(Task::getId, Task::getOwner)
+        assertThat(tasks(tokenB).list())
+                .extracting(Task::getId, Task::getOwner)
                 .containsExactly(tuple(ofA.getId(), projectA()));
         Task shownToB = tasks(tokenB).get(ofA.getId());
         assertThat(shownToB).usingRecursiveComparison().isEqualTo(ofA);
@@ -179,17 +205,21 @@ class Openstack4jIT {
         assertThat(ofB.getOwner()).as("the creator's project, from its token").isEqualTo(projectB());
 
         // Back to proj-a's session: its admin sees both projects' tasks too, and can filter by owner.
-        assertThat(tasks(tokenA).list()).extracting(Task::getId, Task::getOwner).containsExactlyInAnyOrder(
-                tuple(ofA.getId(), projectA()),
-                tuple(ofB.getId(), projectB()));
-        assertThat(tasks(tokenA).list(Map.of("owner", projectB()))).extracting(Task::getId)
+        assertThat(tasks(tokenA).list())
+                .extracting(Task::getId, Task::getOwner)
+                .containsExactlyInAnyOrder(tuple(ofA.getId(), projectA()), tuple(ofB.getId(), projectB()));
+        assertThat(tasks(tokenA).list(Map.of("owner", projectB())))
+                .extracting(Task::getId)
                 .containsExactly(ofB.getId());
     }
 
     @Test
     void aBadRequestSurfacesAsAnOpenstack4jExceptionWith400() {
         Token token = login(ADMIN_A);
-        Task invalid = Builders.taskBuilder().type("invalid").input(importInput("http://example.com/x.qcow2")).build();
+        Task invalid = Builders.taskBuilder()
+                .type("invalid")
+                .input(importInput("http://example.com/x.qcow2"))
+                .build();
 
         assertThatThrownBy(() -> tasks(token).create(invalid))
                 .isInstanceOfSatisfying(ClientResponseException.class, e -> {
@@ -202,13 +232,19 @@ class Openstack4jIT {
     @Test
     void anUnknownTaskIsNullAndANonAdminIsRefused() {
         Token admin = login(ADMIN_A);
-        assertThat(tasks(admin).get(UUID.randomUUID().toString())).as("openstack4j maps 404 to null").isNull();
+        assertThat(tasks(admin).get(UUID.randomUUID().toString()))
+                .as("openstack4j maps 404 to null")
+                .isNull();
 
         Token member = login(MEMBER_A);
         assertThatThrownBy(() -> tasks(member).list())
-                .isInstanceOfSatisfying(ClientResponseException.class, e -> assertThat(e.getStatus()).isEqualTo(403));
+                .isInstanceOfSatisfying(
+                        ClientResponseException.class,
+                        e -> assertThat(e.getStatus()).isEqualTo(403));
         assertThatThrownBy(() -> tasks(member).create(importTask("http://example.com/cirros.qcow2")))
-                .isInstanceOfSatisfying(ClientResponseException.class, e -> assertThat(e.getStatus()).isEqualTo(403));
+                .isInstanceOfSatisfying(
+                        ClientResponseException.class,
+                        e -> assertThat(e.getStatus()).isEqualTo(403));
         assertThat(tasks(admin).list()).isEmpty();
     }
 
@@ -248,8 +284,11 @@ class Openstack4jIT {
 
     private static Map<String, Object> importInput(String from) {
         return Map.of(
-                "import_from", from,
-                "import_from_format", "qcow2",
-                "image_properties", Map.of("disk_format", "qcow2", "container_format", "bare", "name", "cirros"));
+                "import_from",
+                from,
+                "import_from_format",
+                "qcow2",
+                "image_properties",
+                Map.of("disk_format", "qcow2", "container_format", "bare", "name", "cirros"));
     }
 }

@@ -1,13 +1,11 @@
 package dev.loupe.compat;
 
-import dev.loupe.compat.Isotime;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Upstream's task timestamps: {@code YYYY-MM-DDTHH:MM:SSZ}, UTC, whole seconds (spec §1.5). */
 class IsotimeTest {
@@ -28,8 +26,8 @@ class IsotimeTest {
     @Test
     void fieldsAreZeroPadded() {
         assertThat(Isotime.format(Instant.parse("2026-01-02T03:04:05Z"))).isEqualTo("2026-01-02T03:04:05Z");
-        assertThat(Isotime.format(Instant.parse("2026-01-02T03:04:05Z"))).matches(
-                "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
+        assertThat(Isotime.format(Instant.parse("2026-01-02T03:04:05Z")))
+                .matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
     }
 
     @Test
@@ -45,14 +43,25 @@ class IsotimeTest {
 
     @Test
     void roundTrip() {
-        for (String text : new String[]{"1970-01-01T00:00:00Z", "2000-02-29T12:00:00Z", "2099-12-31T23:59:59Z"}) {
+        for (String text : new String[] {"1970-01-01T00:00:00Z", "2000-02-29T12:00:00Z", "2099-12-31T23:59:59Z"}) {
             assertThat(Isotime.parse(text).map(Isotime::format)).contains(text);
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01T24:00:01Z",
-            "2026-01-01", "18:12:13", "2026-01-01T00:00:00+02:00", "2026/01/01 00:00:00", "1764180733"})
+    @ValueSource(
+            strings = {
+                "",
+                "yesterday",
+                "2026-13-01T00:00:00Z",
+                "2026-02-30T00:00:00Z",
+                "2026-01-01T24:00:01Z",
+                "2026-01-01",
+                "18:12:13",
+                "2026-01-01T00:00:00+02:00",
+                "2026/01/01 00:00:00",
+                "1764180733"
+            })
     void anythingElseIsNoTime(String text) {
         assertThat(Isotime.parse(text)).isEmpty();
     }

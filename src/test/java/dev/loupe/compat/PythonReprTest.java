@@ -1,18 +1,15 @@
 package dev.loupe.compat;
 
-import dev.loupe.compat.PythonJson;
-import dev.loupe.compat.PythonRepr;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.loupe.Loupe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Python's {@code repr} of what {@code json.loads} makes of a document: the text upstream's schema errors are built
@@ -89,51 +86,57 @@ class PythonReprTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "0|0",
-            "-0|0",
-            "42|42",
-            "-7|-7",
-            "12345678901234567890123|12345678901234567890123",
-            "-12345678901234567890123|-12345678901234567890123",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0|0",
+                "-0|0",
+                "42|42",
+                "-7|-7",
+                "12345678901234567890123|12345678901234567890123",
+                "-12345678901234567890123|-12345678901234567890123",
+            })
     void integers(String json, String python) {
         assertThat(repr(json)).isEqualTo(python);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "1.5|1.5",
-            "1.0|1.0",
-            "100.0|100.0",
-            "0.1|0.1",
-            "3.141592653589793|3.141592653589793",
-            "1e15|1000000000000000.0",
-            "1e400|inf",
-            "-1e400|-inf",
-            "1e-400|0.0",
-            "9007199254740993.0|9007199254740992.0",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "1.5|1.5",
+                "1.0|1.0",
+                "100.0|100.0",
+                "0.1|0.1",
+                "3.141592653589793|3.141592653589793",
+                "1e15|1000000000000000.0",
+                "1e400|inf",
+                "-1e400|-inf",
+                "1e-400|0.0",
+                "9007199254740993.0|9007199254740992.0",
+            })
     void floats(String json, String python) {
         assertThat(repr(json)).isEqualTo(python);
     }
 
     /** Python switches to exponent notation below 1e-4 and from 1e16, with a signed two-digit exponent. */
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "-0.0|-0.0",
-            "1e16|1e+16",
-            "1E16|1e+16",
-            "1e22|1e+22",
-            "0.0001|0.0001",
-            "0.00001|1e-05",
-            "2.5e-7|2.5e-07",
-            "12345678.5|12345678.5",
-            "123456789.123|123456789.123",
-            "1.5e300|1.5e+300",
-            "5e-324|5e-324",
-            "1.7976931348623157e308|1.7976931348623157e+308",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-0.0|-0.0",
+                "1e16|1e+16",
+                "1E16|1e+16",
+                "1e22|1e+22",
+                "0.0001|0.0001",
+                "0.00001|1e-05",
+                "2.5e-7|2.5e-07",
+                "12345678.5|12345678.5",
+                "123456789.123|123456789.123",
+                "1.5e300|1.5e+300",
+                "5e-324|5e-324",
+                "1.7976931348623157e308|1.7976931348623157e+308",
+            })
     void floatsInExponentNotationAndLargeFloats(String json, String python) {
         assertThat(repr(json)).isEqualTo(python);
     }

@@ -1,13 +1,9 @@
 package dev.loupe.config;
 
-import dev.loupe.failure.LoupeException.BadConfiguration;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +12,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigTest {
 
@@ -177,15 +176,15 @@ class ConfigTest {
 
         @Test
         void setOverridesWinOverTheFile() {
-            Config config = load("[DEFAULT]\nbind_port = 8080\nbind_host = 127.0.0.3\n",
-                    "DEFAULT.bind_port=9000");
+            Config config = load("[DEFAULT]\nbind_port = 8080\nbind_host = 127.0.0.3\n", "DEFAULT.bind_port=9000");
             assertThat(config.get(Options.BIND_PORT)).isEqualTo(9000);
             assertThat(config.get(Options.BIND_HOST)).isEqualTo("127.0.0.3");
         }
 
         @Test
         void laterOverridesWinOverEarlierOnes() {
-            assertThat(set("task.task_time_to_live=1", "task.task_time_to_live=2").get(Options.TASK_TIME_TO_LIVE))
+            assertThat(set("task.task_time_to_live=1", "task.task_time_to_live=2")
+                            .get(Options.TASK_TIME_TO_LIVE))
                     .isEqualTo(2);
         }
 
@@ -208,24 +207,26 @@ class ConfigTest {
     class BadValues {
 
         @ParameterizedTest
-        @CsvSource(delimiter = '|', value = {
-                "DEFAULT|bind_port|abc",
-                "DEFAULT|bind_port|-1",
-                "DEFAULT|bind_port|65536",
-                "DEFAULT|bind_port|80.5",
-                "DEFAULT|limit_param_default|0",
-                "DEFAULT|api_limit_max|0",
-                "DEFAULT|api_limit_max|many",
-                "DEFAULT|auth_strategy|keystone-ish",
-                "api|max_request_body_bytes|0",
-                "task|task_time_to_live|-1",
-                "task|task_time_to_live|forever",
-                "task|expiry_interval|0",
-                "import_filtering_opts|allowed_ports|[0]",
-                "import_filtering_opts|allowed_ports|[80, 65536]",
-                "import_filtering_opts|allowed_ports|http",
-                "import_filtering_opts|disallowed_ports|[22, x]",
-        })
+        @CsvSource(
+                delimiter = '|',
+                value = {
+                    "DEFAULT|bind_port|abc",
+                    "DEFAULT|bind_port|-1",
+                    "DEFAULT|bind_port|65536",
+                    "DEFAULT|bind_port|80.5",
+                    "DEFAULT|limit_param_default|0",
+                    "DEFAULT|api_limit_max|0",
+                    "DEFAULT|api_limit_max|many",
+                    "DEFAULT|auth_strategy|keystone-ish",
+                    "api|max_request_body_bytes|0",
+                    "task|task_time_to_live|-1",
+                    "task|task_time_to_live|forever",
+                    "task|expiry_interval|0",
+                    "import_filtering_opts|allowed_ports|[0]",
+                    "import_filtering_opts|allowed_ports|[80, 65536]",
+                    "import_filtering_opts|allowed_ports|http",
+                    "import_filtering_opts|disallowed_ports|[22, x]",
+                })
         void aBadValueIsRefusedWithTheOptionNameAndTheLine(String section, String name, String value) {
             assertThatThrownBy(() -> load("[" + section + "]\n" + name + " = " + value + "\n"))
                     .isInstanceOf(BadConfiguration.class)
@@ -252,7 +253,8 @@ class ConfigTest {
             assertThat(set("DEFAULT.bind_port=65535").get(Options.BIND_PORT)).isEqualTo(65535);
             assertThat(set("import_filtering_opts.allowed_ports=[1, 65535]").get(Options.ALLOWED_PORTS))
                     .containsExactly(1, 65535);
-            assertThat(set("task.task_time_to_live=0").get(Options.TASK_TIME_TO_LIVE)).isZero();
+            assertThat(set("task.task_time_to_live=0").get(Options.TASK_TIME_TO_LIVE))
+                    .isZero();
         }
     }
 
@@ -260,31 +262,35 @@ class ConfigTest {
     class Lists {
 
         @ParameterizedTest
-        @ValueSource(strings = {
-                "[http, https]",
-                "http, https",
-                "http,https",
-                "['http', 'https']",
-                "[\"http\", \"https\"]",
-                "'http', \"https\"",
-                "[ HTTP ,Https ]",
-        })
+        @ValueSource(
+                strings = {
+                    "[http, https]",
+                    "http, https",
+                    "http,https",
+                    "['http', 'https']",
+                    "[\"http\", \"https\"]",
+                    "'http', \"https\"",
+                    "[ HTTP ,Https ]",
+                })
         void listsWithOrWithoutBracketsAndQuotes(String text) {
             assertThat(set("import_filtering_opts.allowed_schemes=" + text).get(Options.ALLOWED_SCHEMES))
                     .containsExactly("http", "https");
-            assertThat(load("[import_filtering_opts]\nallowed_schemes = " + text + "\n").get(Options.ALLOWED_SCHEMES))
+            assertThat(load("[import_filtering_opts]\nallowed_schemes = " + text + "\n")
+                            .get(Options.ALLOWED_SCHEMES))
                     .containsExactly("http", "https");
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"[]", "", "[ ]", "   "})
         void emptyLists(String text) {
-            assertThat(set("import_filtering_opts.allowed_hosts=" + text).get(Options.ALLOWED_HOSTS)).isEmpty();
+            assertThat(set("import_filtering_opts.allowed_hosts=" + text).get(Options.ALLOWED_HOSTS))
+                    .isEmpty();
         }
 
         @Test
         void aSingleItem() {
-            assertThat(set("import_filtering_opts.disallowed_hosts=metadata.internal").get(Options.DISALLOWED_HOSTS))
+            assertThat(set("import_filtering_opts.disallowed_hosts=metadata.internal")
+                            .get(Options.DISALLOWED_HOSTS))
                     .containsExactly("metadata.internal");
             assertThat(set("import_filtering_opts.allowed_ports=8080").get(Options.ALLOWED_PORTS))
                     .containsExactly(8080);
@@ -292,7 +298,8 @@ class ConfigTest {
 
         @Test
         void portListsTakeQuotedNumbers() {
-            assertThat(set("import_filtering_opts.disallowed_ports=['22', \"25\"]").get(Options.DISALLOWED_PORTS))
+            assertThat(set("import_filtering_opts.disallowed_ports=['22', \"25\"]")
+                            .get(Options.DISALLOWED_PORTS))
                     .containsExactly(22, 25);
         }
 
@@ -365,7 +372,10 @@ class ConfigTest {
                     section = option.section();
                     text.append('[').append(section).append("]\n");
                 }
-                text.append(option.name()).append(" = ").append(option.defaultText()).append('\n');
+                text.append(option.name())
+                        .append(" = ")
+                        .append(option.defaultText())
+                        .append('\n');
             }
             Config written = load(text.toString());
             Config defaults = Config.defaults(dir);
@@ -408,17 +418,23 @@ class ConfigTest {
                 String body = line.substring(1).strip();
                 int eq = body.indexOf('=');
                 if (eq > 0 && body.substring(0, eq).strip().matches("[a-z_]+")) {
-                    documented.put(section + "." + body.substring(0, eq).strip(), body.substring(eq + 1).strip());
+                    documented.put(
+                            section + "." + body.substring(0, eq).strip(),
+                            body.substring(eq + 1).strip());
                 }
             }
         }
         for (Option<?> option : Options.ALL) {
-            assertThat(documented).as("sample documents [%s] %s", option.section(), option.name())
+            assertThat(documented)
+                    .as("sample documents [%s] %s", option.section(), option.name())
                     .containsEntry(option.key(), option.defaultText().strip());
         }
         // And the sample, uncommented, is a valid config that changes nothing.
-        String uncommented = String.join("\n", Files.readAllLines(sample).stream()
-                .map(l -> l.matches("#[a-z_]+ ?=.*") ? l.substring(1) : l).toList());
+        String uncommented = String.join(
+                "\n",
+                Files.readAllLines(sample).stream()
+                        .map(l -> l.matches("#[a-z_]+ ?=.*") ? l.substring(1) : l)
+                        .toList());
         Config fromSample = load(uncommented + "\n");
         Config defaults = Config.defaults(dir);
         for (Option<?> option : Options.ALL) {

@@ -1,21 +1,20 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.ApiServer;
+import dev.loupe.testing.Client;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.MEMBER_A;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code POST /v2/tasks}: spec §3.1 (check order, messages, the created view), §1.3, §1.4, §2.1, C3, C4, C7. */
 class CreateTaskIT {
@@ -76,8 +75,11 @@ class CreateTaskIT {
 
     @Test
     void createWithoutBodySays_BodyExpectedInRequest() {
-        assertJsonError(server.client().send("POST", "/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "application/json"),
-                null), 400, "Body expected in request.");
+        assertJsonError(
+                server.client()
+                        .send("POST", "/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "application/json"), null),
+                400,
+                "Body expected in request.");
     }
 
     @Test
@@ -116,11 +118,17 @@ class CreateTaskIT {
     void invalidUtf8Says_ErrorDecodingYourRequest() {
         byte[] body = "{\"type\": \"import\", \"input\": {\"import_from\": \"http://example.com/\u00e9\"}}"
                 .getBytes(StandardCharsets.ISO_8859_1);
-        HttpResponse<String> r = raw(server.baseUrl(), "POST", "/v2/tasks",
+        HttpResponse<String> r = raw(
+                server.baseUrl(),
+                "POST",
+                "/v2/tasks",
                 with(asJson(ADMIN_A), "Content-Type", "application/json"),
                 HttpRequest.BodyPublishers.ofByteArray(body));
-        assertJsonError(r, 400, "Error decoding your request. Either the URL or the request body contained"
-                + " characters that could not be decoded by Glance");
+        assertJsonError(
+                r,
+                400,
+                "Error decoding your request. Either the URL or the request body contained"
+                        + " characters that could not be decoded by Glance");
     }
 
     // ---- 3. type, then input, by key presence ----------------------------------------------------------------
@@ -137,7 +145,8 @@ class CreateTaskIT {
 
     @Test
     void typoForTypeSays_TaskTypeIsRequired() {
-        assertCreateError("{\"typo\": \"import\", \"input\": {\"import_from\": \"http://example.com/x\"}}",
+        assertCreateError(
+                "{\"typo\": \"import\", \"input\": {\"import_from\": \"http://example.com/x\"}}",
                 "Task 'type' is required");
     }
 
@@ -181,7 +190,8 @@ class CreateTaskIT {
 
     @Test
     void inputNotAnObjectSays_IsNotOfTypeNullObject() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": \"http://127.0.0.1/x\"}",
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": \"http://127.0.0.1/x\"}",
                 "'http://127.0.0.1/x' is not of type 'null', 'object'");
         assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": []}", "[] is not of type 'null', 'object'");
     }
@@ -195,16 +205,20 @@ class CreateTaskIT {
 
     @Test
     void taskInputKeySays_TaskInputWasUnexpected() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {}, \"task_input\": {}}",
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {}, \"task_input\": {}}",
                 "Additional properties are not allowed ('task_input' was unexpected)");
     }
 
     @Test
     void twoUnknownKeysSay_WereUnexpected() {
-        String message = firstLine(jsonError(post(ADMIN_A, "{\"type\": \"import\", \"input\": {}, \"a\": 1,"
-                + " \"b\": 2}"), 400));
-        assertThat(message).startsWith(SCHEMA + "Additional properties are not allowed (")
-                .contains("'a'").contains("'b'").endsWith(" were unexpected)");
+        String message = firstLine(
+                jsonError(post(ADMIN_A, "{\"type\": \"import\", \"input\": {}, \"a\": 1," + " \"b\": 2}"), 400));
+        assertThat(message)
+                .startsWith(SCHEMA + "Additional properties are not allowed (")
+                .contains("'a'")
+                .contains("'b'")
+                .endsWith(" were unexpected)");
     }
 
     @Test
@@ -225,45 +239,51 @@ class CreateTaskIT {
         assertThat(task.get("message").asText()).isEmpty();
         assertThat(task.get("user_id").asText()).isEqualTo("admin-a");
         assertThat(task.get("request_id").asText()).isNotEqualTo("top-level-req");
-        assertThat(task.get("self").asText()).isEqualTo("/v2/tasks/" + task.get("id").asText());
+        assertThat(task.get("self").asText())
+                .isEqualTo("/v2/tasks/" + task.get("id").asText());
         assertThat(task.get("created_at").asText()).doesNotStartWith("2000");
     }
 
     @Test
     void messageNullIsRejected_NoneIsNotOfTypeString() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {}, \"message\": null}",
-                "None is not of type 'string'");
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {}, \"message\": null}", "None is not of type 'string'");
     }
 
     @Test
     void badIdPatternIsRejected() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {}, \"id\": \"abc\"}",
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {}, \"id\": \"abc\"}",
                 "'abc' does not match '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}"
                         + "-([0-9a-fA-F]){12}$'");
     }
 
     @Test
     void bogusStatusIsRejected() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {}, \"status\": \"bogus\"}",
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {}, \"status\": \"bogus\"}",
                 "'bogus' is not one of ['pending', 'processing', 'success', 'failure']");
     }
 
     @Test
     void resultNotAnObjectIsRejected() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {}, \"result\": \"x\"}",
-                "'x' is not of type 'null', 'object'");
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {}, \"result\": \"x\"}", "'x' is not of type 'null', 'object'");
     }
 
     @Test
     void duplicateKeysKeepTheLastValue() {
-        JsonNode task = created(post(ADMIN_A, "{\"type\": \"export\", \"type\": \"import\", \"input\":"
-                + " {\"import_from\": \"http://example.com/x\"}}"));
+        JsonNode task = created(post(
+                ADMIN_A,
+                "{\"type\": \"export\", \"type\": \"import\", \"input\":"
+                        + " {\"import_from\": \"http://example.com/x\"}}"));
         assertThat(task.get("type").asText()).isEqualTo("import");
     }
 
     @Test
     void schemaIsCheckedBeforeImportFrom() {
-        assertSchemaErrorFirstLine("{\"type\": \"import\", \"input\": {\"import_from\": \"ftp://x/y\"}, \"foo\": 1}",
+        assertSchemaErrorFirstLine(
+                "{\"type\": \"import\", \"input\": {\"import_from\": \"ftp://x/y\"}, \"foo\": 1}",
                 "Additional properties are not allowed ('foo' was unexpected)");
     }
 
@@ -302,8 +322,13 @@ class CreateTaskIT {
 
     @Test
     void otherSchemesSay_TheGivenUriIsNotValid() {
-        for (String uri : new String[] {"swift://account/container/obj", "cinder://volume-id",
-                "file://host/etc/passwd", "HTTP://example.com/x", "Https://example.com/x"}) {
+        for (String uri : new String[] {
+            "swift://account/container/obj",
+            "cinder://volume-id",
+            "file://host/etc/passwd",
+            "HTTP://example.com/x",
+            "Https://example.com/x"
+        }) {
             assertCreateError(importBody(uri), NOT_VALID_URI);
         }
     }
@@ -348,8 +373,10 @@ class CreateTaskIT {
 
     @Test
     void locationImportIsAccepted201() {
-        JsonNode task = created(post(ADMIN_A, "{\"type\": \"location_import\", \"input\": {\"image_id\":"
-                + " \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"}}"));
+        JsonNode task = created(post(
+                ADMIN_A,
+                "{\"type\": \"location_import\", \"input\": {\"image_id\":"
+                        + " \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"}}"));
         assertThat(task.get("type").asText()).isEqualTo("location_import");
         assertThat(task.get("image_id").asText()).isEqualTo("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
     }
@@ -390,7 +417,8 @@ class CreateTaskIT {
         assertThat(task.has("expires_at")).isFalse();
         assertThat(task.has("image_id")).isFalse();
         assertThat(task.get("created_at").asText()).matches(ISOTIME);
-        assertThat(task.get("updated_at").asText()).isEqualTo(task.get("created_at").asText());
+        assertThat(task.get("updated_at").asText())
+                .isEqualTo(task.get("created_at").asText());
     }
 
     @Test
@@ -405,16 +433,20 @@ class CreateTaskIT {
 
     @Test
     void nonAsciiIsNotEscaped() {
-        HttpResponse<String> r = post(ADMIN_A, "{\"type\": \"import\", \"input\": {\"import_from\":"
-                + " \"http://example.com/x\", \"image_properties\": {\"name\": \"caf\u00e9 \u65e5\u672c\"}}}");
+        HttpResponse<String> r = post(
+                ADMIN_A,
+                "{\"type\": \"import\", \"input\": {\"import_from\":"
+                        + " \"http://example.com/x\", \"image_properties\": {\"name\": \"caf\u00e9 \u65e5\u672c\"}}}");
         created(r);
         assertThat(r.body()).contains("caf\u00e9 \u65e5\u672c").doesNotContain("\\u00e9");
     }
 
     @Test
     void imageIdIsPresentWhenInputImageIdIsGiven() {
-        JsonNode task = created(post(ADMIN_A, "{\"type\": \"import\", \"input\": {\"import_from\":"
-                + " \"http://example.com/x\", \"image_id\": \"not-a-uuid\"}}"));
+        JsonNode task = created(post(
+                ADMIN_A,
+                "{\"type\": \"import\", \"input\": {\"import_from\":"
+                        + " \"http://example.com/x\", \"image_id\": \"not-a-uuid\"}}"));
         assertThat(keys(task)).containsExactlyInAnyOrderElementsOf(union(FULL_KEYS, "image_id"));
         assertThat(task.get("image_id").asText()).isEqualTo("not-a-uuid");
         JsonNode shown = ok(server.client().get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
@@ -423,15 +455,20 @@ class CreateTaskIT {
 
     @Test
     void imageIdIsAbsentWhenInputImageIdIsEmpty() {
-        JsonNode task = created(post(ADMIN_A, "{\"type\": \"import\", \"input\": {\"import_from\":"
-                + " \"http://example.com/x\", \"image_id\": \"\"}}"));
+        JsonNode task = created(post(
+                ADMIN_A,
+                "{\"type\": \"import\", \"input\": {\"import_from\":"
+                        + " \"http://example.com/x\", \"image_id\": \"\"}}"));
         assertThat(task.has("image_id")).isFalse();
     }
 
     @Test
     void requestIdStoresCallersIdVerbatimWhileHeaderIsPrefixed() {
-        HttpResponse<String> r = server.client().post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "my-req-0001"),
-                importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client()
+                .post(
+                        "/v2/tasks",
+                        with(ADMIN_A, "X-Openstack-Request-Id", "my-req-0001"),
+                        importBody("http://example.com/x"));
         JsonNode task = created(r);
         assertThat(task.get("request_id").asText()).isEqualTo("my-req-0001");
         assertThat(r.headers().firstValue("x-openstack-request-id")).hasValue("req-my-req-0001");
@@ -444,35 +481,46 @@ class CreateTaskIT {
         HttpResponse<String> r = post(ADMIN_A, importBody("http://example.com/x"));
         JsonNode task = created(r);
         assertThat(task.get("request_id").asText()).matches("req-" + UUID);
-        assertThat(r.headers().firstValue("x-openstack-request-id")).hasValue(task.get("request_id").asText());
+        assertThat(r.headers().firstValue("x-openstack-request-id"))
+                .hasValue(task.get("request_id").asText());
     }
 
     @Test
     void requestIdOfExactly64CharactersIsAccepted() {
         String id = "r".repeat(64);
-        HttpResponse<String> r = server.client().post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", id),
-                importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client()
+                .post("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", id), importBody("http://example.com/x"));
         assertThat(created(r).get("request_id").asText()).isEqualTo(id);
         assertThat(r.headers().firstValue("x-openstack-request-id")).hasValue("req-" + id);
     }
 
     @Test
     void textPlainContentTypeGives415() {
-        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
-                importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client()
+                .post(
+                        "/v2/tasks",
+                        with(asJson(ADMIN_A), "Content-Type", "text/plain"),
+                        importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
 
     @Test
     void xmlContentTypeGives415() {
-        HttpResponse<String> r = server.client().post("/v2/tasks",
-                with(asJson(ADMIN_A), "Content-Type", "application/xml"), importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client()
+                .post(
+                        "/v2/tasks",
+                        with(asJson(ADMIN_A), "Content-Type", "application/xml"),
+                        importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
 
     @Test
     void missingContentTypeIsAccepted() {
-        HttpResponse<String> r = raw(server.baseUrl(), "POST", "/v2/tasks", asJson(ADMIN_A),
+        HttpResponse<String> r = raw(
+                server.baseUrl(),
+                "POST",
+                "/v2/tasks",
+                asJson(ADMIN_A),
                 HttpRequest.BodyPublishers.ofString(importBody("http://example.com/x")));
         assertThat(r.request().headers().firstValue("Content-Type")).isEmpty();
         created(r);
@@ -480,14 +528,20 @@ class CreateTaskIT {
 
     @Test
     void jsonWithCharsetIsAccepted() {
-        created(server.client().post("/v2/tasks", with(ADMIN_A, "Content-Type", "application/json; charset=UTF-8"),
-                importBody("http://example.com/x")));
+        created(server.client()
+                .post(
+                        "/v2/tasks",
+                        with(ADMIN_A, "Content-Type", "application/json; charset=UTF-8"),
+                        importBody("http://example.com/x")));
     }
 
     @Test
     void jsonPatchContentTypeIsParsedAsJson() {
-        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type",
-                "application/openstack-images-v2.1-json-patch"), "{\"type\": \"import\", \"input\": {}}");
+        HttpResponse<String> r = server.client()
+                .post(
+                        "/v2/tasks",
+                        with(asJson(ADMIN_A), "Content-Type", "application/openstack-images-v2.1-json-patch"),
+                        "{\"type\": \"import\", \"input\": {}}");
         assertJsonError(r, 400, "Invalid location: None");
     }
 
@@ -505,7 +559,10 @@ class CreateTaskIT {
     @Test
     void chunkedBodyCountsAsABody() {
         byte[] body = importBody("http://example.com/chunked").getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = raw(server.baseUrl(), "POST", "/v2/tasks",
+        HttpResponse<String> r = raw(
+                server.baseUrl(),
+                "POST",
+                "/v2/tasks",
                 with(ADMIN_A, "Content-Type", "application/json"),
                 HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
         assertThat(created(r).get("input").get("import_from").asText()).isEqualTo("http://example.com/chunked");
@@ -514,7 +571,10 @@ class CreateTaskIT {
     @Test
     void chunkedBodyOverTheLimitGives413() {
         byte[] body = paddedImportBody(70_000).getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> r = raw(server.baseUrl(), "POST", "/v2/tasks",
+        HttpResponse<String> r = raw(
+                server.baseUrl(),
+                "POST",
+                "/v2/tasks",
                 with(asJson(ADMIN_A), "Content-Type", "application/json"),
                 HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
         assertThat(jsonError(r, 413)).isNotBlank();

@@ -1,21 +1,19 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.net.http.HttpResponse;
-import java.util.List;
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.ApiServer;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Error bodies (C3): JSON {@code {"message","code","title"}} when the client prefers JSON, otherwise text/plain
@@ -26,6 +24,7 @@ class ErrorBodyIT {
 
     @RegisterExtension
     static final ApiServer server = new ApiServer();
+
     static String id;
 
     @BeforeAll
@@ -78,13 +77,17 @@ class ErrorBodyIT {
 
     @Test
     void notFoundAsJson() {
-        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
+        assertJsonError(
+                server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)),
+                404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
     @Test
     void notFoundAsPlainText() {
-        assertPlainError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", ADMIN_A), 404,
+        assertPlainError(
+                server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", ADMIN_A),
+                404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
@@ -105,29 +108,33 @@ class ErrorBodyIT {
 
     @Test
     void methodNotAllowedAsJson() {
-        assertJsonError(server.client().send("PUT", "/v2/tasks/" + id, asJson(ADMIN_A), "{}"), 405,
+        assertJsonError(
+                server.client().send("PUT", "/v2/tasks/" + id, asJson(ADMIN_A), "{}"),
+                405,
                 "The method PUT is not allowed for this resource.");
         assertJsonError(server.client().send("DELETE", "/v2/tasks/" + id, asJson(ADMIN_A), null), 405, DELETE_REFUSED);
     }
 
     @Test
     void methodNotAllowedAsPlainText() {
-        assertPlainError(server.client().send("PUT", "/v2/tasks/" + id, ADMIN_A, "{}"), 405,
+        assertPlainError(
+                server.client().send("PUT", "/v2/tasks/" + id, ADMIN_A, "{}"),
+                405,
                 "The method PUT is not allowed for this resource.");
     }
 
     @Test
     void schemaErrorAsJsonHasNoBreakTags() {
-        String message = jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"type\": \"export\", \"input\": {}}"),
-                400);
+        String message = jsonError(
+                server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"type\": \"export\", \"input\": {}}"), 400);
         assertThat(firstLine(message)).isEqualTo(SCHEMA + "'export' is not one of " + TYPES);
     }
 
     @Test
     void schemaErrorAsPlainTextKeepsTheWholeMessage() {
         HttpResponse<String> r = server.client().post("/v2/tasks", ADMIN_A, "{\"type\": \"export\", \"input\": {}}");
-        String message = jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A),
-                "{\"type\": \"export\", \"input\": {}}"), 400);
+        String message = jsonError(
+                server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"type\": \"export\", \"input\": {}}"), 400);
         assertPlainError(r, 400, message);
     }
 
@@ -153,15 +160,21 @@ class ErrorBodyIT {
         for (HttpResponse<String> r : answers) {
             assertRequestIdHeader(r);
             assertThat(r.headers().firstValue("Content-Type")).as(describe(r)).isPresent();
-            assertThat(r.headers().firstValue("Content-Type").orElseThrow()).as(describe(r)).doesNotContain("html");
+            assertThat(r.headers().firstValue("Content-Type").orElseThrow())
+                    .as(describe(r))
+                    .doesNotContain("html");
         }
     }
 
     @Test
     void everySuccessHasARequestId() {
-        for (HttpResponse<String> r : List.of(server.client().get("/", ANONYMOUS), server.client().get("/versions", ANONYMOUS),
-                server.client().get("/healthcheck", ANONYMOUS), server.client().get("/v2/schemas/task", ADMIN_A),
-                server.client().get("/v2/tasks", ADMIN_A), server.client().get("/v2/tasks/" + id, ADMIN_A),
+        for (HttpResponse<String> r : List.of(
+                server.client().get("/", ANONYMOUS),
+                server.client().get("/versions", ANONYMOUS),
+                server.client().get("/healthcheck", ANONYMOUS),
+                server.client().get("/v2/schemas/task", ADMIN_A),
+                server.client().get("/v2/tasks", ADMIN_A),
+                server.client().get("/v2/tasks/" + id, ADMIN_A),
                 server.client().get("/v10", ANONYMOUS))) {
             assertRequestIdHeader(r);
         }
@@ -169,14 +182,15 @@ class ErrorBodyIT {
 
     @Test
     void requestIdOver64CharactersGives431() {
-        HttpResponse<String> r = server.client().get("/v2/tasks", with(asJson(ADMIN_A), "X-Openstack-Request-Id",
-                "req-" + "x".repeat(61)));
+        HttpResponse<String> r = server.client()
+                .get("/v2/tasks", with(asJson(ADMIN_A), "X-Openstack-Request-Id", "req-" + "x".repeat(61)));
         assertThat(jsonError(r, 431)).isEqualTo("x-openstack-request-id is too long, max size 64");
     }
 
     @Test
     void requestIdOver64CharactersGives431AsPlainText() {
-        HttpResponse<String> r = server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "y".repeat(65)));
+        HttpResponse<String> r =
+                server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "y".repeat(65)));
         assertStatus(r, 431);
         assertThat(r.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain");
         assertThat(r.body()).startsWith("431 ").endsWith("\n\nx-openstack-request-id is too long, max size 64\n");
@@ -189,14 +203,19 @@ class ErrorBodyIT {
 
     @Test
     void bodyTooLargeGives413AsJson() {
-        assertThat(jsonError(server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"p\": \"" + "x".repeat(70_000) + "\"}"),
-                413)).isNotBlank();
+        assertThat(jsonError(
+                        server.client().post("/v2/tasks", asJson(ADMIN_A), "{\"p\": \"" + "x".repeat(70_000) + "\"}"),
+                        413))
+                .isNotBlank();
     }
 
     @Test
     void unsupportedMediaTypeGives415AsJson() {
-        HttpResponse<String> r = server.client().post("/v2/tasks", with(asJson(ADMIN_A), "Content-Type", "text/plain"),
-                importBody("http://example.com/x"));
+        HttpResponse<String> r = server.client()
+                .post(
+                        "/v2/tasks",
+                        with(asJson(ADMIN_A), "Content-Type", "text/plain"),
+                        importBody("http://example.com/x"));
         assertThat(jsonError(r, 415)).isNotBlank();
     }
 

@@ -1,23 +1,22 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Identity from headers (C1, spec §1.1) and the policy (C2, spec §4): 401 without {@code X-Identity-Status:
@@ -28,6 +27,7 @@ class IdentityAndPolicyIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static String taskId;
@@ -48,8 +48,8 @@ class IdentityAndPolicyIT {
 
     @Test
     void noIdentityStatusGives401() {
-        Map<String, String> unconfirmed = Map.of("X-Project-Id", "proj-a", "X-Roles", "admin", "X-User-Id", "u",
-                "Accept", "application/json");
+        Map<String, String> unconfirmed =
+                Map.of("X-Project-Id", "proj-a", "X-Roles", "admin", "X-User-Id", "u", "Accept", "application/json");
         assertJsonError(client.get("/v2/tasks/" + taskId, unconfirmed), 401, UNAUTHORIZED);
         assertJsonError(client.get("/v2/tasks", unconfirmed), 401, UNAUTHORIZED);
     }
@@ -83,8 +83,10 @@ class IdentityAndPolicyIT {
 
     @Test
     void authTokenAloneIsNotAnIdentity() {
-        assertJsonError(client.get("/v2/tasks", Map.of("X-Auth-Token", "admin-a:proj-a:admin",
-                "Accept", "application/json")), 401, UNAUTHORIZED);
+        assertJsonError(
+                client.get("/v2/tasks", Map.of("X-Auth-Token", "admin-a:proj-a:admin", "Accept", "application/json")),
+                401,
+                UNAUTHORIZED);
     }
 
     // ---- identity headers ---------------------------------------------------------------------------------------
@@ -92,7 +94,8 @@ class IdentityAndPolicyIT {
     @Test
     void rolesAreLowerCased() {
         Map<String, String> mixed = Client.identity("someone", "proj-c", "Member,Admin");
-        assertThat(ok(client.get("/v2/tasks/" + taskId, mixed), 200).get("id").asText()).isEqualTo(taskId);
+        assertThat(ok(client.get("/v2/tasks/" + taskId, mixed), 200).get("id").asText())
+                .isEqualTo(taskId);
         ok(client.get("/v2/tasks", mixed), 200);
     }
 
@@ -103,8 +106,17 @@ class IdentityAndPolicyIT {
 
     @Test
     void tenantIdHeaderIsTheProject() {
-        Map<String, String> tenant = Map.of("X-Identity-Status", "Confirmed", "X-Tenant-Id", "proj-t",
-                "X-User-Id", "admin-t", "X-Roles", "admin", "Content-Type", "application/json");
+        Map<String, String> tenant = Map.of(
+                "X-Identity-Status",
+                "Confirmed",
+                "X-Tenant-Id",
+                "proj-t",
+                "X-User-Id",
+                "admin-t",
+                "X-Roles",
+                "admin",
+                "Content-Type",
+                "application/json");
         JsonNode task = ok(client.post("/v2/tasks", tenant, importBody("http://example.com/x")), 201);
         assertThat(task.get("owner").asText()).isEqualTo("proj-t");
         assertThat(task.get("user_id").asText()).isEqualTo("admin-t");
@@ -129,8 +141,7 @@ class IdentityAndPolicyIT {
     void memberIsRefusedEveryTasksCall() {
         assertJsonError(client.get("/v2/tasks", asJson(MEMBER_A)), 403, FORBIDDEN);
         assertJsonError(client.get("/v2/tasks/" + taskId, asJson(MEMBER_A)), 403, FORBIDDEN);
-        assertJsonError(client.post("/v2/tasks", asJson(MEMBER_A), importBody("http://example.com/x")), 403,
-                FORBIDDEN);
+        assertJsonError(client.post("/v2/tasks", asJson(MEMBER_A), importBody("http://example.com/x")), 403, FORBIDDEN);
         assertJsonError(client.send("DELETE", "/v2/tasks/" + taskId, asJson(MEMBER_A), null), 403, FORBIDDEN);
     }
 
@@ -138,14 +149,13 @@ class IdentityAndPolicyIT {
     void readerIsRefusedEveryTasksCall() {
         assertJsonError(client.get("/v2/tasks", asJson(READER_B)), 403, FORBIDDEN);
         assertJsonError(client.get("/v2/tasks/" + taskId, asJson(READER_B)), 403, FORBIDDEN);
-        assertJsonError(client.post("/v2/tasks", asJson(READER_B), importBody("http://example.com/x")), 403,
-                FORBIDDEN);
+        assertJsonError(client.post("/v2/tasks", asJson(READER_B), importBody("http://example.com/x")), 403, FORBIDDEN);
     }
 
     @Test
     void identityWithNoRolesIsRefused() {
-        Map<String, String> noRoles = Map.of("X-Identity-Status", "Confirmed", "X-Project-Id", "proj-a",
-                "Accept", "application/json");
+        Map<String, String> noRoles =
+                Map.of("X-Identity-Status", "Confirmed", "X-Project-Id", "proj-a", "Accept", "application/json");
         assertJsonError(client.get("/v2/tasks", noRoles), 403, FORBIDDEN);
     }
 
@@ -161,8 +171,7 @@ class IdentityAndPolicyIT {
     void tasksApiAccessDeniedForAllRefusesPostListAndShow(@TempDir Path other) {
         try (LoupeServer denied = LoupeServer.start(other, policy(other, "\"tasks_api_access\": \"!\"\n"))) {
             Client c = denied.client();
-            assertJsonError(c.post("/v2/tasks", asJson(ADMIN_A), importBody("http://example.com/x")), 403,
-                    FORBIDDEN);
+            assertJsonError(c.post("/v2/tasks", asJson(ADMIN_A), importBody("http://example.com/x")), 403, FORBIDDEN);
             assertJsonError(c.get("/v2/tasks", asJson(ADMIN_A)), 403, FORBIDDEN);
             assertJsonError(c.get("/v2/tasks/" + taskId, asJson(ADMIN_A)), 403, FORBIDDEN);
             assertJsonError(c.send("DELETE", "/v2/tasks/" + taskId, asJson(ADMIN_A), null), 403, FORBIDDEN);
@@ -177,7 +186,8 @@ class IdentityAndPolicyIT {
         try (LoupeServer custom = LoupeServer.start(other, policy(other, rules))) {
             Client c = custom.client();
             String mine = ok(c.post("/v2/tasks", MEMBER_A, importBody("http://example.com/x")), 201)
-                    .get("id").asText();
+                    .get("id")
+                    .asText();
             Map<String, String> boss = Client.identity("the-boss", "proj-z", "boss");
             Map<String, String> memberB = Client.identity("member-b", "proj-b", "member");
             assertThat(ids(ok(c.get("/v2/tasks", boss), 200))).containsExactly(mine);

@@ -1,21 +1,5 @@
 package dev.loupe.conformance;
 
-import dev.loupe.image.Image;
-import dev.loupe.image.ImageStatus;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageFixtures;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
@@ -25,6 +9,21 @@ import static dev.loupe.testing.Client.READER_B;
 import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.image.Image;
+import dev.loupe.image.ImageStatus;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.LoupeServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /**
  * {@code DELETE /v2/images/{id}} (images.py ImagesController.delete): 204; the row soft-deleted with status
  * {@code deleted}, the data removed from the store; upstream's 404 and 403 answers.
@@ -33,6 +32,7 @@ class ImageDeleteIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static ImageFixtures rows;
@@ -84,8 +84,8 @@ class ImageDeleteIT {
     void deletedImageIsGoneFromEveryView() {
         Image image = rows.insert(image().visibility("public"));
         assertThat(delete(image.id(), ADMIN_A).statusCode()).isEqualTo(204);
-        assertJsonError(client.get("/v2/images/" + image.id(), asJson(ADMIN_A)), 404,
-                "No image found with ID " + image.id());
+        assertJsonError(
+                client.get("/v2/images/" + image.id(), asJson(ADMIN_A)), 404, "No image found with ID " + image.id());
         assertThat(ImageListIT.imageIds(ok(client.get("/v2/images?limit=1000", ADMIN_A), 200)))
                 .doesNotContain(image.id());
         assertJsonError(delete(image.id(), ADMIN_A), 404, "Failed to find image " + image.id() + " to delete");
@@ -102,10 +102,10 @@ class ImageDeleteIT {
     @Test
     void protectedImageGives403AndStays() {
         Image image = rows.insert(image().isProtected(true));
-        assertJsonError(delete(image.id(), MEMBER_A), 403, "Image " + image.id() + " is protected and cannot be"
-                + " deleted.");
-        assertJsonError(delete(image.id(), ADMIN_A), 403, "Image " + image.id() + " is protected and cannot be"
-                + " deleted.");
+        assertJsonError(
+                delete(image.id(), MEMBER_A), 403, "Image " + image.id() + " is protected and cannot be" + " deleted.");
+        assertJsonError(
+                delete(image.id(), ADMIN_A), 403, "Image " + image.id() + " is protected and cannot be" + " deleted.");
         Image stored = rows.find(image.id()).orElseThrow();
         assertThat(stored.deleted()).isFalse();
         assertThat(stored.status()).isEqualTo(ImageStatus.ACTIVE);
@@ -121,7 +121,8 @@ class ImageDeleteIT {
 
     @Test
     void ownershipIsCheckedBeforeProtection() {
-        Image image = rows.insert(image().owner("proj-a").visibility("community").isProtected(true));
+        Image image =
+                rows.insert(image().owner("proj-a").visibility("community").isProtected(true));
         assertJsonError(delete(image.id(), READER_B), 403, "You do not own this image");
     }
 
@@ -148,8 +149,11 @@ class ImageDeleteIT {
         Image stored = rows.find(saving.id()).orElseThrow();
         assertThat(stored.status()).isEqualTo(ImageStatus.DELETED);
         // The import that was saving it can no longer activate it.
-        assertThat(rows.repository().activate(saving.activate(new Image.StoredData("file:///nowhere", 1, null,
-                "x", "sha512", "y", "raw"), Instant.now()))).isFalse();
+        assertThat(rows.repository()
+                        .activate(saving.activate(
+                                new Image.StoredData("file:///nowhere", 1, null, "x", "sha512", "y", "raw"),
+                                Instant.now())))
+                .isFalse();
     }
 
     @Test
@@ -171,7 +175,8 @@ class ImageDeleteIT {
         Image image = rows.insert(image());
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             var answers = java.util.stream.IntStream.range(0, 8)
-                    .mapToObj(i -> pool.submit(() -> delete(image.id(), MEMBER_A).statusCode()))
+                    .mapToObj(
+                            i -> pool.submit(() -> delete(image.id(), MEMBER_A).statusCode()))
                     .toList();
             int deleted = 0;
             for (var answer : answers) {
@@ -188,14 +193,20 @@ class ImageDeleteIT {
         Path policyDir = dir.resolve("policy-delete");
         String rules = "delete_image: \"role:admin\"\nget_image: \"role:admin or role:member\"\n";
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, rules));
-             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
+                ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image mine = strictRows.insert(image());
-            assertJsonError(strict.client().send("DELETE", "/v2/images/" + mine.id(), asJson(MEMBER_A), null), 403,
+            assertJsonError(
+                    strict.client().send("DELETE", "/v2/images/" + mine.id(), asJson(MEMBER_A), null),
+                    403,
                     "You are not authorized to complete delete_image action.");
             Image public_ = strictRows.insert(image().owner("proj-b").visibility("public"));
-            assertJsonError(strict.client().send("DELETE", "/v2/images/" + public_.id(), asJson(READER_B), null),
-                    404, NOT_FOUND);
-            assertThat(strict.client().send("DELETE", "/v2/images/" + mine.id(), ADMIN_A, null).statusCode())
+            assertJsonError(
+                    strict.client().send("DELETE", "/v2/images/" + public_.id(), asJson(READER_B), null),
+                    404,
+                    NOT_FOUND);
+            assertThat(strict.client()
+                            .send("DELETE", "/v2/images/" + mine.id(), ADMIN_A, null)
+                            .statusCode())
                     .isEqualTo(204);
         }
     }

@@ -1,15 +1,18 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static dev.loupe.testing.Client.READER_B;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,14 +28,10 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.MEMBER_A;
-import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageFixtures.NewImage.image;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /v2/images/{id}/file}: the data streamed from the store with upstream's headers (image_data.py
@@ -40,11 +39,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ImageDownloadIT {
 
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final byte[] DATA = NewImage.pattern(10_000);
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static ImageFixtures rows;
     static Image image;
@@ -63,8 +64,9 @@ class ImageDownloadIT {
     }
 
     static HttpResponse<byte[]> download(String id, Map<String, String> who, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v2/images/" + id
-                + "/file")).GET();
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create(server.baseUrl() + "/v2/images/" + id + "/file"))
+                .GET();
         who.forEach(request::header);
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
@@ -115,8 +117,11 @@ class ImageDownloadIT {
     void largeImageStreamsWhole() throws Exception {
         byte[] big = NewImage.pattern(24 * 1024 * 1024 + 17);
         Image large = rows.insert(image().data(big));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v2/images/" + large.id()
-                + "/file")).headers(flatten(MEMBER_A)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create(server.baseUrl() + "/v2/images/" + large.id() + "/file"))
+                .headers(flatten(MEMBER_A))
+                .GET()
+                .build();
         HttpResponse<InputStream> r = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
         MessageDigest md5 = MessageDigest.getInstance("MD5");
         long total = 0;
@@ -188,21 +193,24 @@ class ImageDownloadIT {
 
     @Test
     void unsatisfiableRangesGive416() {
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=10000-")), 416,
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=10000-")),
+                416,
                 "Invalid start position in Range header. Start position MUST be in the inclusive range [0, 9999].");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=20-10")), 416,
-                "Invalid Range header.");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "items=0-1")), 416,
-                "Invalid Range header.");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=-")), 416,
-                "Invalid Range header.");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "")), 416,
-                "Invalid Range header.");
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=20-10")), 416, "Invalid Range header.");
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Range", "items=0-1")), 416, "Invalid Range header.");
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=-")), 416, "Invalid Range header.");
+        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "")), 416, "Invalid Range header.");
     }
 
     @Test
     void multipleRangesGive400() {
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=0-1,5-6")), 400,
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Range", "bytes=0-1,5-6")),
+                400,
                 "Requests with multiple ranges are not supported in Glance. You may make multiple single-range"
                         + " requests instead.");
     }
@@ -213,12 +221,18 @@ class ImageDownloadIT {
         assertThat(r.statusCode()).isEqualTo(206);
         assertThat(r.body()).isEqualTo(Arrays.copyOfRange(DATA, 100, 200));
         assertThat(header(r, "Content-Range")).isEqualTo("bytes 100-199/10000");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes 100-20000/*")), 416,
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes 100-20000/*")),
+                416,
                 "Invalid stop position in Content-Range header. The stop position MUST be in the inclusive range"
                         + " [0, 9999].");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes */10000")), 416,
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes */10000")),
+                416,
                 "Invalid Content-Range header.");
-        assertJsonError(asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes 5-1/10")), 416,
+        assertJsonError(
+                asText(download(image.id(), asJson(MEMBER_A), "Content-Range", "bytes 5-1/10")),
+                416,
                 "Invalid Content-Range header.");
     }
 
@@ -234,7 +248,8 @@ class ImageDownloadIT {
             assertThat(header(r, "Content-MD5")).isNull();
             assertThat(header(r, "Content-Type")).isNull();
             // Upstream reads no Range before it finds there is no data.
-            assertThat(download(empty.id(), MEMBER_A, "Range", "bytes=5-1").statusCode()).isEqualTo(204);
+            assertThat(download(empty.id(), MEMBER_A, "Range", "bytes=5-1").statusCode())
+                    .isEqualTo(204);
         }
     }
 
@@ -263,7 +278,9 @@ class ImageDownloadIT {
         String unknown = "00000000-0000-0000-0000-000000000000";
         assertJsonError(asText(download(unknown, asJson(ADMIN_A))), 404, "No image found with ID " + unknown);
         Image gone = rows.insert(image());
-        assertThat(server.client().send("DELETE", "/v2/images/" + gone.id(), ADMIN_A, null).statusCode())
+        assertThat(server.client()
+                        .send("DELETE", "/v2/images/" + gone.id(), ADMIN_A, null)
+                        .statusCode())
                 .isEqualTo(204);
         assertJsonError(asText(download(gone.id(), asJson(ADMIN_A))), 404, "No image found with ID " + gone.id());
     }
@@ -276,8 +293,8 @@ class ImageDownloadIT {
 
     @Test
     void bodyOnDownloadGives400() {
-        HttpResponse<String> r = server.client().send("GET", "/v2/images/" + image.id() + "/file", asJson(ADMIN_A),
-                "x");
+        HttpResponse<String> r =
+                server.client().send("GET", "/v2/images/" + image.id() + "/file", asJson(ADMIN_A), "x");
         assertJsonError(r, 400, "A body is not expected with this request.");
     }
 
@@ -285,17 +302,20 @@ class ImageDownloadIT {
     void downloadImagePolicyRefusalIs403() {
         Path policyDir = dir.resolve("policy-download");
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, "download_image: \"role:admin\"\n"));
-             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
+                ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image mine = strictRows.insert(image());
             HttpResponse<String> r = strict.client().get("/v2/images/" + mine.id() + "/file", asJson(MEMBER_A));
             assertJsonError(r, 403, "You are not authorized to complete download_image action.");
-            assertThat(strict.client().get("/v2/images/" + mine.id() + "/file", ADMIN_A).statusCode())
+            assertThat(strict.client()
+                            .get("/v2/images/" + mine.id() + "/file", ADMIN_A)
+                            .statusCode())
                     .isEqualTo(200);
         }
     }
 
     private static String[] flatten(Map<String, String> headers) {
-        return headers.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue()))
+        return headers.entrySet().stream()
+                .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue()))
                 .toArray(String[]::new);
     }
 

@@ -1,16 +1,17 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static dev.loupe.testing.Client.READER_B;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -22,12 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.MEMBER_A;
-import static dev.loupe.testing.Client.READER_B;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What clients do with an import task's result: the image it made, shown, listed, downloaded and deleted through
@@ -39,6 +38,7 @@ class ImageFromImportIT {
 
     @TempDir
     static Path dir;
+
     static HttpServer source;
     static LoupeServer server;
     static Client client;
@@ -53,7 +53,10 @@ class ImageFromImportIT {
             }
         });
         source.start();
-        server = LoupeServer.withWorkers(dir, UnaryOperator.identity(), "task.poll_interval=0.2",
+        server = LoupeServer.withWorkers(
+                dir,
+                UnaryOperator.identity(),
+                "task.poll_interval=0.2",
                 "import_filtering_opts.allowed_hosts=[127.0.0.1]",
                 "import_filtering_opts.allowed_ports=[" + source.getAddress().getPort() + "]");
         client = server.client();
@@ -67,10 +70,10 @@ class ImageFromImportIT {
 
     @Test
     void importedImageIsShownListedDownloadedAndDeleted() throws Exception {
-        HttpResponse<String> created = client.post("/v2/tasks", ADMIN_A, """
+        HttpResponse<String> created = client.post(
+                "/v2/tasks", ADMIN_A, """
                 {"type": "import", "input": {"import_from": "http://127.0.0.1:%d/disk.raw", "import_from_format": "raw",
-                 "image_properties": {"name": "imported", "disk_format": "raw", "container_format": "bare"}}}"""
-                .formatted(source.getAddress().getPort()));
+                 "image_properties": {"name": "imported", "disk_format": "raw", "container_format": "bare"}}}""".formatted(source.getAddress().getPort()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String taskId = Client.json(created).get("id").textValue();
         JsonNode task = client.awaitStatus(taskId, ADMIN_A, "success", Duration.ofSeconds(60));
@@ -83,25 +86,35 @@ class ImageFromImportIT {
         assertThat(image.get("size").longValue()).isEqualTo(SOURCE.length);
         assertThat(image.get("checksum").textValue()).isEqualTo(ImageFixtures.hex("MD5", SOURCE));
         assertThat(image.get("os_hash_value").textValue()).isEqualTo(ImageFixtures.hex("SHA-512", SOURCE));
-        assertThat(ImageListIT.imageIds(ok(client.get("/v2/images", MEMBER_A), 200))).contains(imageId);
-        assertJsonError(client.get("/v2/images/" + imageId, asJson(READER_B)), 404,
-                "No image found with ID " + imageId);
+        assertThat(ImageListIT.imageIds(ok(client.get("/v2/images", MEMBER_A), 200)))
+                .contains(imageId);
+        assertJsonError(
+                client.get("/v2/images/" + imageId, asJson(READER_B)), 404, "No image found with ID " + imageId);
 
-        HttpResponse<byte[]> data = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(server.baseUrl() + "/v2/images/" + imageId + "/file"))
-                .headers("X-Identity-Status", "Confirmed", "X-Project-Id", "proj-a", "X-Roles", "member").build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> data = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v2/images/" + imageId + "/file"))
+                                .headers(
+                                        "X-Identity-Status", "Confirmed", "X-Project-Id", "proj-a", "X-Roles", "member")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         assertThat(data.statusCode()).isEqualTo(200);
         assertThat(data.body()).isEqualTo(SOURCE);
-        assertThat(data.headers().firstValue("Content-MD5")).hasValue(image.get("checksum").textValue());
+        assertThat(data.headers().firstValue("Content-MD5"))
+                .hasValue(image.get("checksum").textValue());
 
         // A legacy import task names no image_id, so upstream lists no task for the image it made.
-        assertThat(ok(client.get("/v2/images/" + imageId + "/tasks", MEMBER_A), 200).get("tasks")).isEmpty();
+        assertThat(ok(client.get("/v2/images/" + imageId + "/tasks", MEMBER_A), 200)
+                        .get("tasks"))
+                .isEmpty();
 
-        assertThat(client.send("DELETE", "/v2/images/" + imageId, MEMBER_A, null).statusCode()).isEqualTo(204);
+        assertThat(client.send("DELETE", "/v2/images/" + imageId, MEMBER_A, null)
+                        .statusCode())
+                .isEqualTo(204);
         try (var files = Files.list(dir.resolve("images"))) {
             assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(imageId));
         }
-        assertThat(client.get("/v2/images/" + imageId + "/file", MEMBER_A).statusCode()).isEqualTo(404);
+        assertThat(client.get("/v2/images/" + imageId + "/file", MEMBER_A).statusCode())
+                .isEqualTo(404);
     }
 }

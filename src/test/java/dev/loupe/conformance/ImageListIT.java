@@ -1,5 +1,13 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.ADMIN_B;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static dev.loupe.testing.Client.READER_B;
+import static dev.loupe.testing.ImageFixtures.NewImage.image;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
@@ -7,11 +15,6 @@ import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.ImageFixtures.NewImage;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,14 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.ADMIN_B;
-import static dev.loupe.testing.Client.MEMBER_A;
-import static dev.loupe.testing.Client.READER_B;
-import static dev.loupe.testing.ImageFixtures.NewImage.image;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /v2/images}: who sees which image in a list (upstream's list query in
@@ -44,6 +43,7 @@ class ImageListIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static ImageFixtures rows;
@@ -108,20 +108,31 @@ class ImageListIT {
 
     @Test
     void memberSeesPublicImagesAndItsProjectsOwnNewestFirst() {
-        assertThat(names(list("", MEMBER_A))).containsExactlyElementsOf(newestFirst("a-private", "a-shared",
-                "a-public", "a-community", "b-public", "nobody-public", "a-queued"));
+        assertThat(names(list("", MEMBER_A)))
+                .containsExactlyElementsOf(newestFirst(
+                        "a-private", "a-shared", "a-public", "a-community", "b-public", "nobody-public", "a-queued"));
     }
 
     @Test
     void otherProjectSeesOnlyPublicOnesAndItsOwn() {
-        assertThat(names(list("", READER_B))).containsExactlyElementsOf(newestFirst("a-public", "b-private",
-                "b-community", "b-public", "nobody-public"));
+        assertThat(names(list("", READER_B)))
+                .containsExactlyElementsOf(
+                        newestFirst("a-public", "b-private", "b-community", "b-public", "nobody-public"));
     }
 
     @Test
     void adminSeesEveryImageButOtherProjectsCommunityImagesHiddenAndDeletedOnes() {
-        assertThat(names(list("", ADMIN_A))).containsExactlyElementsOf(newestFirst("a-private", "a-shared",
-                "a-public", "a-community", "b-private", "b-public", "nobody-private", "nobody-public", "a-queued"));
+        assertThat(names(list("", ADMIN_A)))
+                .containsExactlyElementsOf(newestFirst(
+                        "a-private",
+                        "a-shared",
+                        "a-public",
+                        "a-community",
+                        "b-private",
+                        "b-public",
+                        "nobody-private",
+                        "nobody-public",
+                        "a-queued"));
         assertThat(names(list("", ADMIN_B))).contains("b-community").doesNotContain("a-community");
     }
 
@@ -135,8 +146,16 @@ class ImageListIT {
 
     @Test
     void visibilityAllAddsCommunityImagesToWhatTheCallerMaySee() {
-        assertThat(names(list("?visibility=all", MEMBER_A))).containsExactlyElementsOf(newestFirst("a-private",
-                "a-shared", "a-public", "a-community", "b-community", "b-public", "nobody-public", "a-queued"));
+        assertThat(names(list("?visibility=all", MEMBER_A)))
+                .containsExactlyElementsOf(newestFirst(
+                        "a-private",
+                        "a-shared",
+                        "a-public",
+                        "a-community",
+                        "b-community",
+                        "b-public",
+                        "nobody-public",
+                        "a-queued"));
     }
 
     @Test
@@ -208,7 +227,8 @@ class ImageListIT {
         // But limit=1 counts (upstream pops the first value), and a page of one is full.
         assertThat(names(body)).containsExactly("a-public");
         assertThat(body.get("next").textValue())
-                .isEqualTo("/v2/images?limit=2&sort_key=name&marker=" + imageIds(body).getFirst());
+                .isEqualTo("/v2/images?limit=2&sort_key=name&marker="
+                        + imageIds(body).getFirst());
     }
 
     @Test
@@ -246,10 +266,20 @@ class ImageListIT {
     @Test
     void followingNextLinksVisitsEveryImageOnceInEveryOrder() {
         // Several keys only in the sort= form: links keep one value per parameter (see the test below).
-        List<String> orders = List.of("", "&sort_dir=asc", "&sort_key=name", "&sort_key=name&sort_dir=asc",
-                "&sort_key=size&sort_dir=asc", "&sort_key=size", "&sort=status:asc,size:asc",
-                "&sort=disk_format:desc,size:asc", "&sort=size:asc,name:desc", "&sort=size,id:asc",
-                "&sort=updated_at,id", "&sort=container_format:asc,size:desc", "&sort_key=status&sort_dir=asc");
+        List<String> orders = List.of(
+                "",
+                "&sort_dir=asc",
+                "&sort_key=name",
+                "&sort_key=name&sort_dir=asc",
+                "&sort_key=size&sort_dir=asc",
+                "&sort_key=size",
+                "&sort=status:asc,size:asc",
+                "&sort=disk_format:desc,size:asc",
+                "&sort=size:asc,name:desc",
+                "&sort=size,id:asc",
+                "&sort=updated_at,id",
+                "&sort=container_format:asc,size:desc",
+                "&sort_key=status&sort_dir=asc");
         for (String order : orders) {
             for (Map<String, String> who : List.of(ADMIN_A, MEMBER_A)) {
                 List<String> whole = imageIds(list("?visibility=all&limit=100" + order, who));
@@ -279,10 +309,11 @@ class ImageListIT {
         // Two directions: the tie-breakers run desc.
         assertThat(names(list("?sort=size:asc,name:asc&size_max=100&visibility=all", ADMIN_A)))
                 .containsExactly("a-community", "a-shared", "b-public");
-        assertThat(names(list("?sort_key=size&sort_key=name&sort_dir=desc&sort_dir=asc&size_min=200"
-                + "&visibility=all", ADMIN_A)))
-                .containsExactly("b-private", "nobody-private", "a-private", "nobody-public", "a-public",
-                        "b-community");
+        assertThat(names(list(
+                        "?sort_key=size&sort_key=name&sort_dir=desc&sort_dir=asc&size_min=200" + "&visibility=all",
+                        ADMIN_A)))
+                .containsExactly(
+                        "b-private", "nobody-private", "a-private", "nobody-public", "a-public", "b-community");
     }
 
     @Test
@@ -294,27 +325,39 @@ class ImageListIT {
     void deletedMarkerWorksForAdminsOnly() {
         String deleted = byName.get("a-deleted").id();
         JsonNode body = list("?marker=" + deleted, ADMIN_A);
-        assertThat(names(body)).containsExactlyElementsOf(newestFirst("a-private", "a-shared", "a-public",
-                "a-community", "b-private", "b-public", "nobody-private", "nobody-public", "a-queued"));
-        assertJsonError(client.get("/v2/images?marker=" + deleted, asJson(MEMBER_A)), 400,
-                "No image found with ID " + deleted);
+        assertThat(names(body))
+                .containsExactlyElementsOf(newestFirst(
+                        "a-private",
+                        "a-shared",
+                        "a-public",
+                        "a-community",
+                        "b-private",
+                        "b-public",
+                        "nobody-private",
+                        "nobody-public",
+                        "a-queued"));
+        assertJsonError(
+                client.get("/v2/images?marker=" + deleted, asJson(MEMBER_A)), 400, "No image found with ID " + deleted);
     }
 
     @Test
     void markerPagesAfterItsImage() {
         JsonNode body = list("?marker=" + byName.get("nobody-private").id(), ADMIN_A);
-        assertThat(names(body)).containsExactlyElementsOf(newestFirst("a-private", "a-shared", "a-public",
-                "a-community", "b-private", "b-public"));
+        assertThat(names(body))
+                .containsExactlyElementsOf(
+                        newestFirst("a-private", "a-shared", "a-public", "a-community", "b-private", "b-public"));
     }
 
     @Test
     void unknownMarkerGives400AndInvisibleMarker403() {
         String unknown = "00000000-0000-0000-0000-000000000000";
-        assertJsonError(client.get("/v2/images?marker=" + unknown, asJson(ADMIN_A)), 400,
-                "No image found with ID " + unknown);
+        assertJsonError(
+                client.get("/v2/images?marker=" + unknown, asJson(ADMIN_A)), 400, "No image found with ID " + unknown);
         assertJsonError(client.get("/v2/images?marker=", asJson(ADMIN_A)), 400, "No image found with ID ");
         String invisible = byName.get("b-private").id();
-        assertJsonError(client.get("/v2/images?marker=" + invisible, asJson(MEMBER_A)), 403,
+        assertJsonError(
+                client.get("/v2/images?marker=" + invisible, asJson(MEMBER_A)),
+                403,
                 "Forbidding request, image " + invisible + " not visible");
     }
 
@@ -326,46 +369,61 @@ class ImageListIT {
         cases.put("limit=abc", "limit param must be an integer");
         cases.put("limit=-1", "limit param must be positive");
         cases.put("limit=1.5", "limit param must be an integer");
-        cases.put("sort_key=owner", "Invalid sort key: owner. It must be one of the following: name, status,"
-                + " container_format, disk_format, size, id, created_at, updated_at.");
+        cases.put(
+                "sort_key=owner",
+                "Invalid sort key: owner. It must be one of the following: name, status,"
+                        + " container_format, disk_format, size, id, created_at, updated_at.");
         cases.put("sort_dir=up", "Invalid sort direction: up");
         cases.put("sort=name:ASC", "Invalid sort direction: ASC");
         cases.put("sort=name:asc&sort_key=name", "Old and new sorting syntax cannot be combined");
-        cases.put("sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&sort_dir=asc",
+        cases.put(
+                "sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&sort_dir=asc",
                 "Number of sort dirs does not match the number of sort keys");
         cases.put("visibility=everyone", "Invalid visibility value: everyone");
         cases.put("member_status=maybe", "Invalid status: maybe");
         cases.put("changes-since=2026-01-01T00:00:00Z", "The \"changes-since\" filter is no longer available on v2.");
-        cases.put("os_hidden=Maybe", "Invalid value 'maybe' for 'os_hidden' filter. Valid values are 'true' or"
-                + " 'false'.");
-        cases.put("protected=True", "Invalid value 'True' for 'protected' filter. Valid values are 'true' or"
-                + " 'false'.");
+        cases.put(
+                "os_hidden=Maybe",
+                "Invalid value 'maybe' for 'os_hidden' filter. Valid values are 'true' or" + " 'false'.");
+        cases.put(
+                "protected=True",
+                "Invalid value 'True' for 'protected' filter. Valid values are 'true' or" + " 'false'.");
         cases.put("size_min=big", "Unable to filter on a range with a non-numeric value.");
         cases.put("size_max=", "Unable to filter on a range with a non-numeric value.");
-        cases.put("created_at=gt:yesterday", "Bad \"created_at\" query filter format. Use ISO 8601 DateTime"
-                + " notation.");
+        cases.put(
+                "created_at=gt:yesterday",
+                "Bad \"created_at\" query filter format. Use ISO 8601 DateTime" + " notation.");
         cases.put("updated_at=after:2026-01-01T00:00:00Z", "Unable to filter on a unknown operator.");
         cases.put("name=like:a%25", "Unable to filter by unknown operator 'like'.");
         cases.put("name=in:%22a", "Invalid filter value \"a. The quote is not closed.");
-        cases.put("status=in:a%22b%22", "Invalid filter value a\"b\". There is no comma before opening quotation"
-                + " mark.");
-        cases.forEach((query, message) ->
-                assertJsonError(client.get("/v2/images?" + query, asJson(MEMBER_A)), 400, message));
+        cases.put(
+                "status=in:a%22b%22",
+                "Invalid filter value a\"b\". There is no comma before opening quotation" + " mark.");
+        cases.forEach(
+                (query, message) -> assertJsonError(client.get("/v2/images?" + query, asJson(MEMBER_A)), 400, message));
     }
 
     @Test
     void checksComeInUpstreamsOrder() {
         // visibility before member_status before limit before sorting before os_hidden before the filters.
-        assertJsonError(client.get("/v2/images?sort_key=x&limit=x&member_status=x&visibility=x", asJson(MEMBER_A)),
-                400, "Invalid visibility value: x");
-        assertJsonError(client.get("/v2/images?sort_key=x&limit=x&member_status=x", asJson(MEMBER_A)), 400,
+        assertJsonError(
+                client.get("/v2/images?sort_key=x&limit=x&member_status=x&visibility=x", asJson(MEMBER_A)),
+                400,
+                "Invalid visibility value: x");
+        assertJsonError(
+                client.get("/v2/images?sort_key=x&limit=x&member_status=x", asJson(MEMBER_A)),
+                400,
                 "Invalid status: x");
-        assertJsonError(client.get("/v2/images?sort_key=x&limit=x", asJson(MEMBER_A)), 400,
-                "limit param must be an integer");
-        assertJsonError(client.get("/v2/images?os_hidden=x&sort_key=x", asJson(MEMBER_A)), 400,
+        assertJsonError(
+                client.get("/v2/images?sort_key=x&limit=x", asJson(MEMBER_A)), 400, "limit param must be an integer");
+        assertJsonError(
+                client.get("/v2/images?os_hidden=x&sort_key=x", asJson(MEMBER_A)),
+                400,
                 "Invalid sort key: x. It must be one of the following: name, status, container_format,"
                         + " disk_format, size, id, created_at, updated_at.");
-        assertJsonError(client.get("/v2/images?size_min=x&os_hidden=x", asJson(MEMBER_A)), 400,
+        assertJsonError(
+                client.get("/v2/images?size_min=x&os_hidden=x", asJson(MEMBER_A)),
+                400,
                 "Invalid value 'x' for 'os_hidden' filter. Valid values are 'true' or 'false'.");
     }
 
@@ -383,7 +441,9 @@ class ImageListIT {
     void getImagesPolicyRefusalIs403() {
         Path policyDir = dir.resolve("policy-list");
         try (LoupeServer strict = LoupeServer.start(policyDir, policy(dir, "get_images: \"role:admin\"\n"))) {
-            assertJsonError(strict.client().get("/v2/images", asJson(MEMBER_A)), 403,
+            assertJsonError(
+                    strict.client().get("/v2/images", asJson(MEMBER_A)),
+                    403,
                     "You are not authorized to complete get_images action.");
             ok(strict.client().get("/v2/images", ADMIN_A), 200);
         }
@@ -392,9 +452,9 @@ class ImageListIT {
     @Test
     void getImagePolicyDropsImagesButPagesOnWhatTheDatabaseGave() {
         Path policyDir = dir.resolve("policy-get");
-        try (LoupeServer strict = LoupeServer.start(policyDir,
-                policy(dir, "get_image: \"role:admin or 'public':%(visibility)s\"\n"));
-             ImageFixtures strictRows = new ImageFixtures(policyDir)) {
+        try (LoupeServer strict = LoupeServer.start(
+                        policyDir, policy(dir, "get_image: \"role:admin or 'public':%(visibility)s\"\n"));
+                ImageFixtures strictRows = new ImageFixtures(policyDir)) {
             Image publicOne = strictRows.insert(image().visibility("public").createdAt(T0));
             strictRows.insert(image().visibility("private").createdAt(T0.plusSeconds(1)));
             JsonNode page = ok(strict.client().get("/v2/images?limit=1", MEMBER_A), 200);
@@ -409,13 +469,14 @@ class ImageListIT {
     @Test
     void defaultLimitAndCapComeFromTheConfiguration() {
         Path limited = dir.resolve("limits");
-        try (LoupeServer small = LoupeServer.start(limited, "DEFAULT.limit_param_default=2",
-                "DEFAULT.api_limit_max=3");
-             ImageFixtures limitedRows = new ImageFixtures(limited)) {
+        try (LoupeServer small =
+                        LoupeServer.start(limited, "DEFAULT.limit_param_default=2", "DEFAULT.api_limit_max=3");
+                ImageFixtures limitedRows = new ImageFixtures(limited)) {
             for (int i = 0; i < 5; i++) {
                 limitedRows.insert(image().createdAt(T0.plusSeconds(i)));
             }
-            assertThat(imageIds(ok(small.client().get("/v2/images", ADMIN_A), 200))).hasSize(2);
+            assertThat(imageIds(ok(small.client().get("/v2/images", ADMIN_A), 200)))
+                    .hasSize(2);
             JsonNode capped = ok(small.client().get("/v2/images?limit=1000", ADMIN_A), 200);
             assertThat(imageIds(capped)).hasSize(3);
             assertThat(capped.get("next").textValue()).startsWith("/v2/images?limit=1000&marker=");

@@ -1,17 +1,15 @@
 package dev.loupe.conformance;
 
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.net.http.HttpResponse;
-import java.util.List;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
-import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loupe.testing.ApiServer;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The methods Loupe does not answer on the image paths: 405 with an Allow header listing what it does answer
@@ -25,8 +23,8 @@ class ImageMethodsIT {
     static final ApiServer server = new ApiServer();
 
     private static void assertRejected(String method, String path, String allow) {
-        HttpResponse<String> r = server.client().send(method, path, asJson(ADMIN_A),
-                method.equals("HEAD") || method.equals("DELETE") ? null : "{}");
+        HttpResponse<String> r = server.client()
+                .send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE") ? null : "{}");
         assertMethodNotAllowed(r, method, allow);
     }
 
@@ -62,10 +60,12 @@ class ImageMethodsIT {
 
     @Test
     void methodRejectionsComeBeforePolicyButAfterAuthentication() {
-        assertJsonError(server.client().send("PATCH", "/v2/images/" + ID, asJson(MEMBER_A), "[]"), 405,
+        assertJsonError(
+                server.client().send("PATCH", "/v2/images/" + ID, asJson(MEMBER_A), "[]"),
+                405,
                 "The method PATCH is not allowed for this resource.");
-        assertJsonError(server.client().send("PUT", "/v2/images/" + ID + "/file", asJson(ANONYMOUS), "x"), 401,
-                UNAUTHORIZED);
+        assertJsonError(
+                server.client().send("PUT", "/v2/images/" + ID + "/file", asJson(ANONYMOUS), "x"), 401, UNAUTHORIZED);
     }
 
     @Test
@@ -76,9 +76,16 @@ class ImageMethodsIT {
 
     @Test
     void pathsNoRouteTakesGive404() {
-        for (String path : List.of("/v2/images/", "/v2/images/" + ID + "/", "/v2/images/" + ID + "/import",
-                "/v2/images/" + ID + "/stage", "/v2/images/" + ID + "/members", "/v2/images/" + ID + "/tags/x",
-                "/v2/images/" + ID + "/file/x", "/v2/schemas/image/", "/v2/schemas/member")) {
+        for (String path : List.of(
+                "/v2/images/",
+                "/v2/images/" + ID + "/",
+                "/v2/images/" + ID + "/import",
+                "/v2/images/" + ID + "/stage",
+                "/v2/images/" + ID + "/members",
+                "/v2/images/" + ID + "/tags/x",
+                "/v2/images/" + ID + "/file/x",
+                "/v2/schemas/image/",
+                "/v2/schemas/member")) {
             assertJsonError(server.client().get(path, asJson(ADMIN_A)), 404, NOT_FOUND);
         }
     }

@@ -1,22 +1,5 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.image.Image;
-import dev.loupe.image.ImageStatus;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageFixtures;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
@@ -26,6 +9,22 @@ import static dev.loupe.testing.Client.READER_B;
 import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.image.Image;
+import dev.loupe.image.ImageStatus;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.LoupeServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /**
  * {@code GET /v2/images/{id}}: upstream's image view (ResponseSerializer._format_image, as the 25.1 transcripts show
  * it) and who may see which image (is_image_visible).
@@ -33,12 +32,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ImageShowIT {
 
     /** The key order of a Glance 25.1 image view (transcripts §7), after any extra properties. */
-    static final List<String> BASE_KEYS = List.of("name", "disk_format", "container_format", "visibility", "size",
-            "virtual_size", "status", "checksum", "protected", "min_ram", "min_disk", "owner", "os_hidden",
-            "os_hash_algo", "os_hash_value", "id", "created_at", "updated_at", "tags", "self", "file", "schema");
+    static final List<String> BASE_KEYS = List.of(
+            "name",
+            "disk_format",
+            "container_format",
+            "visibility",
+            "size",
+            "virtual_size",
+            "status",
+            "checksum",
+            "protected",
+            "min_ram",
+            "min_disk",
+            "owner",
+            "os_hidden",
+            "os_hash_algo",
+            "os_hash_value",
+            "id",
+            "created_at",
+            "updated_at",
+            "tags",
+            "self",
+            "file",
+            "schema");
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static ImageFixtures rows;
@@ -49,8 +69,13 @@ class ImageShowIT {
         server = LoupeServer.start(dir);
         client = server.client();
         rows = new ImageFixtures(dir);
-        active = rows.insert(image().name("tiny-qcow2").diskFormat("qcow2").virtualSize(1048576L)
-                .properties("hw_foo", "bar", "os_distro", "debian").tags("b-tag", "a-tag").minDisk(2).minRam(512)
+        active = rows.insert(image().name("tiny-qcow2")
+                .diskFormat("qcow2")
+                .virtualSize(1048576L)
+                .properties("hw_foo", "bar", "os_distro", "debian")
+                .tags("b-tag", "a-tag")
+                .minDisk(2)
+                .minRam(512)
                 .createdAt(Instant.parse("2026-11-26T18:12:15.123456Z"))
                 .updatedAt(Instant.parse("2026-11-26T18:12:16.999999Z")));
     }
@@ -79,7 +104,9 @@ class ImageShowIT {
         assertThat(view.get("size").longValue()).isEqualTo(1024);
         assertThat(view.get("virtual_size").longValue()).isEqualTo(1048576);
         assertThat(view.get("status").textValue()).isEqualTo("active");
-        assertThat(view.get("checksum").textValue()).isEqualTo(active.checksum()).matches("[0-9a-f]{32}");
+        assertThat(view.get("checksum").textValue())
+                .isEqualTo(active.checksum())
+                .matches("[0-9a-f]{32}");
         assertThat(view.get("protected").isBoolean()).isTrue();
         assertThat(view.get("protected").booleanValue()).isFalse();
         assertThat(view.get("min_ram").intValue()).isEqualTo(512);
@@ -87,12 +114,16 @@ class ImageShowIT {
         assertThat(view.get("owner").textValue()).isEqualTo("proj-a");
         assertThat(view.get("os_hidden").booleanValue()).isFalse();
         assertThat(view.get("os_hash_algo").textValue()).isEqualTo("sha512");
-        assertThat(view.get("os_hash_value").textValue()).isEqualTo(active.osHashValue()).matches("[0-9a-f]{128}");
+        assertThat(view.get("os_hash_value").textValue())
+                .isEqualTo(active.osHashValue())
+                .matches("[0-9a-f]{128}");
         assertThat(view.get("id").textValue()).isEqualTo(active.id());
         assertThat(view.get("created_at").textValue()).isEqualTo("2026-11-26T18:12:15Z");
         assertThat(view.get("updated_at").textValue()).isEqualTo("2026-11-26T18:12:16Z");
-        assertThat(view.get("tags")).containsExactlyInAnyOrder(JSON.getNodeFactory().textNode("a-tag"),
-                JSON.getNodeFactory().textNode("b-tag"));
+        assertThat(view.get("tags"))
+                .containsExactlyInAnyOrder(
+                        JSON.getNodeFactory().textNode("a-tag"),
+                        JSON.getNodeFactory().textNode("b-tag"));
         assertThat(view.get("self").textValue()).isEqualTo("/v2/images/" + active.id());
         assertThat(view.get("file").textValue()).isEqualTo("/v2/images/" + active.id() + "/file");
         assertThat(view.get("schema").textValue()).isEqualTo("/v2/schemas/image");
@@ -108,12 +139,19 @@ class ImageShowIT {
 
     @Test
     void queuedImageShowsNullsAsUpstreamDoes() {
-        Image queued = rows.insert(image().status(ImageStatus.QUEUED).name(null).diskFormat(null)
-                .containerFormat(null));
+        Image queued = rows.insert(
+                image().status(ImageStatus.QUEUED).name(null).diskFormat(null).containerFormat(null));
         JsonNode view = show(queued.id(), MEMBER_A);
         assertThat(keys(view)).containsExactlyElementsOf(BASE_KEYS);
-        for (String key : List.of("name", "disk_format", "container_format", "size", "virtual_size", "checksum",
-                "os_hash_algo", "os_hash_value")) {
+        for (String key : List.of(
+                "name",
+                "disk_format",
+                "container_format",
+                "size",
+                "virtual_size",
+                "checksum",
+                "os_hash_algo",
+                "os_hash_value")) {
             assertThat(view.get(key).isNull()).as(key).isTrue();
         }
         assertThat(view.get("status").textValue()).isEqualTo("queued");
@@ -141,7 +179,9 @@ class ImageShowIT {
     void privateImageIsVisibleToItsProjectAndAdminsOnly() {
         assertThat(show(active.id(), MEMBER_A).get("id").textValue()).isEqualTo(active.id());
         assertThat(show(active.id(), ADMIN_B).get("id").textValue()).isEqualTo(active.id());
-        assertJsonError(client.get("/v2/images/" + active.id(), asJson(READER_B)), 404,
+        assertJsonError(
+                client.get("/v2/images/" + active.id(), asJson(READER_B)),
+                404,
                 "No image found with ID " + active.id());
     }
 
@@ -149,7 +189,9 @@ class ImageShowIT {
     void sharedImageIsVisibleToItsOwnerOnlyWithoutMembers() {
         Image shared = rows.insert(image().visibility("shared"));
         show(shared.id(), MEMBER_A);
-        assertJsonError(client.get("/v2/images/" + shared.id(), asJson(READER_B)), 404,
+        assertJsonError(
+                client.get("/v2/images/" + shared.id(), asJson(READER_B)),
+                404,
                 "No image found with ID " + shared.id());
     }
 
@@ -171,10 +213,10 @@ class ImageShowIT {
 
     @Test
     void callerWithoutProjectSeesNoPrivateImage() {
-        Map<String, String> noProject = Map.of("X-Identity-Status", "Confirmed", "X-Roles", "member",
-                "Accept", "application/json");
-        assertJsonError(client.get("/v2/images/" + active.id(), noProject), 404,
-                "No image found with ID " + active.id());
+        Map<String, String> noProject =
+                Map.of("X-Identity-Status", "Confirmed", "X-Roles", "member", "Accept", "application/json");
+        assertJsonError(
+                client.get("/v2/images/" + active.id(), noProject), 404, "No image found with ID " + active.id());
     }
 
     // ---- not found ------------------------------------------------------------------------------------------------
@@ -183,19 +225,17 @@ class ImageShowIT {
     void unknownIdGives404WithUpstreamsMessage() {
         String id = "00000000-0000-0000-0000-000000000000";
         assertJsonError(client.get("/v2/images/" + id, asJson(ADMIN_A)), 404, "No image found with ID " + id);
-        assertJsonError(client.get("/v2/images/not-a-uuid", asJson(ADMIN_A)), 404,
-                "No image found with ID not-a-uuid");
+        assertJsonError(client.get("/v2/images/not-a-uuid", asJson(ADMIN_A)), 404, "No image found with ID not-a-uuid");
         String tooLong = "x".repeat(37);
-        assertJsonError(client.get("/v2/images/" + tooLong, asJson(ADMIN_A)), 404,
-                "No image found with ID " + tooLong);
+        assertJsonError(client.get("/v2/images/" + tooLong, asJson(ADMIN_A)), 404, "No image found with ID " + tooLong);
     }
 
     @Test
     void deletedImageGives404EvenToAdmins() {
         Image gone = rows.insert(image());
         rows.repository().softDelete(gone.id(), Instant.now());
-        assertJsonError(client.get("/v2/images/" + gone.id(), asJson(ADMIN_A)), 404,
-                "No image found with ID " + gone.id());
+        assertJsonError(
+                client.get("/v2/images/" + gone.id(), asJson(ADMIN_A)), 404, "No image found with ID " + gone.id());
     }
 
     @Test
@@ -211,7 +251,9 @@ class ImageShowIT {
 
     @Test
     void servedUnderVersionPrefixes() {
-        assertThat(ok(client.get("/v2.12/images/" + active.id(), MEMBER_A), 200).get("id").textValue())
+        assertThat(ok(client.get("/v2.12/images/" + active.id(), MEMBER_A), 200)
+                        .get("id")
+                        .textValue())
                 .isEqualTo(active.id());
     }
 
@@ -222,7 +264,9 @@ class ImageShowIT {
             try (ImageFixtures strictRows = new ImageFixtures(policyDir)) {
                 Image mine = strictRows.insert(image());
                 assertJsonError(strict.client().get("/v2/images/" + mine.id(), asJson(MEMBER_A)), 404, NOT_FOUND);
-                assertThat(ok(strict.client().get("/v2/images/" + mine.id(), ADMIN_A), 200).get("id").textValue())
+                assertThat(ok(strict.client().get("/v2/images/" + mine.id(), ADMIN_A), 200)
+                                .get("id")
+                                .textValue())
                         .isEqualTo(mine.id());
             }
         }

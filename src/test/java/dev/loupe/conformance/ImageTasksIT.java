@@ -1,26 +1,5 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.image.Image;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageFixtures;
-import dev.loupe.testing.LoupeServer;
-import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
@@ -30,15 +9,50 @@ import static dev.loupe.testing.Client.READER_B;
 import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.image.Image;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageFixtures;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TaskRows;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 /** {@code GET /v2/images/{id}/tasks}: spec §9, exactly. */
 class ImageTasksIT {
 
-    static final List<String> RAW_KEYS = List.of("id", "type", "status", "owner", "expires_at", "created_at",
-            "updated_at", "deleted_at", "deleted", "image_id", "request_id", "user_id", "input", "result", "message");
+    static final List<String> RAW_KEYS = List.of(
+            "id",
+            "type",
+            "status",
+            "owner",
+            "expires_at",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+            "deleted",
+            "image_id",
+            "request_id",
+            "user_id",
+            "input",
+            "result",
+            "message");
     static final String PRIMITIVE_TIME = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}";
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static ImageFixtures rows;
@@ -66,8 +80,8 @@ class ImageTasksIT {
     }
 
     private static String create(Map<String, String> who, String imageId, String name) {
-        HttpResponse<String> r = client.post("/v2/tasks", with(who, "X-Openstack-Request-Id", "req-" + name.length()),
-                """
+        HttpResponse<String> r = client.post(
+                "/v2/tasks", with(who, "X-Openstack-Request-Id", "req-" + name.length()), """
                 {"type": "import", "input": {"import_from": "http://example.com/x.raw", "image_id": "%s",
                  "import_from_format": "raw", "image_properties": {"name": "%s"}}}""".formatted(imageId, name));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -96,7 +110,8 @@ class ImageTasksIT {
         assertThat(row.get("status").textValue()).isEqualTo("pending");
         assertThat(row.get("owner").textValue()).isEqualTo("proj-a");
         assertThat(row.get("expires_at").isNull()).isTrue();
-        assertThat(row.get("created_at").textValue()).matches(PRIMITIVE_TIME)
+        assertThat(row.get("created_at").textValue())
+                .matches(PRIMITIVE_TIME)
                 .startsWith(shown.get("created_at").textValue().replace("Z", "."));
         assertThat(row.get("updated_at").textValue()).matches(PRIMITIVE_TIME);
         assertThat(row.get("deleted_at").isNull()).isTrue();
@@ -123,7 +138,13 @@ class ImageTasksIT {
     void nonAsciiIsEscapedAsUpstreamsSerializerDoes() {
         HttpResponse<String> r = client.get("/v2/images/" + image.id() + "/tasks", MEMBER_A);
         assertThat(r.body()).doesNotContain("café").containsIgnoringCase("caf\\u00e9");
-        assertThat(parse(r.body()).get("tasks").get(0).get("input").get("image_properties").get("name").textValue())
+        assertThat(parse(r.body())
+                        .get("tasks")
+                        .get(0)
+                        .get("input")
+                        .get("image_properties")
+                        .get("name")
+                        .textValue())
                 .isEqualTo("café");
     }
 
@@ -159,7 +180,8 @@ class ImageTasksIT {
                 assertThat(row.get("status").textValue()).isEqualTo("failure");
                 String expiresAt = row.get("expires_at").textValue();
                 assertThat(expiresAt).matches(PRIMITIVE_TIME);
-                assertThat(LocalDateTime.parse(expiresAt).toInstant(ZoneOffset.UTC)).isAfter(Instant.now());
+                assertThat(LocalDateTime.parse(expiresAt).toInstant(ZoneOffset.UTC))
+                        .isAfter(Instant.now());
             }
         }
     }
@@ -176,8 +198,8 @@ class ImageTasksIT {
     void invisibleOrUnknownImageGives404WithTheDefaultMessage() {
         Image hidden = rows.insert(image().owner("proj-a").visibility("private"));
         assertJsonError(client.get("/v2/images/" + hidden.id() + "/tasks", asJson(READER_B)), 404, NOT_FOUND);
-        assertJsonError(client.get("/v2/images/00000000-0000-0000-0000-000000000000/tasks", asJson(ADMIN_A)), 404,
-                NOT_FOUND);
+        assertJsonError(
+                client.get("/v2/images/00000000-0000-0000-0000-000000000000/tasks", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
     @Test
@@ -194,8 +216,7 @@ class ImageTasksIT {
     @Test
     void otherMethodsFindNoRouteAsUpstream() {
         for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "HEAD")) {
-            HttpResponse<String> r = client.send(method, "/v2/images/" + image.id() + "/tasks", asJson(ADMIN_A),
-                    null);
+            HttpResponse<String> r = client.send(method, "/v2/images/" + image.id() + "/tasks", asJson(ADMIN_A), null);
             assertThat(r.statusCode()).as(method).isEqualTo(404);
             assertThat(r.headers().firstValue("Allow")).as(method).isEmpty();
         }

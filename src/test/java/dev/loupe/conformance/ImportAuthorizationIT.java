@@ -1,18 +1,17 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.MEMBER_A;
+
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.time.Instant;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.MEMBER_A;
 
 /**
  * What only admins may ask of an import, refused when the task is created because the task does not keep the
@@ -22,12 +21,15 @@ class ImportAuthorizationIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir, new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
+        server = LoupeServer.start(
+                dir,
+                new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
                 policy(dir, "\"tasks_api_access\": \"role:member or role:admin\"\n"));
         client = server.client();
     }
@@ -39,13 +41,17 @@ class ImportAuthorizationIT {
 
     @Test
     void aMemberMayNotImportAPublicImage() {
-        assertJsonError(client.post("/v2/tasks", asJson(MEMBER_A), body("\"visibility\": \"public\"")), 403,
+        assertJsonError(
+                client.post("/v2/tasks", asJson(MEMBER_A), body("\"visibility\": \"public\"")),
+                403,
                 "Only admins may create public images: image_properties asks for visibility 'public'.");
     }
 
     @Test
     void aMemberMayNotImportAnImageForAnotherProject() {
-        assertJsonError(client.post("/v2/tasks", asJson(MEMBER_A), body("\"owner\": \"proj-b\"")), 403,
+        assertJsonError(
+                client.post("/v2/tasks", asJson(MEMBER_A), body("\"owner\": \"proj-b\"")),
+                403,
                 "You are not permitted to create images owned by 'proj-b'.");
     }
 

@@ -1,15 +1,14 @@
 package dev.loupe.conformance;
 
-import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.function.Consumer;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
+
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The create-time {@code [import_filtering_opts]} filter (C7, spec §3.1 step 6 and §8.2): schemes, literal hosts
@@ -36,55 +35,71 @@ class ImportFromFilteringIT {
 
     @Test
     void allowedPortsOverrideLetsThePortThroughAndAllowedHostsRestrictsHosts() {
-        withServer(c -> {
-            accepted(c, "http://127.0.0.1:9393/tiny.raw");
-            accepted(c, "http://127.0.0.1/tiny.raw");
-            filtered(c, "http://127.0.0.1:9394/tiny.raw");
-            filtered(c, "http://localhost:9393/tiny.raw");
-            filtered(c, "http://example.com/tiny.raw");
-            // The prefix checks still come first, with their own messages.
-            assertJsonError(c.post("/v2/tasks", asJson(ADMIN_A), importBody("ftp://127.0.0.1:9393/tiny.raw")), 400,
-                    NOT_VALID_URI);
-        }, "import_filtering_opts.allowed_ports=[80,443,9393]", "import_filtering_opts.allowed_hosts=[127.0.0.1]");
+        withServer(
+                c -> {
+                    accepted(c, "http://127.0.0.1:9393/tiny.raw");
+                    accepted(c, "http://127.0.0.1/tiny.raw");
+                    filtered(c, "http://127.0.0.1:9394/tiny.raw");
+                    filtered(c, "http://localhost:9393/tiny.raw");
+                    filtered(c, "http://example.com/tiny.raw");
+                    // The prefix checks still come first, with their own messages.
+                    assertJsonError(
+                            c.post("/v2/tasks", asJson(ADMIN_A), importBody("ftp://127.0.0.1:9393/tiny.raw")),
+                            400,
+                            NOT_VALID_URI);
+                },
+                "import_filtering_opts.allowed_ports=[80,443,9393]",
+                "import_filtering_opts.allowed_hosts=[127.0.0.1]");
     }
 
     @Test
     void disallowedHostsRefusesTheListedHost() {
-        withServer(c -> {
-            filtered(c, "http://127.0.0.1:80/internal");
-            filtered(c, "http://127.0.0.1/internal");
-            accepted(c, "http://example.com:80/x");
-            filtered(c, "http://example.com:443/x");
-        }, "import_filtering_opts.disallowed_hosts=[127.0.0.1]", "import_filtering_opts.allowed_ports=[80]");
+        withServer(
+                c -> {
+                    filtered(c, "http://127.0.0.1:80/internal");
+                    filtered(c, "http://127.0.0.1/internal");
+                    accepted(c, "http://example.com:80/x");
+                    filtered(c, "http://example.com:443/x");
+                },
+                "import_filtering_opts.disallowed_hosts=[127.0.0.1]",
+                "import_filtering_opts.allowed_ports=[80]");
     }
 
     @Test
     void allowedSchemesAndDisallowedPorts() {
-        withServer(c -> {
-            filtered(c, "http://example.com/x");
-            accepted(c, "https://example.com/x");
-            filtered(c, "https://example.com:8443/x");
-            accepted(c, "https://example.com:8080/x");
-        }, "import_filtering_opts.allowed_schemes=[https]", "import_filtering_opts.allowed_ports=[]",
+        withServer(
+                c -> {
+                    filtered(c, "http://example.com/x");
+                    accepted(c, "https://example.com/x");
+                    filtered(c, "https://example.com:8443/x");
+                    accepted(c, "https://example.com:8080/x");
+                },
+                "import_filtering_opts.allowed_schemes=[https]",
+                "import_filtering_opts.allowed_ports=[]",
                 "import_filtering_opts.disallowed_ports=[8443]");
     }
 
     @Test
     void disallowedListsAreIgnoredWhenTheAllowedListIsSet() {
-        withServer(c -> {
-            accepted(c, "https://127.0.0.1/x");
-            filtered(c, "http://127.0.0.1/x");
-            filtered(c, "https://example.com/x");
-        }, "import_filtering_opts.allowed_schemes=[]", "import_filtering_opts.disallowed_schemes=[http]",
+        withServer(
+                c -> {
+                    accepted(c, "https://127.0.0.1/x");
+                    filtered(c, "http://127.0.0.1/x");
+                    filtered(c, "https://example.com/x");
+                },
+                "import_filtering_opts.allowed_schemes=[]",
+                "import_filtering_opts.disallowed_schemes=[http]",
                 "import_filtering_opts.allowed_hosts=[127.0.0.1]",
                 "import_filtering_opts.disallowed_hosts=[127.0.0.1]");
     }
 
     @Test
     void withNoPortListsAnyExplicitPortPasses() {
-        withServer(c -> {
-            accepted(c, "http://example.com:9393/x");
-            accepted(c, "http://example.com:1/x");
-        }, "import_filtering_opts.allowed_ports=[]");
+        withServer(
+                c -> {
+                    accepted(c, "http://example.com:9393/x");
+                    accepted(c, "http://example.com:1/x");
+                },
+                "import_filtering_opts.allowed_ports=[]");
     }
 }

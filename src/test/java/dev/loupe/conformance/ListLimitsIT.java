@@ -1,22 +1,21 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The effective limit of {@code GET /v2/tasks} (spec §3.2): {@code [DEFAULT] limit_param_default} when none is
@@ -26,14 +25,18 @@ class ListLimitsIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static final List<String> newestFirst = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir, new SteppingClock(Instant.parse("2026-04-01T00:00:00Z")),
-                "DEFAULT.limit_param_default=2", "DEFAULT.api_limit_max=3");
+        server = LoupeServer.start(
+                dir,
+                new SteppingClock(Instant.parse("2026-04-01T00:00:00Z")),
+                "DEFAULT.limit_param_default=2",
+                "DEFAULT.api_limit_max=3");
         client = server.client();
         for (int i = 0; i < 5; i++) {
             newestFirst.add(client.createImportTask(ADMIN_A).get("id").asText());

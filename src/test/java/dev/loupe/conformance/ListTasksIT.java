@@ -1,13 +1,14 @@
 package dev.loupe.conformance;
 
+import static dev.loupe.conformance.Wire.*;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static dev.loupe.testing.Client.ADMIN_B;
+import static dev.loupe.testing.Client.MEMBER_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,12 +17,10 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-
-import static dev.loupe.conformance.Wire.*;
-import static dev.loupe.testing.Client.ADMIN_A;
-import static dev.loupe.testing.Client.ADMIN_B;
-import static dev.loupe.testing.Client.MEMBER_A;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /v2/tasks} as admin, over a fixed set of seven tasks in three projects: spec §3.2 (validation order
@@ -32,25 +31,29 @@ class ListTasksIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
 
     /** t[0] oldest ... t[6] newest. */
     static final List<String> t = new ArrayList<>();
+
     static final Map<String, String> ADMIN_C = Client.identity("admin-c", "proj-c", "admin");
 
     @BeforeAll
     static void start() {
         server = LoupeServer.start(dir, new SteppingClock(Instant.parse("2026-03-01T10:00:00Z")));
         client = server.client();
-        create(ADMIN_A, importBody("http://example.com/t0"));                                         // t0 proj-a
+        create(ADMIN_A, importBody("http://example.com/t0")); // t0 proj-a
         create(with(ADMIN_B, "X-Openstack-Request-Id", "list-req-1"), importBody("http://example.com/t1")); // t1
-        create(ADMIN_A, "{\"type\": \"api_image_import\", \"input\": {\"image_id\": \"img-1\"}}");     // t2 proj-a
-        create(ADMIN_C, importBody("http://example.com/t3"));                                         // t3 proj-c
-        create(ADMIN_A, "{\"type\": \"import\", \"input\": {\"import_from\": \"http://example.com/t4\","
-                + " \"image_id\": \"img-2\"}}");                                                      // t4 proj-a
-        create(ADMIN_B, "{\"type\": \"location_import\", \"input\": {}}");                            // t5 proj-b
-        create(ADMIN_A, importBody("http://example.com/t6"));                                         // t6 proj-a
+        create(ADMIN_A, "{\"type\": \"api_image_import\", \"input\": {\"image_id\": \"img-1\"}}"); // t2 proj-a
+        create(ADMIN_C, importBody("http://example.com/t3")); // t3 proj-c
+        create(
+                ADMIN_A,
+                "{\"type\": \"import\", \"input\": {\"import_from\": \"http://example.com/t4\","
+                        + " \"image_id\": \"img-2\"}}"); // t4 proj-a
+        create(ADMIN_B, "{\"type\": \"location_import\", \"input\": {}}"); // t5 proj-b
+        create(ADMIN_A, importBody("http://example.com/t6")); // t6 proj-a
     }
 
     private static void create(Map<String, String> identity, String body) {
@@ -95,7 +98,9 @@ class ListTasksIT {
             assertThat(ids.size()).isLessThanOrEqualTo(pageSize);
             seen.addAll(ids);
             if (!page.has("next")) {
-                assertThat(ids.size()).as("a page without next is not full: " + path).isLessThan(pageSize);
+                assertThat(ids.size())
+                        .as("a page without next is not full: " + path)
+                        .isLessThan(pageSize);
                 return seen;
             }
             assertThat(ids).as("a page with next is full: " + path).hasSize(pageSize);
@@ -220,11 +225,23 @@ class ListTasksIT {
 
     @Test
     void everyTasksColumnIsASortKey() {
-        for (String key : List.of("id", "type", "status", "owner", "expires_at", "image_id", "request_id", "user_id",
-                "created_at", "updated_at", "deleted_at", "deleted")) {
+        for (String key : List.of(
+                "id",
+                "type",
+                "status",
+                "owner",
+                "expires_at",
+                "image_id",
+                "request_id",
+                "user_id",
+                "created_at",
+                "updated_at",
+                "deleted_at",
+                "deleted")) {
             for (String dir : List.of("asc", "desc")) {
                 assertThat(Wire.ids(list("?sort_key=" + key + "&sort_dir=" + dir)))
-                        .as(key + " " + dir).containsExactlyInAnyOrderElementsOf(t);
+                        .as(key + " " + dir)
+                        .containsExactlyInAnyOrderElementsOf(t);
             }
         }
     }
@@ -378,7 +395,8 @@ class ListTasksIT {
 
     @Test
     void markerUnknownUuidSays_TaskWithTheGivenIdWasNotFound() {
-        assertListError("?marker=00000000-0000-0000-0000-000000000000",
+        assertListError(
+                "?marker=00000000-0000-0000-0000-000000000000",
                 "Task with the given id 00000000-0000-0000-0000-000000000000 was not found");
     }
 
@@ -389,9 +407,13 @@ class ListTasksIT {
 
     @Test
     void markerFormatAcceptsOsloUuidLikeVariants() {
-        for (String marker : List.of("0000000000000000000000000000ABCD", "{00000000-0000-0000-0000-00000000abcd}",
-                "urn:uuid:00000000-0000-0000-0000-00000000abcd", "00000000-0000-0000-0000-00000000ABCD")) {
-            assertListError("?marker=" + java.net.URLEncoder.encode(marker, java.nio.charset.StandardCharsets.UTF_8),
+        for (String marker : List.of(
+                "0000000000000000000000000000ABCD",
+                "{00000000-0000-0000-0000-00000000abcd}",
+                "urn:uuid:00000000-0000-0000-0000-00000000abcd",
+                "00000000-0000-0000-0000-00000000ABCD")) {
+            assertListError(
+                    "?marker=" + java.net.URLEncoder.encode(marker, java.nio.charset.StandardCharsets.UTF_8),
                     "Task with the given id " + marker + " was not found");
         }
     }
@@ -560,8 +582,7 @@ class ListTasksIT {
 
     @Test
     void tiesOnCreatedAtAreBrokenByIdInTheSameDirection(@TempDir Path other) {
-        java.time.Clock frozen = java.time.Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"),
-                java.time.ZoneOffset.UTC);
+        java.time.Clock frozen = java.time.Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), java.time.ZoneOffset.UTC);
         try (LoupeServer tied = LoupeServer.start(other, frozen)) {
             Client c = tied.client();
             List<String> created = new ArrayList<>();
@@ -631,8 +652,8 @@ class ListTasksIT {
     @Test
     void adminWithNoProjectCanList() {
         Map<String, String> noProject = Map.of("X-Identity-Status", "Confirmed", "X-Roles", "admin");
-        assertThat(Wire.ids(ok(client.get("/v2/tasks?limit=2", noProject), 200))).containsExactlyElementsOf(ids("6",
-                "5"));
+        assertThat(Wire.ids(ok(client.get("/v2/tasks?limit=2", noProject), 200)))
+                .containsExactlyElementsOf(ids("6", "5"));
     }
 
     @Test

@@ -1,25 +1,24 @@
 package dev.loupe.conformance;
 
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.net.http.HttpResponse;
-import java.util.List;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.testing.ApiServer;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 /** DELETE and the other methods (spec §3.4, §3.5, §0), and paths no route takes. */
 class MethodsAndPathsIT {
 
     @RegisterExtension
     static final ApiServer server = new ApiServer();
+
     static String id;
 
     @BeforeAll
@@ -28,8 +27,8 @@ class MethodsAndPathsIT {
     }
 
     private static HttpResponse<String> send(String method, String path) {
-        return server.client().send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE")
-                ? null : "{}");
+        return server.client()
+                .send(method, path, asJson(ADMIN_A), method.equals("HEAD") || method.equals("DELETE") ? null : "{}");
     }
 
     private static void assertRejected(String method, String path, String allow) {
@@ -55,11 +54,12 @@ class MethodsAndPathsIT {
 
     @Test
     void deleteUnknownTaskGives405Too() {
-        HttpResponse<String> r = server.client().send("DELETE", "/v2/tasks/00000000-0000-0000-0000-000000000000",
-                asJson(ADMIN_A), null);
+        HttpResponse<String> r =
+                server.client().send("DELETE", "/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A), null);
         assertJsonError(r, 405, DELETE_REFUSED);
         assertThat(r.headers().firstValue("Allow")).hasValue("GET");
-        assertJsonError(server.client().send("DELETE", "/v2/tasks/not-a-uuid", asJson(ADMIN_A), null), 405, DELETE_REFUSED);
+        assertJsonError(
+                server.client().send("DELETE", "/v2/tasks/not-a-uuid", asJson(ADMIN_A), null), 405, DELETE_REFUSED);
     }
 
     @Test
@@ -75,7 +75,10 @@ class MethodsAndPathsIT {
     @Test
     void deleteDoesNotDelete() {
         server.client().send("DELETE", "/v2/tasks/" + id, ADMIN_A, null);
-        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200).get("id").asText()).isEqualTo(id);
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200)
+                        .get("id")
+                        .asText())
+                .isEqualTo(id);
         assertThat(ids(ok(server.client().get("/v2/tasks", ADMIN_A), 200))).contains(id);
     }
 
@@ -126,7 +129,9 @@ class MethodsAndPathsIT {
         HttpResponse<String> r = server.client().send("PUT", "/v2/tasks/" + id, asJson(MEMBER_A), "{}");
         assertJsonError(r, 405, "The method PUT is not allowed for this resource.");
         assertThat(r.headers().firstValue("Allow")).hasValue("GET, DELETE");
-        assertJsonError(server.client().send("PATCH", "/v2/tasks", asJson(MEMBER_A), "{}"), 405,
+        assertJsonError(
+                server.client().send("PATCH", "/v2/tasks", asJson(MEMBER_A), "{}"),
+                405,
                 "The method PATCH is not allowed for this resource.");
     }
 

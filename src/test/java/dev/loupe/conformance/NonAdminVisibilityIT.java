@@ -1,23 +1,22 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a non-admin sees once a policy file opens the Tasks API to members ({@code tasks_api_access: role:member or
@@ -28,6 +27,7 @@ class NonAdminVisibilityIT {
 
     @TempDir
     static Path dir;
+
     static LoupeServer server;
     static Client client;
     static String adminA;
@@ -37,8 +37,11 @@ class NonAdminVisibilityIT {
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir, new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
-                policy(dir, "\"tasks_api_access\": \"role:member or role:admin\"\n"), "DEFAULT.limit_param_default=1");
+        server = LoupeServer.start(
+                dir,
+                new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
+                policy(dir, "\"tasks_api_access\": \"role:member or role:admin\"\n"),
+                "DEFAULT.limit_param_default=1");
         client = server.client();
         adminA = client.createImportTask(ADMIN_A).get("id").asText();
         adminB = client.createImportTask(ADMIN_B).get("id").asText();
@@ -68,7 +71,8 @@ class NonAdminVisibilityIT {
         JsonNode body = ok(client.get("/v2/tasks?limit=1", MEMBER_A), 200);
         assertThat(ids(body)).containsExactly(memberA);
         assertThat(body.get("next").asText()).isEqualTo("/v2/tasks?limit=1&marker=" + memberA);
-        assertThat(ids(ok(client.get(body.get("next").asText(), MEMBER_A), 200))).containsExactly(adminA);
+        assertThat(ids(ok(client.get(body.get("next").asText(), MEMBER_A), 200)))
+                .containsExactly(adminA);
     }
 
     @Test
@@ -85,7 +89,8 @@ class NonAdminVisibilityIT {
 
     @Test
     void adminWithMarkerAndTheDefaultLimitOfOneGetsTheNextOlderTask() {
-        assertThat(ids(ok(client.get("/v2/tasks?marker=" + memberA, ADMIN_A), 200))).containsExactly(adminB);
+        assertThat(ids(ok(client.get("/v2/tasks?marker=" + memberA, ADMIN_A), 200)))
+                .containsExactly(adminB);
     }
 
     @Test
@@ -100,14 +105,18 @@ class NonAdminVisibilityIT {
 
     @Test
     void markerFromAnotherProjectSays_ForbiddingRequestTaskIsNotVisible() {
-        assertJsonError(client.get("/v2/tasks?marker=" + adminB, asJson(MEMBER_A)), 403,
+        assertJsonError(
+                client.get("/v2/tasks?marker=" + adminB, asJson(MEMBER_A)),
+                403,
                 "Forbidding request, task " + adminB + " is not visible");
     }
 
     @Test
     void unknownMarkerIsStill400ForAMember() {
-        assertJsonError(client.get("/v2/tasks?marker=00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)),
-                400, "Task with the given id 00000000-0000-0000-0000-000000000000 was not found");
+        assertJsonError(
+                client.get("/v2/tasks?marker=00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)),
+                400,
+                "Task with the given id 00000000-0000-0000-0000-000000000000 was not found");
     }
 
     @Test

@@ -1,18 +1,17 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.MEMBER_A;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.ApiServer;
+import dev.loupe.testing.Client;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code GET /v2/schemas/task} and {@code /v2/schemas/tasks}: spec §5.1 and §5.2, verbatim. */
 class SchemasIT {
@@ -108,14 +107,16 @@ class SchemasIT {
     void tasksSchemaItemPropertiesAppearInDefinitionOrder() {
         JsonNode body = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
         assertThat(propertyOrder(body.get("properties").get("tasks").get("items")))
-                .containsExactlyElementsOf(propertyOrder(parse(TASKS).get("properties").get("tasks").get("items")));
+                .containsExactlyElementsOf(propertyOrder(
+                        parse(TASKS).get("properties").get("tasks").get("items")));
     }
 
     @Test
     void minimalFormsHaveNoAdditionalPropertiesRequiredOrLinksToPages() {
         JsonNode task = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
         JsonNode tasks = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
-        for (JsonNode schema : List.of(task, tasks, tasks.get("properties").get("tasks").get("items"))) {
+        for (JsonNode schema :
+                List.of(task, tasks, tasks.get("properties").get("tasks").get("items"))) {
             assertThat(schema.has("additionalProperties")).isFalse();
             assertThat(schema.has("required")).isFalse();
         }
@@ -128,19 +129,22 @@ class SchemasIT {
         JsonNode full = parse(TASK).get("properties").deepCopy();
         ((com.fasterxml.jackson.databind.node.ObjectNode) full).remove(List.of("input", "result", "message"));
         JsonNode tasks = ok(server.client().get("/v2/schemas/tasks", ADMIN_A), 200);
-        assertThat(tasks.get("properties").get("tasks").get("items").get("properties")).isEqualTo(full);
+        assertThat(tasks.get("properties").get("tasks").get("items").get("properties"))
+                .isEqualTo(full);
     }
 
     @Test
     void anyAuthenticatedCallerReadsTheSchemas() {
         assertThat(ok(server.client().get("/v2/schemas/task", MEMBER_A), 200)).isEqualTo(parse(TASK));
-        assertThat(ok(server.client().get("/v2/schemas/tasks", Client.READER_B), 200)).isEqualTo(parse(TASKS));
+        assertThat(ok(server.client().get("/v2/schemas/tasks", Client.READER_B), 200))
+                .isEqualTo(parse(TASKS));
     }
 
     @Test
     void schemasAreServedUnderVersionPrefixes() {
         assertThat(ok(server.client().get("/v2.0/schemas/task", ADMIN_A), 200)).isEqualTo(parse(TASK));
-        assertThat(ok(server.client().get("/v2.12/schemas/tasks", ADMIN_A), 200)).isEqualTo(parse(TASKS));
+        assertThat(ok(server.client().get("/v2.12/schemas/tasks", ADMIN_A), 200))
+                .isEqualTo(parse(TASKS));
     }
 
     @Test
@@ -148,7 +152,12 @@ class SchemasIT {
         JsonNode schema = ok(server.client().get("/v2/schemas/task", ADMIN_A), 200);
         for (JsonNode type : schema.get("properties").get("type").get("enum")) {
             String input = type.asText().equals("import") ? "{\"import_from\": \"http://example.com/x\"}" : "{}";
-            ok(server.client().post("/v2/tasks", ADMIN_A, "{\"type\": \"" + type.asText() + "\", \"input\": " + input + "}"),
+            ok(
+                    server.client()
+                            .post(
+                                    "/v2/tasks",
+                                    ADMIN_A,
+                                    "{\"type\": \"" + type.asText() + "\", \"input\": " + input + "}"),
                     201);
         }
     }

@@ -1,14 +1,5 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.util.Map;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ADMIN_B;
@@ -16,11 +7,19 @@ import static dev.loupe.testing.Client.MEMBER_A;
 import static dev.loupe.testing.Client.READER_B;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.ApiServer;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 /** {@code GET /v2/tasks/{task_id}}: spec §3.3 and §2.1. */
 class ShowTaskIT {
 
     @RegisterExtension
     static final ApiServer server = new ApiServer();
+
     static JsonNode task;
     static String id;
 
@@ -40,19 +39,25 @@ class ShowTaskIT {
 
     @Test
     void pendingTaskHasNoExpiresAt() {
-        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200).has("expires_at")).isFalse();
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_A), 200).has("expires_at"))
+                .isFalse();
     }
 
     @Test
     void showUnknownUuidSays_CouldNotFindTask() {
-        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)), 404,
+        assertJsonError(
+                server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(ADMIN_A)),
+                404,
                 "Could not find task 00000000-0000-0000-0000-000000000000");
     }
 
     @Test
     void showNonUuidIdIs404NotValidated() {
-        assertJsonError(server.client().get("/v2/tasks/not-a-uuid", asJson(ADMIN_A)), 404, "Could not find task not-a-uuid");
-        assertJsonError(server.client().get("/v2/tasks/NON_EXISTENT_TASK", asJson(ADMIN_A)), 404,
+        assertJsonError(
+                server.client().get("/v2/tasks/not-a-uuid", asJson(ADMIN_A)), 404, "Could not find task not-a-uuid");
+        assertJsonError(
+                server.client().get("/v2/tasks/NON_EXISTENT_TASK", asJson(ADMIN_A)),
+                404,
                 "Could not find task NON_EXISTENT_TASK");
     }
 
@@ -68,19 +73,27 @@ class ShowTaskIT {
 
     @Test
     void policyIsCheckedBeforeExistence() {
-        assertJsonError(server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)), 403,
+        assertJsonError(
+                server.client().get("/v2/tasks/00000000-0000-0000-0000-000000000000", asJson(MEMBER_A)),
+                403,
                 FORBIDDEN);
     }
 
     @Test
     void adminOfAnotherProjectSeesTheTask() {
-        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_B), 200).get("owner").asText()).isEqualTo("proj-a");
+        assertThat(ok(server.client().get("/v2/tasks/" + id, ADMIN_B), 200)
+                        .get("owner")
+                        .asText())
+                .isEqualTo("proj-a");
     }
 
     @Test
     void adminWithNoProjectSeesTheTask() {
         Map<String, String> noProject = Map.of("X-Identity-Status", "Confirmed", "X-Roles", "admin");
-        assertThat(ok(server.client().get("/v2/tasks/" + id, noProject), 200).get("id").asText()).isEqualTo(id);
+        assertThat(ok(server.client().get("/v2/tasks/" + id, noProject), 200)
+                        .get("id")
+                        .asText())
+                .isEqualTo(id);
     }
 
     @Test
@@ -91,8 +104,10 @@ class ShowTaskIT {
 
     @Test
     void callersRequestIdIsEchoedInTheHeader() {
-        var r = server.client().get("/v2/tasks/" + id,
-                with(ADMIN_A, "X-Openstack-Request-Id", "req-11111111-2222-3333-4444-555555555555"));
+        var r = server.client()
+                .get(
+                        "/v2/tasks/" + id,
+                        with(ADMIN_A, "X-Openstack-Request-Id", "req-11111111-2222-3333-4444-555555555555"));
         ok(r, 200);
         assertThat(r.headers().firstValue("x-openstack-request-id"))
                 .hasValue("req-11111111-2222-3333-4444-555555555555");

@@ -1,23 +1,22 @@
 package dev.loupe.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ApiServer;
-import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.List;
-
 import static dev.loupe.conformance.Wire.*;
 import static dev.loupe.testing.Client.ADMIN_A;
 import static dev.loupe.testing.Client.ANONYMOUS;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.testing.ApiServer;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Version discovery (spec §10 with C6): {@code /} and unknown prefixes answer 300 and {@code /versions} 200, both
@@ -70,8 +69,16 @@ class VersionsIT {
 
     @Test
     void unknownVersionPrefixGives300() {
-        for (String path : List.of("/v10", "/v10/tasks", "/v1/tasks", "/va.1/images", "/v3", "/v2.13/tasks",
-                "/v2.99/tasks", "/foo", "/tasks")) {
+        for (String path : List.of(
+                "/v10",
+                "/v10/tasks",
+                "/v1/tasks",
+                "/va.1/images",
+                "/v3",
+                "/v2.13/tasks",
+                "/v2.99/tasks",
+                "/foo",
+                "/tasks")) {
             assertVersionsDocument(server.client().get(path, ANONYMOUS), 300);
         }
     }
@@ -79,13 +86,15 @@ class VersionsIT {
     @Test
     void unknownVersionPrefixGives300EvenWithCredentials() {
         assertVersionsDocument(server.client().get("/v2.13/tasks", ADMIN_A), 300);
-        assertVersionsDocument(server.client().send("POST", "/v10/tasks", ADMIN_A, importBody("http://example.com/x")), 300);
+        assertVersionsDocument(
+                server.client().send("POST", "/v10/tasks", ADMIN_A, importBody("http://example.com/x")), 300);
     }
 
     @Test
     void everyListedVersionPrefixServesTheTasksApi() {
-        for (String prefix : List.of("v2", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6", "v2.7", "v2.8",
-                "v2.9", "v2.10", "v2.11", "v2.12")) {
+        for (String prefix : List.of(
+                "v2", "v2.0", "v2.1", "v2.2", "v2.3", "v2.4", "v2.5", "v2.6", "v2.7", "v2.8", "v2.9", "v2.10", "v2.11",
+                "v2.12")) {
             JsonNode body = ok(server.client().get("/" + prefix + "/tasks", ADMIN_A), 200);
             assertThat(body.get("first").asText()).as(prefix).isEqualTo("/v2/tasks");
             ok(server.client().get("/" + prefix + "/schemas/task", ADMIN_A), 200);
@@ -99,15 +108,16 @@ class VersionsIT {
 
     @Test
     void mediaTypeVersioningServesV2() {
-        HttpResponse<String> r = server.client().get("/tasks", with(ADMIN_A, "Accept", "application/vnd.openstack.images-v2.1"));
+        HttpResponse<String> r =
+                server.client().get("/tasks", with(ADMIN_A, "Accept", "application/vnd.openstack.images-v2.1"));
         JsonNode body = ok(r, 200);
         assertThat(body.get("first").asText()).isEqualTo("/v2/tasks");
     }
 
     @Test
     void mediaTypeWithUnknownVersionGives300() {
-        assertVersionsDocument(server.client().get("/tasks", with(ANONYMOUS, "Accept",
-                "application/vnd.openstack.images-v10")), 300);
+        assertVersionsDocument(
+                server.client().get("/tasks", with(ANONYMOUS, "Accept", "application/vnd.openstack.images-v10")), 300);
     }
 
     @Test

@@ -1,9 +1,10 @@
 package dev.loupe.conformance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -24,8 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** What the conformance suites share: upstream's messages, header helpers and the assertions on the wire format. */
 final class Wire {
 
@@ -43,21 +42,33 @@ final class Wire {
             + " deleted after reaching the time based on their expires_at property.";
     static final String NOT_VALID_URI = "The given uri is not valid. Please specify a valid uri from the following"
             + " list of supported uri ['http']";
-    static final String FILE_BASED = "File based imports are not allowed. Please use a non-local source of image"
-            + " data.";
+    static final String FILE_BASED =
+            "File based imports are not allowed. Please use a non-local source of image" + " data.";
     static final String FILTERING = "URI for legacy import task does not pass filtering: ";
     static final String SCHEMA = "Provided object does not match schema 'task': ";
     static final String TYPES = "['import', 'api_image_import', 'location_import']";
 
-    static final Set<String> FULL_KEYS = Set.of("created_at", "id", "input", "message", "owner", "schema", "self",
-            "status", "type", "result", "updated_at", "request_id", "user_id");
-    static final Set<String> STUB_KEYS = Set.of("id", "type", "status", "owner", "created_at", "updated_at", "self",
-            "schema");
+    static final Set<String> FULL_KEYS = Set.of(
+            "created_at",
+            "id",
+            "input",
+            "message",
+            "owner",
+            "schema",
+            "self",
+            "status",
+            "type",
+            "result",
+            "updated_at",
+            "request_id",
+            "user_id");
+    static final Set<String> STUB_KEYS =
+            Set.of("id", "type", "status", "owner", "created_at", "updated_at", "self", "schema");
 
-    private static final HttpClient RAW = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient RAW =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private Wire() {
-    }
+    private Wire() {}
 
     /** An import body that passes every create-time check under the default filter. */
     static String importBody(String importFrom) {
@@ -84,8 +95,8 @@ final class Wire {
     }
 
     static String describe(HttpResponse<String> r) {
-        return r.request().method() + " " + r.uri() + " answered " + r.statusCode() + " " + r.headers().map()
-                + " " + r.body();
+        return r.request().method() + " " + r.uri() + " answered " + r.statusCode() + " "
+                + r.headers().map() + " " + r.body();
     }
 
     static void assertRequestIdHeader(HttpResponse<String> r) {
@@ -123,7 +134,8 @@ final class Wire {
      */
     static String jsonError(HttpResponse<String> r, int status) {
         assertStatus(r, status);
-        assertThat(r.headers().firstValue("Content-Type")).as(describe(r))
+        assertThat(r.headers().firstValue("Content-Type"))
+                .as(describe(r))
                 .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
         JsonNode body = parse(r.body());
         assertThat(keys(body)).as(describe(r)).containsExactlyInAnyOrder("message", "code", "title");
@@ -157,7 +169,8 @@ final class Wire {
     /** The plain-text error form of C3: {@code "<code> <title>\n\n<explanation>\n"}. */
     static void assertPlainError(HttpResponse<String> r, int status, String message) {
         assertStatus(r, status);
-        assertThat(r.headers().firstValue("Content-Type")).as(describe(r))
+        assertThat(r.headers().firstValue("Content-Type"))
+                .as(describe(r))
                 .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
         assertThat(r.body()).as(describe(r)).isEqualTo(status + " " + title(status) + "\n\n" + message + "\n");
     }
@@ -192,9 +205,10 @@ final class Wire {
     }
 
     /** Any request with a body publisher of our choosing (raw bytes, unknown length). */
-    static HttpResponse<String> raw(String baseUrl, String method, String path, Map<String, String> headers,
-                                    HttpRequest.BodyPublisher body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).method(method, body);
+    static HttpResponse<String> raw(
+            String baseUrl, String method, String path, Map<String, String> headers, HttpRequest.BodyPublisher body) {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(baseUrl + path)).method(method, body);
         headers.forEach(request::header);
         try {
             return RAW.send(request.build(), HttpResponse.BodyHandlers.ofString());

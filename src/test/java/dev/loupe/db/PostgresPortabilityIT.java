@@ -1,10 +1,10 @@
 package dev.loupe.db;
 
-import dev.loupe.compat.PythonJson;
+import static dev.loupe.testing.Client.ADMIN_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.Loupe;
-import dev.loupe.db.PurgeWindow;
-import dev.loupe.engine.Handlers;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.task.TaskRepository;
@@ -13,13 +13,7 @@ import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
-import java.util.function.UnaryOperator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,9 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.loupe.testing.Client.ADMIN_A;
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same schema and SQL on PostgreSQL: migrations, keyset paging in every order, the engine's versioned
@@ -42,8 +38,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PostgresPortabilityIT {
 
-    private static final List<String> SORT_KEYS = List.of("created_at", "updated_at", "id", "status", "type",
-            "owner", "expires_at", "image_id", "request_id", "user_id", "deleted_at", "deleted");
+    private static final List<String> SORT_KEYS = List.of(
+            "created_at",
+            "updated_at",
+            "id",
+            "status",
+            "type",
+            "owner",
+            "expires_at",
+            "image_id",
+            "request_id",
+            "user_id",
+            "deleted_at",
+            "deleted");
 
     private static EmbeddedPostgres postgres;
 
@@ -66,24 +73,24 @@ class PostgresPortabilityIT {
 
     @Test
     void pagingFollowsNextLinksInEveryOrderWithoutGapsOrRepeats() {
-        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("paging"), UnaryOperator.identity(),
-                connection(), "task.poll_interval=0.2")) {
+        try (LoupeServer server = LoupeServer.withWorkers(
+                dir.resolve("paging"), UnaryOperator.identity(), connection(), "task.poll_interval=0.2")) {
             Client client = server.client();
             Set<String> created = new HashSet<>();
             for (int i = 0; i < 23; i++) {
-                String body = """
-                        {"type": "%s", "input": {"import_from": "http://example.com/%d", "image_id": "%s"}}"""
-                        .formatted(i % 3 == 0 ? "api_image_import" : "import", i, i % 2 == 0 ? "img-" + i : "");
-                HttpResponse<String> response = client.post("/v2/tasks",
-                        Client.identity("user-" + (i % 4), "proj-" + (i % 5), "admin"), body);
+                String body =
+                        """
+                        {"type": "%s", "input": {"import_from": "http://example.com/%d", "image_id": "%s"}}""".formatted(i % 3 == 0 ? "api_image_import" : "import", i, i % 2 == 0 ? "img-" + i : "");
+                HttpResponse<String> response =
+                        client.post("/v2/tasks", Client.identity("user-" + (i % 4), "proj-" + (i % 5), "admin"), body);
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
                 created.add(Client.json(response).get("id").textValue());
             }
             awaitAllFinished(client, created.size());
             for (String key : SORT_KEYS) {
                 for (String dir : List.of("asc", "desc")) {
-                    List<String> whole = ids(client.get("/v2/tasks?limit=1000&sort_key=" + key + "&sort_dir=" + dir,
-                            ADMIN_A));
+                    List<String> whole =
+                            ids(client.get("/v2/tasks?limit=1000&sort_key=" + key + "&sort_dir=" + dir, ADMIN_A));
                     List<String> paged = new ArrayList<>();
                     String next = "/v2/tasks?limit=4&sort_key=" + key + "&sort_dir=" + dir;
                     while (next != null) {
@@ -98,16 +105,23 @@ class PostgresPortabilityIT {
                 }
             }
             HttpResponse<String> filtered = client.get("/v2/tasks?owner=proj-1&type=import&status=failure", ADMIN_A);
-            assertThat(ids(filtered)).isNotEmpty().allSatisfy(id ->
-                    assertThat(Client.json(client.get("/v2/tasks/" + id, ADMIN_A)).get("owner").textValue())
+            assertThat(ids(filtered))
+                    .isNotEmpty()
+                    .allSatisfy(id -> assertThat(Client.json(client.get("/v2/tasks/" + id, ADMIN_A))
+                                    .get("owner")
+                                    .textValue())
                             .isEqualTo("proj-1"));
         }
     }
 
     @Test
     void expiredTasksAreSoftDeletedThenPurged() {
-        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("purge"), UnaryOperator.identity(),
-                connection(), "task.poll_interval=0.2", "task.task_time_to_live=0")) {
+        try (LoupeServer server = LoupeServer.withWorkers(
+                dir.resolve("purge"),
+                UnaryOperator.identity(),
+                connection(),
+                "task.poll_interval=0.2",
+                "task.task_time_to_live=0")) {
             Client client = server.client();
             client.createImportTask(ADMIN_A);
             awaitAllFinished(client, 1);
@@ -115,9 +129,12 @@ class PostgresPortabilityIT {
         try (Database db = Database.open(postgres.getJdbcUrl("postgres", "postgres"), dir)) {
             TaskRepository tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper()));
             assertThat(tasks.softDeleteExpired(Instant.now().plusSeconds(1))).isPositive();
-            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), 1))).isEqualTo(1);
-            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1))).isNotNegative();
-            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1))).isZero();
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), 1)))
+                    .isEqualTo(1);
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1)))
+                    .isNotNegative();
+            assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), -1)))
+                    .isZero();
         }
     }
 
@@ -128,13 +145,14 @@ class PostgresPortabilityIT {
      */
     @Test
     void imagesListPageFilterShowDownloadAndDelete() throws Exception {
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE loupe_images");
         }
         String connection = "database.connection=" + postgres.getJdbcUrl("postgres", "loupe_images");
         Path data = dir.resolve("images");
         try (LoupeServer server = LoupeServer.start(data, connection);
-             ImageFixtures rows = new ImageFixtures(data, postgres.getJdbcUrl("postgres", "loupe_images"))) {
+                ImageFixtures rows = new ImageFixtures(data, postgres.getJdbcUrl("postgres", "loupe_images"))) {
             Client client = server.client();
             Instant t0 = Instant.parse("2026-03-01T00:00:00Z");
             String[] owners = {"proj-a", "proj-b", null};
@@ -142,10 +160,15 @@ class PostgresPortabilityIT {
             Map<String, Image> byName = new LinkedHashMap<>();
             for (int i = 0; i < 14; i++) {
                 String name = i % 5 == 4 ? null : "img-" + (i % 7);
-                ImageFixtures.NewImage spec = ImageFixtures.NewImage.image().name(name).owner(owners[i % 3])
-                        .visibility(visibilities[i % 4]).createdAt(t0.plusSeconds(i / 2))
-                        .data(ImageFixtures.NewImage.pattern(100 * (i % 4))).tags("t" + (i % 2), "all")
-                        .properties("hw_n", String.valueOf(i % 3)).isProtected(i == 6)
+                ImageFixtures.NewImage spec = ImageFixtures.NewImage.image()
+                        .name(name)
+                        .owner(owners[i % 3])
+                        .visibility(visibilities[i % 4])
+                        .createdAt(t0.plusSeconds(i / 2))
+                        .data(ImageFixtures.NewImage.pattern(100 * (i % 4)))
+                        .tags("t" + (i % 2), "all")
+                        .properties("hw_n", String.valueOf(i % 3))
+                        .isProtected(i == 6)
                         .diskFormat(i % 2 == 0 ? "raw" : null);
                 if (i % 6 == 5) {
                     spec.status(ImageStatus.QUEUED);
@@ -153,9 +176,16 @@ class PostgresPortabilityIT {
                 Image image = rows.insert(spec);
                 byName.put("#" + i, image);
             }
-            List<String> orders = List.of("", "&sort_dir=asc", "&sort_key=name", "&sort_key=size&sort_dir=asc",
-                    "&sort=name:asc,size:desc", "&sort=disk_format:desc,status:asc", "&sort=size,updated_at:asc",
-                    "&sort_key=container_format", "&sort=id:asc");
+            List<String> orders = List.of(
+                    "",
+                    "&sort_dir=asc",
+                    "&sort_key=name",
+                    "&sort_key=size&sort_dir=asc",
+                    "&sort=name:asc,size:desc",
+                    "&sort=disk_format:desc,status:asc",
+                    "&sort=size,updated_at:asc",
+                    "&sort_key=container_format",
+                    "&sort=id:asc");
             for (String order : orders) {
                 for (Map<String, String> who : List.of(ADMIN_A, Client.MEMBER_A)) {
                     List<String> whole = imageIds(client.get("/v2/images?visibility=all&limit=100" + order, who));
@@ -171,17 +201,22 @@ class PostgresPortabilityIT {
                     assertThat(new HashSet<>(paged)).as(order).hasSize(paged.size());
                 }
             }
-            assertThat(imageIds(client.get("/v2/images?visibility=all&limit=100", ADMIN_A))).hasSize(14);
+            assertThat(imageIds(client.get("/v2/images?visibility=all&limit=100", ADMIN_A)))
+                    .hasSize(14);
             // proj-a: its own (#0, #3, #6, #9, #12) plus public and community ones of others.
             assertThat(imageIds(client.get("/v2/images?limit=100&visibility=all", Client.MEMBER_A)))
                     .containsExactlyInAnyOrderElementsOf(ids(byName, 0, 1, 3, 5, 6, 7, 9, 11, 12, 13));
             assertThat(imageIds(client.get("/v2/images?limit=100&tag=t1&tag=all&hw_n=1&visibility=all", ADMIN_A)))
                     .containsExactlyInAnyOrderElementsOf(ids(byName, 1, 7, 13));
-            assertThat(imageIds(client.get("/v2/images?limit=100&name=in:img-1,%22img-2%22&size_min=100"
-                    + "&size_max=200&visibility=all", ADMIN_A)))
+            assertThat(imageIds(client.get(
+                            "/v2/images?limit=100&name=in:img-1,%22img-2%22&size_min=100"
+                                    + "&size_max=200&visibility=all",
+                            ADMIN_A)))
                     .containsExactlyInAnyOrderElementsOf(ids(byName, 1, 2));
-            assertThat(imageIds(client.get("/v2/images?limit=100&created_at=gte:2026-03-01T00:00:06Z"
-                    + "&protected=false&visibility=all", ADMIN_A)))
+            assertThat(imageIds(client.get(
+                            "/v2/images?limit=100&created_at=gte:2026-03-01T00:00:06Z"
+                                    + "&protected=false&visibility=all",
+                            ADMIN_A)))
                     .containsExactlyInAnyOrderElementsOf(ids(byName, 12, 13));
             assertThat(imageIds(client.get("/v2/images?limit=100&protected=true&status=active", ADMIN_A)))
                     .containsExactly(byName.get("#6").id());
@@ -195,19 +230,22 @@ class PostgresPortabilityIT {
             assertThat(file.headers().firstValue("Content-MD5")).hasValue(shown.checksum());
 
             HttpResponse<String> task = client.post("/v2/tasks", ADMIN_A, """
-                    {"type": "import", "input": {"import_from": "http://example.com/x", "image_id": "%s"}}"""
-                    .formatted(shown.id()));
+                    {"type": "import", "input": {"import_from": "http://example.com/x", "image_id": "%s"}}""".formatted(shown.id()));
             assertThat(task.statusCode()).as(task.body()).isEqualTo(201);
-            JsonNode tasks = Client.json(client.get("/v2/images/" + shown.id() + "/tasks", ADMIN_A)).get("tasks");
+            JsonNode tasks = Client.json(client.get("/v2/images/" + shown.id() + "/tasks", ADMIN_A))
+                    .get("tasks");
             assertThat(tasks).hasSize(1);
             assertThat(tasks.get(0).get("deleted").booleanValue()).isFalse();
 
-            assertThat(client.send("DELETE", "/v2/images/" + shown.id(), ADMIN_A, null).statusCode()).isEqualTo(204);
+            assertThat(client.send("DELETE", "/v2/images/" + shown.id(), ADMIN_A, null)
+                            .statusCode())
+                    .isEqualTo(204);
             Image deleted = rows.find(shown.id()).orElseThrow();
             assertThat(deleted.deleted()).isTrue();
             assertThat(deleted.status()).isEqualTo(ImageStatus.DELETED);
             assertThat(rows.file(shown)).doesNotExist();
-            assertThat(client.get("/v2/images/" + shown.id(), ADMIN_A).statusCode()).isEqualTo(404);
+            assertThat(client.get("/v2/images/" + shown.id(), ADMIN_A).statusCode())
+                    .isEqualTo(404);
         }
     }
 
@@ -229,7 +267,8 @@ class PostgresPortabilityIT {
     private static void awaitAllFinished(Client client, int atLeast) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            JsonNode tasks = Client.json(client.get("/v2/tasks?limit=1000&status=failure", ADMIN_A)).get("tasks");
+            JsonNode tasks = Client.json(client.get("/v2/tasks?limit=1000&status=failure", ADMIN_A))
+                    .get("tasks");
             if (tasks.size() >= atLeast) {
                 return;
             }

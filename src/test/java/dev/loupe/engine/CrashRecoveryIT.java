@@ -1,17 +1,16 @@
 package dev.loupe.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real node killed with SIGKILL in the middle of a task: the node restarted on the same data directory finds the
@@ -22,8 +21,9 @@ class CrashRecoveryIT {
     private static final Map<String, String> ADMIN = Client.ADMIN_A;
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration GENEROUS = Duration.ofSeconds(30);
-    private static final String[] SHORT_LEASES = {"task.lease_duration=2", "task.heartbeat_interval=0.5",
-            "task.poll_interval=0.5"};
+    private static final String[] SHORT_LEASES = {
+        "task.lease_duration=2", "task.heartbeat_interval=0.5", "task.poll_interval=0.5"
+    };
 
     @TempDir
     Path dir;
@@ -40,7 +40,9 @@ class CrashRecoveryIT {
             assertThat(firstApi.show(id, ADMIN).get("status").textValue()).isEqualTo("processing");
             first.kill();
             killed = System.nanoTime();
-            assertThat(first.line(TestNode.FINISHED)).as("killed before the handler finished").isEmpty();
+            assertThat(first.line(TestNode.FINISHED))
+                    .as("killed before the handler finished")
+                    .isEmpty();
         }
         TaskRows rows = new TaskRows(data);
         TaskRows.Row orphan = rows.row(id);
@@ -64,11 +66,17 @@ class CrashRecoveryIT {
             assertThat(view.get("result").get("attempt").intValue()).isEqualTo(2);
             assertThat(view.get("message").textValue()).isEmpty();
             assertThat(view.has("expires_at")).isTrue();
-            assertThat(second.stdout()).filteredOn(l -> l.startsWith(TestNode.STARTED)).hasSize(1);
-            System.out.printf("CrashRecoveryIT retry: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
+            assertThat(second.stdout())
+                    .filteredOn(l -> l.startsWith(TestNode.STARTED))
+                    .hasSize(1);
+            System.out.printf(
+                    "CrashRecoveryIT retry: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
                             + " restart ready->retried %d ms (kill->retried %d ms), ready->success %d ms;"
                             + " in database time, the dead lease ended %d ms before the success was written%n",
-                    ms(ready - killed), ms(recovered - ready), ms(recovered - killed), ms(succeeded - ready),
+                    ms(ready - killed),
+                    ms(recovered - ready),
+                    ms(recovered - killed),
+                    ms(succeeded - ready),
                     (done.updatedAt() - orphan.leaseExpiresAt()) / 1000);
         }
     }
@@ -108,11 +116,16 @@ class CrashRecoveryIT {
                     .isEqualTo("Task interrupted: the worker running it stopped (attempt 1 of 1)");
             assertThat(view.has("expires_at")).isTrue();
             LoupeProcess.sleep(1000);
-            assertThat(second.line(TestNode.STARTED)).as("a task out of attempts is not run again").isEmpty();
-            System.out.printf("CrashRecoveryIT fail: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
+            assertThat(second.line(TestNode.STARTED))
+                    .as("a task out of attempts is not run again")
+                    .isEmpty();
+            System.out.printf(
+                    "CrashRecoveryIT fail: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
                             + " restart ready->failed %d ms (kill->failed %d ms); in database time, the dead lease"
                             + " ended %d ms before the failure was written%n",
-                    ms(ready - killed), ms(recovered - ready), ms(recovered - killed),
+                    ms(ready - killed),
+                    ms(recovered - ready),
+                    ms(recovered - killed),
                     (failed.updatedAt() - orphan.leaseExpiresAt()) / 1000);
         }
     }

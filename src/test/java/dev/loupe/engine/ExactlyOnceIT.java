@@ -1,5 +1,7 @@
 package dev.loupe.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,10 +11,6 @@ import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +24,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two nodes (2 workers each) on one database run 1,000 tasks created through both of their APIs: every task
@@ -64,19 +63,23 @@ class ExactlyOnceIT {
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
         AtomicInteger ranOnOne = new AtomicInteger();
         AtomicInteger ranOnTwo = new AtomicInteger();
-        String[] settings = {"taskflow_executor.max_workers=2", "task.poll_interval=0.2",
-                "DEFAULT.api_limit_max=1000"};
+        String[] settings = {"taskflow_executor.max_workers=2", "task.poll_interval=0.2", "DEFAULT.api_limit_max=1000"};
         long start = System.nanoTime();
-        try (LoupeServer one = LoupeServer.withWorkers(dir, handlers -> handlers.with(TaskType.IMPORT,
-                new Recording("one", runs, ranOnOne)), settings);
-             LoupeServer two = LoupeServer.withWorkers(dir, handlers -> handlers.with(TaskType.IMPORT,
-                     new Recording("two", runs, ranOnTwo)), settings);
-             ExecutorService creators = Executors.newFixedThreadPool(8)) {
+        try (LoupeServer one = LoupeServer.withWorkers(
+                        dir,
+                        handlers -> handlers.with(TaskType.IMPORT, new Recording("one", runs, ranOnOne)),
+                        settings);
+                LoupeServer two = LoupeServer.withWorkers(
+                        dir,
+                        handlers -> handlers.with(TaskType.IMPORT, new Recording("two", runs, ranOnTwo)),
+                        settings);
+                ExecutorService creators = Executors.newFixedThreadPool(8)) {
             List<Client> clients = List.of(one.client(), two.client());
             List<Future<String>> creates = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
                 Client client = clients.get(i % 2);
-                creates.add(creators.submit(() -> client.createImportTask(Client.ADMIN_A).get("id").textValue()));
+                creates.add(creators.submit(
+                        () -> client.createImportTask(Client.ADMIN_A).get("id").textValue()));
             }
             Set<String> ids = new HashSet<>();
             for (Future<String> create : creates) {
@@ -99,7 +102,9 @@ class ExactlyOnceIT {
             HttpResponse<String> listed = one.client().get("/v2/tasks?status=success&limit=1000", Client.ADMIN_A);
             assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
             Set<String> listedIds = new HashSet<>();
-            Client.json(listed).get("tasks").forEach(t -> listedIds.add(t.get("id").textValue()));
+            Client.json(listed)
+                    .get("tasks")
+                    .forEach(t -> listedIds.add(t.get("id").textValue()));
             assertThat(listedIds).isEqualTo(ids);
 
             LoupeProcess.sleep(500); // a few more polls: nothing may run again
@@ -114,9 +119,14 @@ class ExactlyOnceIT {
             assertThat(ranOnOne.get() + ranOnTwo.get()).isEqualTo(TASKS);
             assertThat(ranOnOne.get()).as("node one ran some").isPositive();
             assertThat(ranOnTwo.get()).as("node two ran some").isPositive();
-            System.out.printf("ExactlyOnceIT: %d tasks created in %d ms, all finished %d ms later;"
-                            + " node one ran %d, node two ran %d%n", TASKS, (created - start) / 1_000_000,
-                    (finished - created) / 1_000_000, ranOnOne.get(), ranOnTwo.get());
+            System.out.printf(
+                    "ExactlyOnceIT: %d tasks created in %d ms, all finished %d ms later;"
+                            + " node one ran %d, node two ran %d%n",
+                    TASKS,
+                    (created - start) / 1_000_000,
+                    (finished - created) / 1_000_000,
+                    ranOnOne.get(),
+                    ranOnTwo.get());
         } finally {
             engineLog.setLevel(before);
         }

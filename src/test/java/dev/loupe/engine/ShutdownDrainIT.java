@@ -1,18 +1,17 @@
 package dev.loupe.engine;
 
+import static dev.loupe.engine.CrashRecoveryIT.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-
-import static dev.loupe.engine.CrashRecoveryIT.ms;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGTERM on a real node: running tasks get the shutdown grace to finish; what is still running after it is
@@ -31,19 +30,23 @@ class ShutdownDrainIT {
     void aTaskShorterThanTheGraceFinishesBeforeTheProcessExitsZero() {
         Path data = dir.resolve("data");
         // one worker, so the second task waits: after SIGTERM nothing new may be claimed
-        try (LoupeProcess node = TestNode.start(dir, data, 3, "taskflow_executor.max_workers=1",
-                "task.poll_interval=0.5")) {
+        try (LoupeProcess node =
+                TestNode.start(dir, data, 3, "taskflow_executor.max_workers=1", "task.poll_interval=0.5")) {
             Client nodeApi = node.awaitReady(START);
-            String running = nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
+            String running =
+                    nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             node.awaitLine(TestNode.STARTED + running + " attempt 1", GENEROUS);
-            String waiting = nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
+            String waiting =
+                    nodeApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             assertThat(nodeApi.show(waiting, ADMIN).get("status").textValue()).isEqualTo("pending");
 
             long sigterm = System.nanoTime();
             node.terminate();
             int exit = node.exitCode(Duration.ofSeconds(40));
             long exited = System.nanoTime();
-            assertThat(exit).as("exit code after SIGTERM\nstderr:\n" + node.stderr()).isZero();
+            assertThat(exit)
+                    .as("exit code after SIGTERM\nstderr:\n" + node.stderr())
+                    .isZero();
             assertThat(node.line(TestNode.FINISHED + running))
                     .as("the handler ran to its end\nstdout:\n%s\nstderr:\n%s", node.stdout(), node.stderr())
                     .isPresent();
@@ -58,8 +61,8 @@ class ShutdownDrainIT {
             assertThat(untouched.status()).as("not claimed while draining").isEqualTo("pending");
             assertThat(untouched.attempts()).isZero();
             assertThat(untouched.leaseOwner()).isNull();
-            System.out.printf("ShutdownDrainIT drain: SIGTERM->exit 0 in %d ms with a 3 s task running%n",
-                    ms(exited - sigterm));
+            System.out.printf(
+                    "ShutdownDrainIT drain: SIGTERM->exit 0 in %d ms with a 3 s task running%n", ms(exited - sigterm));
         }
     }
 
@@ -78,18 +81,24 @@ class ShutdownDrainIT {
             node.terminate();
             int exit = node.exitCode(Duration.ofSeconds(40));
             long exited = System.nanoTime();
-            assertThat(exit).as("exit code after SIGTERM\nstderr:\n" + node.stderr()).isZero();
-            assertThat(Duration.ofNanos(exited - sigterm)).as("exits within a few seconds, not after the 20 s task")
+            assertThat(exit)
+                    .as("exit code after SIGTERM\nstderr:\n" + node.stderr())
+                    .isZero();
+            assertThat(Duration.ofNanos(exited - sigterm))
+                    .as("exits within a few seconds, not after the 20 s task")
                     .isLessThan(Duration.ofSeconds(10));
             assertThat(node.line(TestNode.FINISHED)).isEmpty();
-            System.out.printf("ShutdownDrainIT release: grace 1 s, SIGTERM->exit 0 in %d ms with a 20 s task"
-                    + " running%n", ms(exited - sigterm));
+            System.out.printf(
+                    "ShutdownDrainIT release: grace 1 s, SIGTERM->exit 0 in %d ms with a 20 s task" + " running%n",
+                    ms(exited - sigterm));
         }
         TaskRows rows = new TaskRows(data);
         TaskRows.Row released = rows.row(id);
         assertThat(released.status()).isEqualTo("processing");
         assertThat(released.attempts()).isEqualTo(1);
-        assertThat(released.leaseExpiresAt()).as("lease released").isNotNull()
+        assertThat(released.leaseExpiresAt())
+                .as("lease released")
+                .isNotNull()
                 .isLessThanOrEqualTo(TaskRows.micros(Instant.now()));
         assertThat(released.message()).isEmpty();
 
@@ -98,12 +107,14 @@ class ShutdownDrainIT {
             long ready = System.nanoTime();
             next.awaitLine(TestNode.STARTED + id + " attempt 2", Duration.ofSeconds(20));
             long recovered = System.nanoTime();
-            TaskRows.Row done = rows.await(id, Duration.ofSeconds(20), r -> r.status().equals("success"));
+            TaskRows.Row done =
+                    rows.await(id, Duration.ofSeconds(20), r -> r.status().equals("success"));
             assertThat(done.attempts()).isEqualTo(2);
             assertThat(done.leaseOwner()).isNull();
-            assertThat(nextApi.show(id, ADMIN).get("result").get("attempt").intValue()).isEqualTo(2);
-            System.out.printf("ShutdownDrainIT release: restart ready->retried %d ms (lease 60 s)%n",
-                    ms(recovered - ready));
+            assertThat(nextApi.show(id, ADMIN).get("result").get("attempt").intValue())
+                    .isEqualTo(2);
+            System.out.printf(
+                    "ShutdownDrainIT release: restart ready->retried %d ms (lease 60 s)%n", ms(recovered - ready));
         }
     }
 }

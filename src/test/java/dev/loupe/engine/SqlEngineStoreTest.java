@@ -1,10 +1,11 @@
 package dev.loupe.engine;
 
-import dev.loupe.compat.PythonJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.Loupe;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.db.Database;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRepository;
@@ -12,11 +13,6 @@ import dev.loupe.task.TaskRowMapper;
 import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +20,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine store's lease rules on a real SQLite database: every state change is a versioned replace, so a worker
@@ -72,7 +70,8 @@ class SqlEngineStoreTest {
     }
 
     private Task claim(Task pending, String node, Instant now) {
-        return store.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE)).orElseThrow();
+        return store.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE))
+                .orElseThrow();
     }
 
     private static JsonNode result(String text) {
@@ -109,10 +108,12 @@ class SqlEngineStoreTest {
         assertThat(seenByA).isEqualTo(pending).isEqualTo(seenByB);
 
         Instant now = T0.plusSeconds(1);
-        assertThat(store.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE))).isPresent();
+        assertThat(store.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE)))
+                .isPresent();
         TaskRows.Row afterA = rows.row(pending.id());
 
-        assertThat(store.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE))).isEmpty();
+        assertThat(store.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE)))
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(afterA);
         assertThat(afterA.leaseOwner()).isEqualTo("node-a");
         assertThat(store.pending(10)).isEmpty();
@@ -125,7 +126,8 @@ class SqlEngineStoreTest {
         Task staleCopy = claim(pending, "node-a", claimedAt);
 
         // node-a goes quiet; its lease is live until claimedAt + LEASE, so nobody may take the task yet
-        assertThat(store.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10)).isEmpty();
+        assertThat(store.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10))
+                .isEmpty();
 
         // after the lease ran out node-b recovers the task
         Instant takeover = claimedAt.plus(LEASE).plusSeconds(1);
@@ -133,7 +135,8 @@ class SqlEngineStoreTest {
         assertThat(expired).extracting(Task::id).containsExactly(pending.id());
         Task orphan = expired.getFirst();
         assertThat(orphan).isEqualTo(staleCopy);
-        Task owned = store.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE)).orElseThrow();
+        Task owned = store.replace(orphan, orphan.retry(takeover), "node-b", takeover.plus(LEASE))
+                .orElseThrow();
         assertThat(owned.attempts()).isEqualTo(2);
         assertThat(owned.version()).isEqualTo(2);
         TaskRows.Row takenOver = rows.row(pending.id());
@@ -148,24 +151,31 @@ class SqlEngineStoreTest {
 
         // node-a wakes up and tries to finish: success and failure are both refused, nothing changes
         Instant late = takeover.plusSeconds(2);
-        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null))
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
-        assertThat(store.replace(staleCopy, staleCopy.fail("node-a says no", late, TTL), null, null)).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.fail("node-a says no", late, TTL), null, null))
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
         // nor can it take the task back as a "retry" of its old copy
-        assertThat(store.replace(staleCopy, staleCopy.retry(late), "node-a", late.plus(LEASE))).isEmpty();
+        assertThat(store.replace(staleCopy, staleCopy.retry(late), "node-a", late.plus(LEASE)))
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
 
         // its heartbeat renews nothing either
-        assertThat(store.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE))).isZero();
+        assertThat(store.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE)))
+                .isZero();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
 
         // the new owner's heartbeat and finish go through
-        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isEqualTo(1);
+        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE)))
+                .isEqualTo(1);
         assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(late.plus(LEASE)));
         assertThat(rows.row(pending.id()).version())
-                .as("a renewal does not bump the version, so the owner's copy stays current").isEqualTo(2);
-        Task done = store.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null).orElseThrow();
+                .as("a renewal does not bump the version, so the owner's copy stays current")
+                .isEqualTo(2);
+        Task done = store.replace(owned, owned.succeed(result("node-b"), late, TTL), null, null)
+                .orElseThrow();
         TaskRows.Row finished = rows.row(pending.id());
         assertThat(finished.status()).isEqualTo("success");
         assertThat(finished.leaseOwner()).isNull();
@@ -177,8 +187,10 @@ class SqlEngineStoreTest {
 
         // and a finished task is no longer anybody's: not expired, not renewable, not writable by the stale copy
         assertThat(store.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
-        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE))).isZero();
-        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null)).isEmpty();
+        assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE)))
+                .isZero();
+        assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null))
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(finished);
     }
 
@@ -190,7 +202,8 @@ class SqlEngineStoreTest {
         Task b1 = claim(insert(T0.plusMillis(2)), "node-b", now);
         Instant until = now.plus(LEASE).plusSeconds(10);
 
-        assertThat(store.renewLeases("node-a", List.of(a1.id(), b1.id()), until)).isEqualTo(1);
+        assertThat(store.renewLeases("node-a", List.of(a1.id(), b1.id()), until))
+                .isEqualTo(1);
 
         assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(until));
         assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(TaskRows.micros(now.plus(LEASE)));
@@ -204,13 +217,17 @@ class SqlEngineStoreTest {
         Task theirs = claim(insert(T0.plusMillis(1)), "node-b", now);
         Task pending = insert(T0.plusMillis(2));
         Task finishedMine = claim(insert(T0.plusMillis(3)), "node-a", now);
-        store.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null).orElseThrow();
+        store.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null)
+                .orElseThrow();
         // a finished row that (somehow) still names node-a as lease owner must not be touched either
         Task oddFinished = claim(insert(T0.plusMillis(4)), "node-a", now);
         store.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
         long far = TaskRows.micros(now.plus(Duration.ofDays(1)));
-        assertThat(rows.execute("UPDATE tasks SET lease_owner = 'node-a', lease_expires_at = ? WHERE id = ?", far,
-                oddFinished.id())).isEqualTo(1);
+        assertThat(rows.execute(
+                        "UPDATE tasks SET lease_owner = 'node-a', lease_expires_at = ? WHERE id = ?",
+                        far,
+                        oddFinished.id()))
+                .isEqualTo(1);
 
         TaskRows.Row theirsBefore = rows.row(theirs.id());
         TaskRows.Row pendingBefore = rows.row(pending.id());
@@ -223,20 +240,31 @@ class SqlEngineStoreTest {
 
         TaskRows.Row mineAfter = rows.row(mine.id());
         assertThat(mineAfter.leaseExpiresAt()).isEqualTo(TaskRows.micros(stop));
-        assertThat(mineAfter).as("only the lease end changes").isEqualTo(new TaskRows.Row(mineBefore.id(),
-                mineBefore.status(), mineBefore.attempts(), mineBefore.version(), mineBefore.leaseOwner(),
-                TaskRows.micros(stop), mineBefore.expiresAt(), mineBefore.updatedAt(), mineBefore.message(),
-                mineBefore.result()));
+        assertThat(mineAfter)
+                .as("only the lease end changes")
+                .isEqualTo(new TaskRows.Row(
+                        mineBefore.id(),
+                        mineBefore.status(),
+                        mineBefore.attempts(),
+                        mineBefore.version(),
+                        mineBefore.leaseOwner(),
+                        TaskRows.micros(stop),
+                        mineBefore.expiresAt(),
+                        mineBefore.updatedAt(),
+                        mineBefore.message(),
+                        mineBefore.result()));
         assertThat(rows.row(theirs.id())).isEqualTo(theirsBefore);
         assertThat(rows.row(pending.id())).isEqualTo(pendingBefore);
         assertThat(rows.row(finishedMine.id())).isEqualTo(finishedBefore);
         assertThat(rows.row(oddFinished.id())).isEqualTo(oddBefore);
 
         // a released task is recoverable at once; the other node's is not
-        assertThat(store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10)).extracting(Task::id)
+        assertThat(store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10))
+                .extracting(Task::id)
                 .containsExactly(mine.id());
         // the released copy is still current, so whoever recovers it needs no re-read
-        Task recovered = store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10).getFirst();
+        Task recovered =
+                store.expiredLeases(stop.plus(1, ChronoUnit.MICROS), 10).getFirst();
         assertThat(recovered.version()).isEqualTo(mine.version());
         assertThat(store.releaseLeases("node-c", stop)).isZero();
     }
@@ -248,9 +276,12 @@ class SqlEngineStoreTest {
         Task late = insert(T0.plusMillis(1));
         Task live = insert(T0.plusMillis(2));
         insert(T0.plusMillis(3)); // pending: never "expired"
-        store.replace(late, late.beginProcessing(T0), "node-a", now.minusSeconds(1)).orElseThrow();
-        store.replace(early, early.beginProcessing(T0), "node-a", now.minusSeconds(50)).orElseThrow();
-        store.replace(live, live.beginProcessing(T0), "node-a", now.plusSeconds(1)).orElseThrow();
+        store.replace(late, late.beginProcessing(T0), "node-a", now.minusSeconds(1))
+                .orElseThrow();
+        store.replace(early, early.beginProcessing(T0), "node-a", now.minusSeconds(50))
+                .orElseThrow();
+        store.replace(live, live.beginProcessing(T0), "node-a", now.plusSeconds(1))
+                .orElseThrow();
 
         assertThat(store.expiredLeases(now, 10)).extracting(Task::id).containsExactly(early.id(), late.id());
         assertThat(store.expiredLeases(now, 1)).extracting(Task::id).containsExactly(early.id());
@@ -269,8 +300,9 @@ class SqlEngineStoreTest {
         Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
         rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", TaskRows.micros(T0), deleted.id());
 
-        assertThat(store.pending(10)).extracting(Task::id).containsExactly(first.id(), second.id(), third.id(),
-                fourthTie.id(), fifthTie.id());
+        assertThat(store.pending(10))
+                .extracting(Task::id)
+                .containsExactly(first.id(), second.id(), third.id(), fourthTie.id(), fifthTie.id());
         assertThat(store.pending(2)).extracting(Task::id).containsExactly(first.id(), second.id());
         assertThat(store.pending(10)).allMatch(t -> t.status() == TaskStatus.PENDING);
     }

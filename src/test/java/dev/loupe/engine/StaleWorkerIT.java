@@ -1,5 +1,7 @@
 package dev.loupe.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.loupe.task.TaskType;
@@ -7,19 +9,16 @@ import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
-import java.util.function.UnaryOperator;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end in this JVM: node one's heartbeat is too slow for its lease (as if it had stalled), so node two
@@ -29,18 +28,29 @@ class StaleWorkerIT {
 
     private static final Map<String, String> ADMIN = Client.ADMIN_A;
     /** Node one: its lease runs out long before its first heartbeat, and it never polls on its own. */
-    private static final String[] STALLED = {"task.lease_duration=0.5", "task.heartbeat_interval=60",
-            "task.poll_interval=60"};
+    private static final String[] STALLED = {
+        "task.lease_duration=0.5", "task.heartbeat_interval=60", "task.poll_interval=60"
+    };
+
     private static final String[] RESCUER = {"task.poll_interval=0.2"};
 
     @TempDir
     Path dir;
 
     /** Runs until released, then answers with its node's name; counts its runs. */
-    record Gated(String node, boolean safeToRetry, CountDownLatch entered, CountDownLatch release,
-                 Map<String, AtomicInteger> runs) implements TaskHandler {
+    record Gated(
+            String node,
+            boolean safeToRetry,
+            CountDownLatch entered,
+            CountDownLatch release,
+            Map<String, AtomicInteger> runs)
+            implements TaskHandler {
         Gated(String node, boolean safeToRetry, boolean blocks) {
-            this(node, safeToRetry, new CountDownLatch(1), new CountDownLatch(blocks ? 1 : 0),
+            this(
+                    node,
+                    safeToRetry,
+                    new CountDownLatch(1),
+                    new CountDownLatch(blocks ? 1 : 0),
                     new ConcurrentHashMap<>());
         }
 
@@ -51,7 +61,10 @@ class StaleWorkerIT {
             if (!release.await(30, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("never released");
             }
-            return JsonNodeFactory.instance.objectNode().put("node", node).put("attempt", run.task().attempts());
+            return JsonNodeFactory.instance
+                    .objectNode()
+                    .put("node", node)
+                    .put("attempt", run.task().attempts());
         }
     }
 
@@ -72,8 +85,11 @@ class StaleWorkerIT {
             TaskRows.Row takenOver;
             try (LoupeServer nodeTwo = LoupeServer.withWorkers(dir, imports(two), RESCUER)) {
                 JsonNode done = nodeTwo.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
-                assertThat(done.get("result")).isEqualTo(JsonNodeFactory.instance.objectNode().put("node", "two")
-                        .put("attempt", 2));
+                assertThat(done.get("result"))
+                        .isEqualTo(JsonNodeFactory.instance
+                                .objectNode()
+                                .put("node", "two")
+                                .put("attempt", 2));
                 takenOver = rows.row(id);
                 assertThat(takenOver.attempts()).isEqualTo(2);
                 assertThat(takenOver.leaseOwner()).isNull();
@@ -86,7 +102,11 @@ class StaleWorkerIT {
             assertThat(rows.row(id).leaseOwner()).isNotEqualTo(firstOwner);
             assertThat(one.runs().get(id).get()).isEqualTo(1);
             assertThat(two.runs().get(id).get()).isEqualTo(1);
-            assertThat(nodeOne.client().show(id, ADMIN).get("result").get("node").textValue())
+            assertThat(nodeOne.client()
+                            .show(id, ADMIN)
+                            .get("result")
+                            .get("node")
+                            .textValue())
                     .isEqualTo("two");
         }
     }
@@ -113,7 +133,8 @@ class StaleWorkerIT {
             one.release().countDown();
             awaitMetric(nodeOne.client(), "loupe_tasks_stale_writes_total", "1.0");
             assertThat(rows.row(id)).isEqualTo(failed);
-            assertThat(nodeOne.client().show(id, ADMIN).get("status").textValue()).isEqualTo("failure");
+            assertThat(nodeOne.client().show(id, ADMIN).get("status").textValue())
+                    .isEqualTo("failure");
         }
     }
 

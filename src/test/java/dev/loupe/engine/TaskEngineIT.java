@@ -1,22 +1,20 @@
 package dev.loupe.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.Loupe;
 import dev.loupe.Role;
-import dev.loupe.config.Config;
 import dev.loupe.compat.Isotime;
+import dev.loupe.config.Config;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.http.HttpResponse;
-import java.util.function.UnaryOperator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The engine in this JVM behind the real HTTP API: a task's life as its view shows it, and how it ends. */
 class TaskEngineIT {
@@ -95,7 +94,8 @@ class TaskEngineIT {
 
     @Test
     void aTaskIsClaimedOnceAndGoesPendingProcessingSuccessWithTheHandlersResult() throws Exception {
-        ObjectNode result = JsonNodeFactory.instance.objectNode().put("image_id", "img-42").put("size", 1234);
+        ObjectNode result =
+                JsonNodeFactory.instance.objectNode().put("image_id", "img-42").put("size", 1234);
         result.putArray("checks").add("sha256");
         GatedHandler handler = new GatedHandler(result);
         try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL)) {
@@ -105,10 +105,14 @@ class TaskEngineIT {
             assertThat(created.get("status").textValue()).isEqualTo("pending");
             assertThat(created.has("expires_at")).isFalse();
 
-            assertThat(handler.entered.await(10, TimeUnit.SECONDS)).as("the handler started").isTrue();
+            assertThat(handler.entered.await(10, TimeUnit.SECONDS))
+                    .as("the handler started")
+                    .isTrue();
             JsonNode processing = client.show(id, ADMIN);
             assertThat(processing.get("status").textValue()).isEqualTo("processing");
-            assertThat(processing.has("expires_at")).as("no expiry while processing").isFalse();
+            assertThat(processing.has("expires_at"))
+                    .as("no expiry while processing")
+                    .isFalse();
             assertThat(processing.get("result").isNull()).isTrue();
             TaskRows.Row running = new TaskRows(dir).row(id);
             assertThat(running.leaseOwner()).isNotNull();
@@ -122,8 +126,9 @@ class TaskEngineIT {
             assertThat(done.has("expires_at")).isTrue();
             Instant updated = Isotime.parse(done.get("updated_at").textValue()).orElseThrow();
             Instant expires = Isotime.parse(done.get("expires_at").textValue()).orElseThrow();
-            assertThat(Duration.between(updated, expires)).as("default task_time_to_live").isEqualTo(
-                    Duration.ofHours(48));
+            assertThat(Duration.between(updated, expires))
+                    .as("default task_time_to_live")
+                    .isEqualTo(Duration.ofHours(48));
 
             // several polls later nobody has run it again
             LoupeProcess.sleep(1000);
@@ -151,7 +156,9 @@ class TaskEngineIT {
             assertThat(failed.get("result").isNull()).isTrue();
             assertThat(failed.has("expires_at")).isTrue();
             LoupeProcess.sleep(600);
-            assertThat(handler.runs().get(id).get()).as("a failed task is not retried").isEqualTo(1);
+            assertThat(handler.runs().get(id).get())
+                    .as("a failed task is not retried")
+                    .isEqualTo(1);
             assertThat(new TaskRows(dir).row(id).leaseOwner()).isNull();
         }
     }
@@ -168,7 +175,9 @@ class TaskEngineIT {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
-            assertThat(failed.get("message").textValue()).contains("IllegalStateException").contains(id)
+            assertThat(failed.get("message").textValue())
+                    .contains("IllegalStateException")
+                    .contains(id)
                     .doesNotContain("disk on fire");
             assertThat(failed.has("expires_at")).isTrue();
             HttpResponse<String> listed = client.get("/v2/tasks", ADMIN);
@@ -177,12 +186,12 @@ class TaskEngineIT {
             LoupeProcess.sleep(600);
             assertThat(handler.runs().get(id).get()).isEqualTo(1);
         }
-        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("checked"), importsRunBy(checked),
-                FAST_POLL)) {
+        try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("checked"), importsRunBy(checked), FAST_POLL)) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
-            assertThat(failed.get("message").textValue()).contains("IOException")
+            assertThat(failed.get("message").textValue())
+                    .contains("IOException")
                     .doesNotContain("connection reset by peer");
         }
     }
@@ -221,10 +230,10 @@ class TaskEngineIT {
                 HttpResponse<String> metrics = client.get("/metrics", Client.ANONYMOUS);
                 assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
                 body = metrics.body();
-            } while (!finishedSuccessCount(body).equals("3.0") && System.nanoTime() < deadline
-                    && sleep(50));
+            } while (!finishedSuccessCount(body).equals("3.0") && System.nanoTime() < deadline && sleep(50));
             assertThat(body).contains("loupe_task_pickup_seconds");
-            assertThat(body).containsPattern("(?m)^loupe_task_pickup_seconds_count\\{[^}]*type=\"import\"[^}]*} 3(\\.0)?$");
+            assertThat(body)
+                    .containsPattern("(?m)^loupe_task_pickup_seconds_count\\{[^}]*type=\"import\"[^}]*} 3(\\.0)?$");
             assertThat(finishedSuccessCount(body)).as(body).isEqualTo("3.0");
         }
     }
@@ -236,15 +245,18 @@ class TaskEngineIT {
 
     private static String finishedSuccessCount(String scrape) {
         return scrape.lines()
-                .filter(l -> l.startsWith("loupe_tasks_finished_total{") && l.contains("outcome=\"success\"")
+                .filter(l -> l.startsWith("loupe_tasks_finished_total{")
+                        && l.contains("outcome=\"success\"")
                         && l.contains("type=\"import\""))
                 .map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                .findFirst().orElse("none");
+                .findFirst()
+                .orElse("none");
     }
 
     @Test
     void anApiOnlyNodeNeverRunsTasksWhileAWorkerOnTheSameDatabaseDoes() {
-        Scripted counting = new Scripted(run -> JsonNodeFactory.instance.objectNode().put("ok", true));
+        Scripted counting =
+                new Scripted(run -> JsonNodeFactory.instance.objectNode().put("ok", true));
         try (LoupeServer api = LoupeServer.start(dir, FAST_POLL)) {
             Client client = api.client();
             List<String> ids = new ArrayList<>();
@@ -279,13 +291,15 @@ class TaskEngineIT {
             throw new AssertionError("handler bug");
         });
         // short leases so that, with the bug, the test ends after a few seconds instead of 90
-        try (LoupeServer server = LoupeServer.withWorkers(dir, importsRunBy(handler), FAST_POLL,
-                "task.lease_duration=1", "task.heartbeat_interval=0.3")) {
+        try (LoupeServer server = LoupeServer.withWorkers(
+                dir, importsRunBy(handler), FAST_POLL, "task.lease_duration=1", "task.heartbeat_interval=0.3")) {
             Client client = server.client();
             String id = client.createImportTask(ADMIN).get("id").textValue();
             JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(handler.runs().get(id).get()).as("run once, not retried").isEqualTo(1);
-            assertThat(failed.get("message").textValue()).contains("AssertionError").doesNotContain("handler bug");
+            assertThat(failed.get("message").textValue())
+                    .contains("AssertionError")
+                    .doesNotContain("handler bug");
         }
     }
 
@@ -333,20 +347,29 @@ class TaskEngineIT {
         }
         ClaimRaceClock clock = new ClaimRaceClock();
         clock.armedReadings.set(0);
-        Loupe worker = Loupe.start(Config.load(null, List.of(FAST_POLL, "task.max_attempts=1"), dir), clock,
-                Role.WORKER, importsRunBy(counting));
-        assertThat(clock.holding.await(10, TimeUnit.SECONDS)).as("the claimer reached the claim").isTrue();
+        Loupe worker = Loupe.start(
+                Config.load(null, List.of(FAST_POLL, "task.max_attempts=1"), dir),
+                clock,
+                Role.WORKER,
+                importsRunBy(counting));
+        assertThat(clock.holding.await(10, TimeUnit.SECONDS))
+                .as("the claimer reached the claim")
+                .isTrue();
         worker.close();
 
         TaskRows.Row row = new TaskRows(dir).row(id);
         if (!counting.runs().containsKey(id)) {
-            assertThat(row.status()).as("a task nobody ran must still be pending: %s", row).isEqualTo("pending");
-            assertThat(row.attempts()).as("no attempt spent on a task nobody ran: %s", row).isZero();
+            assertThat(row.status())
+                    .as("a task nobody ran must still be pending: %s", row)
+                    .isEqualTo("pending");
+            assertThat(row.attempts())
+                    .as("no attempt spent on a task nobody ran: %s", row)
+                    .isZero();
         }
 
         // what the user then sees: the next node fails a task that never ran
-        try (LoupeServer next = LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL,
-                "task.max_attempts=1")) {
+        try (LoupeServer next =
+                LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL, "task.max_attempts=1")) {
             JsonNode view = next.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
             assertThat(view.get("message").textValue()).isEmpty();
         }

@@ -9,12 +9,11 @@ import dev.loupe.config.Config;
 import dev.loupe.config.Options;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.LoupeProcess;
-
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.function.UnaryOperator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A Loupe process whose {@code import} tasks run a slow, retry-safe test handler instead of the production one.
@@ -33,23 +32,25 @@ public final class TestNode {
     /** The source of the import tasks the tests create: on this machine, and never fetched by the test handler. */
     public static final String SOURCE = "http://127.0.0.1/engine.raw";
 
-    private TestNode() {
-    }
+    private TestNode() {}
 
     /**
      * Starts a TestNode as a real process on the test classpath, whose handler sleeps {@code sleepSeconds};
      * overrides are {@code SECTION.OPTION=VALUE}.
      */
     static LoupeProcess start(Path logDir, Path dataDir, double sleepSeconds, String... overrides) {
-        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(),
-                "--sleep", Double.toString(sleepSeconds)));
+        List<String> args =
+                new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--sleep", Double.toString(sleepSeconds)));
         for (String override : overrides) {
             args.add("--set");
             args.add(override);
         }
         // C1 only: the node starts about a second sooner, which matters with two starts per test
-        return LoupeProcess.mainClass(logDir, TestNode.class,
-                List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"), args.toArray(String[]::new));
+        return LoupeProcess.mainClass(
+                logDir,
+                TestNode.class,
+                List.of("--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1"),
+                args.toArray(String[]::new));
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -61,8 +62,9 @@ public final class TestNode {
                 case "--data-dir" -> dataDir = Path.of(args[++i]);
                 case "--sleep" -> sleepSeconds = Double.parseDouble(args[++i]);
                 case "--set" -> overrides.add(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; usage: TestNode --data-dir DIR [--sleep SECONDS] [--set SECTION.OPTION=VALUE]...");
+                default ->
+                    throw new IllegalArgumentException("unknown argument " + args[i]
+                            + "; usage: TestNode --data-dir DIR [--sleep SECONDS] [--set SECTION.OPTION=VALUE]...");
             }
         }
         if (dataDir == null) {
@@ -72,11 +74,14 @@ public final class TestNode {
         SlowHandler slow = new SlowHandler(sleepSeconds);
         UnaryOperator<Handlers> handlers = h -> h.with(TaskType.IMPORT, slow);
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), Role.ALL, handlers);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            loupe.close();
-            // As ServeCommand: once everything is closed, report success rather than 143.
-            Runtime.getRuntime().halt(0);
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            loupe.close();
+                            // As ServeCommand: once everything is closed, report success rather than 143.
+                            Runtime.getRuntime().halt(0);
+                        },
+                        "shutdown"));
         System.out.println(READY + config.get(Options.BIND_HOST) + ":" + loupe.port());
         System.out.flush();
         Thread.currentThread().join();

@@ -1,27 +1,5 @@
 package dev.loupe.imports;
 
-import dev.loupe.testing.Client;
-import dev.loupe.testing.DebianPackages;
-import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.LoupeServer;
-import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
-
 import static dev.loupe.imports.Imports.assertFailed;
 import static dev.loupe.imports.Imports.assertImported;
 import static dev.loupe.imports.Imports.assertStoreMatchesRows;
@@ -32,6 +10,27 @@ import static dev.loupe.imports.Imports.md5;
 import static dev.loupe.imports.Imports.sha512;
 import static dev.loupe.imports.Imports.stored;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loupe.testing.Client;
+import dev.loupe.testing.DebianPackages;
+import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code [taskflow_executor] conversion_format = qcow2}: imports in another format are stored converted, measured
@@ -44,6 +43,7 @@ class ImportConversionIT {
 
     @TempDir
     static Path dataDir;
+
     @TempDir
     static Path scratch;
 
@@ -55,7 +55,9 @@ class ImportConversionIT {
     static void start() {
         DebianPackages.require("qemu-utils", "qemu-img", "--version");
         source = SourceServer.start();
-        loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+        loupe = LoupeServer.withWorkers(
+                dataDir,
+                UnaryOperator.identity(),
                 Imports.reaching(source, "taskflow_executor.conversion_format=qcow2"));
         client = loupe.client();
     }
@@ -72,14 +74,16 @@ class ImportConversionIT {
 
     @AfterEach
     void noScratchLeft() {
-        assertThat(files(dataDir, "work")).as("files in the conversion scratch folder").isEmpty();
+        assertThat(files(dataDir, "work"))
+                .as("files in the conversion scratch folder")
+                .isEmpty();
     }
 
     /** Virtual sizes as in ImportSuccessIT: what qemu-img reports for the fixtures (vhd with -f vpc). */
     @ParameterizedTest(name = "{0} as {1}")
     @CsvSource({"raw.raw, raw, raw, 65536", "vhd-dynamic.vhd, vhd, vpc, 1079296"})
-    void anImageInAnotherFormatIsStoredAsQcow2(String fixture, String diskFormat, String qemuFormat,
-                                               long virtualSize) throws Exception {
+    void anImageInAnotherFormatIsStoredAsQcow2(String fixture, String diskFormat, String qemuFormat, long virtualSize)
+            throws Exception {
         byte[] original = fixture(fixture);
         String path = "/convert/" + fixture;
         source.serve(path, original);
@@ -98,9 +102,16 @@ class ImportConversionIT {
         // The converted disk holds the same guest data as the source, as qemu-img itself judges.
         Path sourceFile = scratch.resolve(fixture);
         Files.write(sourceFile, original);
-        assertThat(qemuImg("compare", "-f", qemuFormat, "-F", "qcow2", sourceFile.toString(),
-                Path.of(java.net.URI.create(image.location())).toString()))
-                .as("qemu-img compare exit status").isZero();
+        assertThat(qemuImg(
+                        "compare",
+                        "-f",
+                        qemuFormat,
+                        "-F",
+                        "qcow2",
+                        sourceFile.toString(),
+                        Path.of(java.net.URI.create(image.location())).toString()))
+                .as("qemu-img compare exit status")
+                .isZero();
     }
 
     @Test
@@ -119,8 +130,11 @@ class ImportConversionIT {
     void aMisdeclaredSourceIsRefusedBeforeConversionAndItsScratchCopyRemoved() {
         source.serve("/misdeclared.raw", fixture("qcow2-backing.qcow2"));
         String taskId = create(client, source.url("/misdeclared.raw"), "raw");
-        assertFailed(client, taskId, "Image content is qcow2 but disk_format says raw; refused;"
-                + " qcow2 image has a backing file; refused");
+        assertFailed(
+                client,
+                taskId,
+                "Image content is qcow2 but disk_format says raw; refused;"
+                        + " qcow2 image has a backing file; refused");
         assertStoreMatchesRows(dataDir, taskId);
     }
 

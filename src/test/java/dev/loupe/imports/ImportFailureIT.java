@@ -1,24 +1,5 @@
 package dev.loupe.imports;
 
-import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-
 import static dev.loupe.imports.Imports.FAST_POLL;
 import static dev.loupe.imports.Imports.assertFailed;
 import static dev.loupe.imports.Imports.assertFailedMatching;
@@ -27,6 +8,24 @@ import static dev.loupe.imports.Imports.awaitMidStream;
 import static dev.loupe.imports.Imports.create;
 import static dev.loupe.imports.Imports.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Imports that must fail, end to end, each with its own message (C8, C9, C11), and leave nothing behind: no row in
@@ -50,11 +49,15 @@ class ImportFailureIT {
     @BeforeAll
     static void start() {
         source = SourceServer.start();
-        guarded = LoupeServer.withWorkers(dir.resolve("guarded"), UnaryOperator.identity(),
-                Imports.reaching(source));
-        strict = LoupeServer.withWorkers(dir.resolve("strict"), UnaryOperator.identity(), FAST_POLL,
+        guarded = LoupeServer.withWorkers(dir.resolve("guarded"), UnaryOperator.identity(), Imports.reaching(source));
+        strict = LoupeServer.withWorkers(
+                dir.resolve("strict"),
+                UnaryOperator.identity(),
+                FAST_POLL,
                 "import_filtering_opts.allowed_ports=" + source.port());
-        capped = LoupeServer.withWorkers(dir.resolve("capped"), UnaryOperator.identity(),
+        capped = LoupeServer.withWorkers(
+                dir.resolve("capped"),
+                UnaryOperator.identity(),
                 Imports.reaching(source, "DEFAULT.image_size_cap=65536"));
     }
 
@@ -123,8 +126,11 @@ class ImportFailureIT {
         source.redirect("/to-metadata", "302 Found", metadata);
         Client client = guarded.client();
         String id = create(client, source.url("/to-metadata"), "raw");
-        assertFailed(client, id, "Refused redirect from " + source.url("/to-metadata") + " to " + metadata
-                + ": URI for legacy import task does not pass filtering: " + metadata);
+        assertFailed(
+                client,
+                id,
+                "Refused redirect from " + source.url("/to-metadata") + " to " + metadata
+                        + ": URI for legacy import task does not pass filtering: " + metadata);
         assertNothingLeft(guarded.dataDir());
     }
 
@@ -135,8 +141,11 @@ class ImportFailureIT {
         source.redirect("/to-localhost", "301 Moved Permanently", elsewhere);
         Client client = guarded.client();
         String id = create(client, source.url("/to-localhost"), "raw");
-        assertFailed(client, id, "Refused redirect from " + source.url("/to-localhost") + " to " + elsewhere
-                + ": URI for legacy import task does not pass filtering: " + elsewhere);
+        assertFailed(
+                client,
+                id,
+                "Refused redirect from " + source.url("/to-localhost") + " to " + elsewhere
+                        + ": URI for legacy import task does not pass filtering: " + elsewhere);
         assertThat(source.requests("/elsewhere.raw")).isZero();
         assertNothingLeft(guarded.dataDir());
     }
@@ -149,9 +158,12 @@ class ImportFailureIT {
         String id = create(client, uri, "raw");
         // The first refused address is named: 127.0.0.1 as the JDK lists IPv4 first, unless a host prefers IPv6
         // and maps localhost to ::1 as well.
-        assertFailedMatching(client, id, Pattern.quote("Refused to fetch from " + uri + ": localhost resolves to ")
-                + "(127\\.0\\.0\\.1|0:0:0:0:0:0:0:1)"
-                + Pattern.quote(", a loopback address (allow it with [import_filtering_opts] allowed_hosts)"));
+        assertFailedMatching(
+                client,
+                id,
+                Pattern.quote("Refused to fetch from " + uri + ": localhost resolves to ")
+                        + "(127\\.0\\.0\\.1|0:0:0:0:0:0:0:1)"
+                        + Pattern.quote(", a loopback address (allow it with [import_filtering_opts] allowed_hosts)"));
         assertThat(source.requests("/by-name.raw")).isZero();
         assertNothingLeft(strict.dataDir());
     }
@@ -162,8 +174,11 @@ class ImportFailureIT {
         String uri = source.url("/by-address.raw");
         Client client = strict.client();
         String id = create(client, uri, "raw");
-        assertFailed(client, id, "Refused to fetch from " + uri + ": 127.0.0.1 is a loopback address"
-                + " (allow it with [import_filtering_opts] allowed_hosts)");
+        assertFailed(
+                client,
+                id,
+                "Refused to fetch from " + uri + ": 127.0.0.1 is a loopback address"
+                        + " (allow it with [import_filtering_opts] allowed_hosts)");
         assertThat(source.requests("/by-address.raw")).isZero();
         assertNothingLeft(strict.dataDir());
     }
@@ -204,13 +219,19 @@ class ImportFailureIT {
                 Arguments.of("qcow2-backing.qcow2", "qcow2", "qcow2 image has a backing file; refused"),
                 Arguments.of("qcow2-data-file.qcow2", "qcow2", "qcow2 image has an external data file; refused"),
                 Arguments.of("qcow2-v3.qcow2", "raw", "Image content is qcow2 but disk_format says raw; refused"),
-                Arguments.of("qcow2-backing.qcow2", "raw", "Image content is qcow2 but disk_format says raw; refused;"
-                        + " qcow2 image has a backing file; refused"),
+                Arguments.of(
+                        "qcow2-backing.qcow2",
+                        "raw",
+                        "Image content is qcow2 but disk_format says raw; refused;"
+                                + " qcow2 image has a backing file; refused"),
                 Arguments.of("vmdk-split.vmdk", "vmdk", "vmdk descriptor file without data; refused"),
                 Arguments.of("vmdk-flat.vmdk", "vmdk", "vmdk descriptor file without data; refused"),
                 Arguments.of("vmdk-split-s001.vmdk", "vmdk", "vmdk image has no embedded descriptor; refused"),
-                Arguments.of("qed-backing.qed", "raw", "Image content is qed but disk_format says raw; refused;"
-                        + " qed image has a backing file; refused"),
+                Arguments.of(
+                        "qed-backing.qed",
+                        "raw",
+                        "Image content is qed but disk_format says raw; refused;"
+                                + " qed image has a backing file; refused"),
                 Arguments.of("raw.raw", "qcow2", "Image content is raw but disk_format says qcow2; refused"),
                 Arguments.of("vhd-dynamic.vhd", "vmdk", "Image content is vhd but disk_format says vmdk; refused"));
     }

@@ -1,26 +1,25 @@
 package dev.loupe.imports;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeServer;
-import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
-import java.nio.file.Path;
-import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
-
 import static dev.loupe.imports.Imports.assertFailed;
 import static dev.loupe.imports.Imports.assertNothingLeft;
 import static dev.loupe.imports.Imports.create;
 import static dev.loupe.imports.Imports.fixture;
 import static dev.loupe.imports.Imports.input;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Task input an import cannot use (spec §8.1, C9, C10): the task is created (201) and then fails with a message
@@ -63,50 +62,93 @@ class ImportInputIT {
 
     static Stream<Arguments> unusableInput() {
         return Stream.of(
-                Arguments.of("no import_from_format", null, "import_from_format",
+                Arguments.of(
+                        "no import_from_format",
+                        null,
+                        "import_from_format",
                         "Input does not contain 'import_from_format' field"),
-                Arguments.of("no image_properties", null, "image_properties",
+                Arguments.of(
+                        "no image_properties",
+                        null,
+                        "image_properties",
                         "Input does not contain 'image_properties' field"),
-                Arguments.of("image_properties not an object", "[\"raw\"]", null,
+                Arguments.of(
+                        "image_properties not an object",
+                        "[\"raw\"]",
+                        null,
                         "image_properties must be an object, not a list"),
-                Arguments.of("read-only status", with("status", "\"active\""), null,
-                        "Attribute 'status' is read-only."),
-                Arguments.of("read-only checksum", with("checksum", "\"0123\""), null,
-                        "Attribute 'checksum' is read-only."),
-                Arguments.of("reserved locations", with("locations", "[]"), null,
-                        "Attribute 'locations' is reserved."),
-                Arguments.of("reserved os_glance prefix", with("os_glance_import_task", "\"x\""), null,
+                Arguments.of(
+                        "read-only status", with("status", "\"active\""), null, "Attribute 'status' is read-only."),
+                Arguments.of(
+                        "read-only checksum", with("checksum", "\"0123\""), null, "Attribute 'checksum' is read-only."),
+                Arguments.of("reserved locations", with("locations", "[]"), null, "Attribute 'locations' is reserved."),
+                Arguments.of(
+                        "reserved os_glance prefix",
+                        with("os_glance_import_task", "\"x\""),
+                        null,
                         "Attribute 'os_glance_import_task' is reserved."),
-                Arguments.of("disk_format not in the enum", "{\"disk_format\": \"floppy\","
-                                + " \"container_format\": \"bare\"}", null,
+                Arguments.of(
+                        "disk_format not in the enum",
+                        "{\"disk_format\": \"floppy\"," + " \"container_format\": \"bare\"}",
+                        null,
                         "Invalid value for image property 'disk_format': 'floppy' is not one of " + FORMATS),
-                Arguments.of("container_format not in the enum", "{\"disk_format\": \"raw\","
-                                + " \"container_format\": \"tarball\"}", null,
-                        "Invalid value for image property 'container_format': 'tarball' is not one of "
-                                + CONTAINERS),
-                Arguments.of("disk_format not a string", "{\"disk_format\": 7, \"container_format\": \"bare\"}",
-                        null, "Invalid value for image property 'disk_format': expected a string or null,"
-                                + " not a number"),
-                Arguments.of("extra property not a string", with("hw_cpu_cores", "2"), null,
+                Arguments.of(
+                        "container_format not in the enum",
+                        "{\"disk_format\": \"raw\"," + " \"container_format\": \"tarball\"}",
+                        null,
+                        "Invalid value for image property 'container_format': 'tarball' is not one of " + CONTAINERS),
+                Arguments.of(
+                        "disk_format not a string",
+                        "{\"disk_format\": 7, \"container_format\": \"bare\"}",
+                        null,
+                        "Invalid value for image property 'disk_format': expected a string or null," + " not a number"),
+                Arguments.of(
+                        "extra property not a string",
+                        with("hw_cpu_cores", "2"),
+                        null,
                         "Invalid value for image property 'hw_cpu_cores': extra properties must be strings,"
                                 + " not a number"),
-                Arguments.of("extra property an object", with("hw_meta", "{\"a\": \"b\"}"), null,
+                Arguments.of(
+                        "extra property an object",
+                        with("hw_meta", "{\"a\": \"b\"}"),
+                        null,
                         "Invalid value for image property 'hw_meta': extra properties must be strings, not an object"),
-                Arguments.of("visibility not in the enum", with("visibility", "\"everyone\""), null,
+                Arguments.of(
+                        "visibility not in the enum",
+                        with("visibility", "\"everyone\""),
+                        null,
                         "Invalid value for image property 'visibility': 'everyone' is not one of"
                                 + " community, public, private, shared"),
-                Arguments.of("negative min_ram", with("min_ram", "-1"), null,
+                Arguments.of(
+                        "negative min_ram",
+                        with("min_ram", "-1"),
+                        null,
                         "Invalid value for image property 'min_ram': expected a whole number from 0 to 2147483647,"
                                 + " not -1"),
-                Arguments.of("tags not a list", with("tags", "\"a,b\""), null,
+                Arguments.of(
+                        "tags not a list",
+                        with("tags", "\"a,b\""),
+                        null,
                         "Invalid value for image property 'tags': expected a list of strings, not a string"),
-                Arguments.of("no disk_format", "{\"container_format\": \"bare\"}", null,
+                Arguments.of(
+                        "no disk_format",
+                        "{\"container_format\": \"bare\"}",
+                        null,
                         "Properties disk_format, container_format must be set prior to saving data."),
-                Arguments.of("no container_format", "{\"disk_format\": \"raw\"}", null,
+                Arguments.of(
+                        "no container_format",
+                        "{\"disk_format\": \"raw\"}",
+                        null,
                         "Properties disk_format, container_format must be set prior to saving data."),
-                Arguments.of("null disk_format", "{\"disk_format\": null, \"container_format\": \"bare\"}", null,
+                Arguments.of(
+                        "null disk_format",
+                        "{\"disk_format\": null, \"container_format\": \"bare\"}",
+                        null,
                         "Properties disk_format, container_format must be set prior to saving data."),
-                Arguments.of("no image properties at all", "{}", null,
+                Arguments.of(
+                        "no image properties at all",
+                        "{}",
+                        null,
                         "Properties disk_format, container_format must be set prior to saving data."));
     }
 
@@ -116,10 +158,13 @@ class ImportInputIT {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("unusableInput")
-    void unusableInputFailsTheTaskBeforeAnythingIsFetched(String description, String imageProperties,
-                                                          String removed, String message) {
-        ObjectNode input = input(source.url(PATH), imageProperties == null
-                ? "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}" : imageProperties);
+    void unusableInputFailsTheTaskBeforeAnythingIsFetched(
+            String description, String imageProperties, String removed, String message) {
+        ObjectNode input = input(
+                source.url(PATH),
+                imageProperties == null
+                        ? "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}"
+                        : imageProperties);
         if (removed != null) {
             input.remove(removed);
         }

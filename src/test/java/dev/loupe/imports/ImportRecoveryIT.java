@@ -1,5 +1,16 @@
 package dev.loupe.imports;
 
+import static dev.loupe.imports.Imports.ADMIN;
+import static dev.loupe.imports.Imports.PROJECT;
+import static dev.loupe.imports.Imports.assertFailed;
+import static dev.loupe.imports.Imports.assertImported;
+import static dev.loupe.imports.Imports.create;
+import static dev.loupe.imports.Imports.files;
+import static dev.loupe.imports.Imports.fixture;
+import static dev.loupe.imports.Imports.store;
+import static dev.loupe.imports.Imports.stored;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.config.Config;
 import dev.loupe.db.Database;
@@ -18,11 +29,6 @@ import dev.loupe.testing.ImageRows;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,17 +39,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
-
-import static dev.loupe.imports.Imports.ADMIN;
-import static dev.loupe.imports.Imports.PROJECT;
-import static dev.loupe.imports.Imports.assertFailed;
-import static dev.loupe.imports.Imports.assertImported;
-import static dev.loupe.imports.Imports.create;
-import static dev.loupe.imports.Imports.files;
-import static dev.loupe.imports.Imports.fixture;
-import static dev.loupe.imports.Imports.stored;
-import static dev.loupe.imports.Imports.store;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What an import cut off mid-way leaves behind (an image row queued or being saved, a partial or unpublished data
@@ -95,8 +94,8 @@ class ImportRecoveryIT {
             // A run cut off while converting also left its scratch copy, a partial one and qemu-img's output.
             Path work = dataDir.resolve("work");
             Files.createDirectories(work);
-            for (String name : List.of(unpublished, partial + ".x.partial", unpublished + ".converted",
-                    others + ".converted")) {
+            for (String name :
+                    List.of(unpublished, partial + ".x.partial", unpublished + ".converted", others + ".converted")) {
                 Files.write(work.resolve(name), new byte[] {1});
             }
 
@@ -106,10 +105,15 @@ class ImportRecoveryIT {
             for (String gone : List.of(queued, partial, unpublished)) {
                 assertThat(rows.find(gone)).as("image %s", gone).isEmpty();
             }
-            assertThat(rows.createdBy(otherTaskId)).extracting(ImageRows.Image::id).containsExactly(others);
+            assertThat(rows.createdBy(otherTaskId))
+                    .extracting(ImageRows.Image::id)
+                    .containsExactly(others);
             // The two kept images, each with its one tag and one property; the finished one with its location.
-            assertThat(rows.rowCounts()).containsEntry("images", 2).containsEntry("image_tags", 2)
-                    .containsEntry("image_properties", 2).containsEntry("image_locations", 1);
+            assertThat(rows.rowCounts())
+                    .containsEntry("images", 2)
+                    .containsEntry("image_tags", 2)
+                    .containsEntry("image_properties", 2)
+                    .containsEntry("image_locations", 1);
             assertThat(files(dataDir, "images")).containsExactlyInAnyOrder(finished, others + ".x.partial");
             assertThat(files(dataDir, "work")).containsExactly(others + ".converted");
         }
@@ -122,16 +126,17 @@ class ImportRecoveryIT {
         String taskId = orphanedTask("/image.qcow2", "qcow2");
         String leftover = seedLeftover(taskId);
 
-        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
-                Imports.reaching(source))) {
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), Imports.reaching(source))) {
             Client client = loupe.client();
             ImageRows.Image image = assertImported(client, dataDir, taskId);
 
             assertThat(image.id()).isNotEqualTo(leftover);
             assertThat(stored(image)).isEqualTo(bytes);
             assertThat(new ImageRows(dataDir).find(leftover)).isEmpty();
-            assertThat(new ImageRows(dataDir).rowCounts()).containsEntry("images", 1)
-                    .containsEntry("image_tags", 0).containsEntry("image_properties", 0);
+            assertThat(new ImageRows(dataDir).rowCounts())
+                    .containsEntry("images", 1)
+                    .containsEntry("image_tags", 0)
+                    .containsEntry("image_properties", 0);
             assertThat(files(dataDir, "images")).containsExactly(image.id());
             assertThat(new TaskRows(dataDir).row(taskId).attempts()).isEqualTo(2);
             assertThat(source.requests("/image.qcow2")).isEqualTo(1);
@@ -148,8 +153,7 @@ class ImportRecoveryIT {
             finished = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir)).active(taskId);
         }
 
-        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
-                Imports.reaching(source))) {
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), Imports.reaching(source))) {
             ImageRows.Image image = assertImported(loupe.client(), dataDir, taskId);
             assertThat(image.id()).isEqualTo(finished);
             assertThat(source.requests("/done.raw")).isZero();
@@ -162,8 +166,8 @@ class ImportRecoveryIT {
         String taskId = orphanedTask("/image.raw", "raw");
         seedLeftover(taskId);
 
-        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
-                Imports.reaching(source, "task.max_attempts=1"))) {
+        try (LoupeServer loupe = LoupeServer.withWorkers(
+                dataDir, UnaryOperator.identity(), Imports.reaching(source, "task.max_attempts=1"))) {
             Client client = loupe.client();
             assertFailed(client, taskId, "Task interrupted: the worker running it stopped (attempt 1 of 1)");
             // The failure is written before the leftovers are removed; wait for the removal, then check all of it.
@@ -178,11 +182,16 @@ class ImportRecoveryIT {
         source.serve("/image.raw", fixture("raw.raw"));
         String taskId = orphanedTask("/image.raw", "raw");
         // The task ended in failure, but its cleanup did not run (the database was down at that moment, say).
-        new TaskRows(dataDir).execute("UPDATE tasks SET status = 'failure', lease_owner = NULL,"
-                + " lease_expires_at = NULL WHERE id = ?", taskId);
+        new TaskRows(dataDir)
+                .execute(
+                        "UPDATE tasks SET status = 'failure', lease_owner = NULL,"
+                                + " lease_expires_at = NULL WHERE id = ?",
+                        taskId);
         seedLeftover(taskId);
 
-        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(),
+        try (LoupeServer loupe = LoupeServer.withWorkers(
+                dataDir,
+                UnaryOperator.identity(),
                 Imports.reaching(source, "task.lease_duration=1", "task.heartbeat_interval=0.2"))) {
             awaitNoImages();
             assertThat(files(dataDir, "images")).isEmpty();
@@ -199,9 +208,12 @@ class ImportRecoveryIT {
         try (LoupeServer api = LoupeServer.start(dataDir, Imports.reaching(source))) {
             taskId = create(api.client(), source.url(path), diskFormat);
         }
-        int changed = new TaskRows(dataDir).execute("UPDATE tasks SET status = 'processing', attempts = 1,"
-                        + " lease_owner = 'node-gone', lease_expires_at = ?, version = version + 1 WHERE id = ?",
-                TaskRows.microsAgo(Duration.ofMinutes(5)), taskId);
+        int changed = new TaskRows(dataDir)
+                .execute(
+                        "UPDATE tasks SET status = 'processing', attempts = 1,"
+                                + " lease_owner = 'node-gone', lease_expires_at = ?, version = version + 1 WHERE id = ?",
+                        TaskRows.microsAgo(Duration.ofMinutes(5)),
+                        taskId);
         assertThat(changed).isEqualTo(1);
         return taskId;
     }
@@ -212,7 +224,8 @@ class ImportRecoveryIT {
             Leftovers seed = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir));
             String id = seed.image(taskId, ImageStatus.SAVING);
             seed.file(id + ".x.partial");
-            assertThat(new ImageRows(dataDir).createdBy(taskId)).extracting(ImageRows.Image::status)
+            assertThat(new ImageRows(dataDir).createdBy(taskId))
+                    .extracting(ImageRows.Image::status)
                     .containsExactly("saving");
             return id;
         }
@@ -224,21 +237,43 @@ class ImportRecoveryIT {
         while (rows.rowCounts().get("images") > 0 && System.nanoTime() < deadline) {
             dev.loupe.testing.LoupeProcess.sleep(20);
         }
-        assertThat(rows.rowCounts()).allSatisfy((table, count) -> assertThat(count).as(table).isZero());
+        assertThat(rows.rowCounts())
+                .allSatisfy((table, count) -> assertThat(count).as(table).isZero());
     }
 
     private ImportHandler handler(ImageRepository images, FilesystemStore filesystem) {
         Config config = Config.load(null, List.of(), dataDir);
-        return new ImportHandler(images, filesystem, new Fetcher(FetchSettings.from(config)),
-                new HashAlgorithm("sha512"), Conversion.to("", dataDir.resolve("work")), Clock.systemUTC());
+        return new ImportHandler(
+                images,
+                filesystem,
+                new Fetcher(FetchSettings.from(config)),
+                new HashAlgorithm("sha512"),
+                Conversion.to("", dataDir.resolve("work")),
+                Clock.systemUTC());
     }
 
     private static Task task(String id, int attempts) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        JsonNode input = Imports.input("http://127.0.0.1/never.raw",
-                "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}");
-        return new Task(id, TaskType.IMPORT, TaskStatus.PROCESSING, PROJECT, input, null, "", now, now, null, null,
-                null, ADMIN.get("X-User-Id"), false, null, attempts, 1);
+        JsonNode input = Imports.input(
+                "http://127.0.0.1/never.raw", "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}");
+        return new Task(
+                id,
+                TaskType.IMPORT,
+                TaskStatus.PROCESSING,
+                PROJECT,
+                input,
+                null,
+                "",
+                now,
+                now,
+                null,
+                null,
+                null,
+                ADMIN.get("X-User-Id"),
+                false,
+                null,
+                attempts,
+                1);
     }
 
     /** Writes image rows and store files as an interrupted or finished run would have left them. */
@@ -251,7 +286,8 @@ class ImportRecoveryIT {
                     .queued(UUID.randomUUID().toString(), PROJECT, taskId, Instant.now());
             images.insert(queued);
             if (status != ImageStatus.QUEUED) {
-                assertThat(images.move(queued.id(), ImageStatus.QUEUED, status, Instant.now())).isTrue();
+                assertThat(images.move(queued.id(), ImageStatus.QUEUED, status, Instant.now()))
+                        .isTrue();
             }
             return queued.id();
         }
@@ -262,9 +298,17 @@ class ImportRecoveryIT {
             byte[] bytes = fixture("raw.raw");
             Path file = file(id);
             Image saving = images.find(id).orElseThrow();
-            assertThat(images.activate(saving.activate(new Image.StoredData(file.toUri().toString(), bytes.length,
-                    (long) bytes.length, Imports.md5(bytes), "sha512", Imports.sha512(bytes), "raw"),
-                    Instant.now()))).isTrue();
+            assertThat(images.activate(saving.activate(
+                            new Image.StoredData(
+                                    file.toUri().toString(),
+                                    bytes.length,
+                                    (long) bytes.length,
+                                    Imports.md5(bytes),
+                                    "sha512",
+                                    Imports.sha512(bytes),
+                                    "raw"),
+                            Instant.now())))
+                    .isTrue();
             return id;
         }
 

@@ -1,29 +1,5 @@
 package dev.loupe.imports;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.loupe.testing.Client;
-import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.LoupeProcess;
-import dev.loupe.testing.LoupeServer;
-import dev.loupe.testing.SourceServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
-
 import static dev.loupe.imports.Imports.ADMIN;
 import static dev.loupe.imports.Imports.assertImported;
 import static dev.loupe.imports.Imports.awaitMidStream;
@@ -35,6 +11,29 @@ import static dev.loupe.imports.Imports.md5;
 import static dev.loupe.imports.Imports.sha512;
 import static dev.loupe.imports.Imports.stored;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.ImageRows;
+import dev.loupe.testing.LoupeProcess;
+import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Imports that work, end to end: a real Loupe with the production import handler fetches from a local HTTP source,
@@ -104,7 +103,8 @@ class ImportSuccessIT {
         byte[] bytes = fixture(fixture);
         String path = "/" + fixture;
         source.serve(path, bytes);
-        String taskId = create(client, input(source.url(path), """
+        String taskId =
+                create(client, input(source.url(path), """
                 {"name": "%s", "disk_format": "%s", "container_format": "bare", "visibility": "private",
                  "min_disk": 1, "min_ram": 64, "tags": ["e2e", "%s", "e2e"],
                  "hw_disk_bus": "virtio", "source_fixture": "%s"}
@@ -237,7 +237,8 @@ class ImportSuccessIT {
     private static JsonNode awaitProgress(String taskId) {
         long deadline = System.nanoTime() + Imports.FINISH.toNanos();
         JsonNode view = client.show(taskId, ADMIN);
-        while (view.get("message").textValue().isEmpty() && view.get("status").textValue().equals("processing")) {
+        while (view.get("message").textValue().isEmpty()
+                && view.get("status").textValue().equals("processing")) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no progress reported within " + Imports.FINISH + ": " + view);
             }
@@ -246,5 +247,4 @@ class ImportSuccessIT {
         }
         return view;
     }
-
 }

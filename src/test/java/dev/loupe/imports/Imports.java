@@ -1,5 +1,7 @@
 package dev.loupe.imports;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +9,6 @@ import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageRows;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.SourceServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,27 +24,27 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** What the end-to-end import suites share: task bodies, fixtures, digests, and looks at the store and the rows. */
 final class Imports {
 
     static final Map<String, String> ADMIN = Client.ADMIN_A;
     /** The project of {@link #ADMIN}: the owner of the images its tasks import (C10). */
     static final String PROJECT = "proj-a";
+
     static final Duration FINISH = Duration.ofSeconds(60);
     static final String FAST_POLL = "task.poll_interval=0.05";
     static final String LOOPBACK_ALLOWED = "import_filtering_opts.allowed_hosts=127.0.0.1";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Imports() {
-    }
+    private Imports() {}
 
     /** Options for a server that may import from {@code source}: its port, and 127.0.0.1 despite the address check. */
     static String[] reaching(SourceServer source, String... more) {
-        return Stream.concat(Stream.of(FAST_POLL, LOOPBACK_ALLOWED,
-                "import_filtering_opts.allowed_ports=" + source.port()), Stream.of(more)).toArray(String[]::new);
+        return Stream.concat(
+                        Stream.of(FAST_POLL, LOOPBACK_ALLOWED, "import_filtering_opts.allowed_ports=" + source.port()),
+                        Stream.of(more))
+                .toArray(String[]::new);
     }
 
     /** A fixture of {@code src/test/resources/formats} (made by make-fixtures.sh there). */
@@ -68,7 +69,8 @@ final class Imports {
 
     private static String hex(String algorithm, byte[] bytes) {
         try {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+            return java.util.HexFormat.of()
+                    .formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -83,7 +85,8 @@ final class Imports {
 
     /** An input with the three required keys; {@code imageProperties} is JSON text. */
     static ObjectNode input(String importFrom, String imageProperties) {
-        ObjectNode input = JSON.createObjectNode().put("import_from", importFrom).put("import_from_format", "raw");
+        ObjectNode input =
+                JSON.createObjectNode().put("import_from", importFrom).put("import_from_format", "raw");
         input.set("image_properties", parse(imageProperties));
         return input;
     }
@@ -99,14 +102,16 @@ final class Imports {
     /** Creates the task and answers its id; fails unless the create answers 201. */
     static String create(Client client, ObjectNode input) {
         HttpResponse<String> created = client.post("/v2/tasks", ADMIN, importBody(input));
-        assertThat(created.statusCode()).as("create answered %s", created.body()).isEqualTo(201);
+        assertThat(created.statusCode())
+                .as("create answered %s", created.body())
+                .isEqualTo(201);
         return Client.json(created).get("id").textValue();
     }
 
     /** Creates an import of {@code importFrom} as {@code diskFormat}/bare; answers the task id. */
     static String create(Client client, String importFrom, String diskFormat) {
-        return create(client, input(importFrom,
-                "{\"disk_format\": \"" + diskFormat + "\", \"container_format\": \"bare\"}"));
+        return create(
+                client, input(importFrom, "{\"disk_format\": \"" + diskFormat + "\", \"container_format\": \"bare\"}"));
     }
 
     /** Polls until the task has finished, either way; answers its last view. */
@@ -168,10 +173,15 @@ final class Imports {
      */
     static void assertNothingLeft(Path dataDir) {
         ImageRows rows = new ImageRows(dataDir);
-        assertThat(rows.rowCounts()).as("image rows").containsOnlyKeys(ImageRows.TABLES)
-                .allSatisfy((table, count) -> assertThat(count).as("rows in %s", table).isZero());
+        assertThat(rows.rowCounts())
+                .as("image rows")
+                .containsOnlyKeys(ImageRows.TABLES)
+                .allSatisfy((table, count) ->
+                        assertThat(count).as("rows in %s", table).isZero());
         assertThat(files(dataDir, "images")).as("files in the store").isEmpty();
-        assertThat(files(dataDir, "work")).as("files in the conversion scratch folder").isEmpty();
+        assertThat(files(dataDir, "work"))
+                .as("files in the conversion scratch folder")
+                .isEmpty();
     }
 
     /**
@@ -216,7 +226,8 @@ final class Imports {
         assertThat(image.taskId()).isEqualTo(taskId);
         Path file = store(dataDir).resolve(imageId).toAbsolutePath().normalize();
         assertThat(image.location()).isEqualTo(file.toUri().toString());
-        assertThat(files(dataDir, "images")).contains(imageId)
+        assertThat(files(dataDir, "images"))
+                .contains(imageId)
                 .noneMatch(f -> f.startsWith(imageId + ".") && f.endsWith(".partial"));
         return image;
     }
@@ -239,8 +250,12 @@ final class Imports {
         assertThat(rows.createdBy(failedTaskId)).as("images of the failed task").isEmpty();
         List<ImageRows.Image> all = rows.all();
         assertThat(all).allSatisfy(image -> assertThat(image.status()).isEqualTo("active"));
-        assertThat(files(dataDir, "images")).as("files in the store")
-                .containsExactlyInAnyOrderElementsOf(all.stream().map(ImageRows.Image::id).toList());
-        assertThat(files(dataDir, "work")).as("files in the conversion scratch folder").isEmpty();
+        assertThat(files(dataDir, "images"))
+                .as("files in the store")
+                .containsExactlyInAnyOrderElementsOf(
+                        all.stream().map(ImageRows.Image::id).toList());
+        assertThat(files(dataDir, "work"))
+                .as("files in the conversion scratch folder")
+                .isEmpty();
     }
 }

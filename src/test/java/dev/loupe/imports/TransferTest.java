@@ -1,11 +1,11 @@
 package dev.loupe.imports;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.loupe.imports.format.DiskFormat;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,9 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class TransferTest {
@@ -44,7 +43,7 @@ class TransferTest {
     @Test
     void theConfiguredMultihashIsUsed() throws Exception {
         byte[] data = random(70_000);
-        Transfer sha3 = new Transfer(new HashAlgorithm("sha3_256"), message -> { });
+        Transfer sha3 = new Transfer(new HashAlgorithm("sha3_256"), message -> {});
 
         Transfer.Copied copied = sha3.copy(new ByteArrayInputStream(data), OptionalLong.empty(), new Collecting(-1));
 
@@ -143,7 +142,6 @@ class TransferTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

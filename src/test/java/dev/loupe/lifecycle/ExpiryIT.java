@@ -1,13 +1,12 @@
 package dev.loupe.lifecycle;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -16,8 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Contract decision C13: a periodic sweep soft-deletes expired tasks of every project (no reads needed, no project
@@ -36,16 +35,20 @@ class ExpiryIT {
     void theSweepSoftDeletesExpiredTasksOfEveryProjectAndNothingElse() throws IOException {
         Path data = dir.resolve("data");
         // Members may use the Tasks API here, so that what a non-admin sees can be checked.
-        Path policy = Files.writeString(dir.resolve("policy.yaml"),
-                "tasks_api_access: \"role:admin or role:member\"\n");
-        try (LoupeServer server = LoupeServer.start(data, "task.expiry_interval=1",
-                "oslo_policy.policy_file=" + policy)) {
+        Path policy =
+                Files.writeString(dir.resolve("policy.yaml"), "tasks_api_access: \"role:admin or role:member\"\n");
+        try (LoupeServer server =
+                LoupeServer.start(data, "task.expiry_interval=1", "oslo_policy.policy_file=" + policy)) {
             Client http = Client.at(server.baseUrl());
             TaskRows db = new TaskRows(data);
-            String expiredA = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
-            String expiredB = http.createImportTask(Client.ADMIN_B, SOURCE).get("id").textValue();
-            String noExpiry = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
-            String notYet = http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            String expiredA =
+                    http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            String expiredB =
+                    http.createImportTask(Client.ADMIN_B, SOURCE).get("id").textValue();
+            String noExpiry =
+                    http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            String notYet =
+                    http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
             // Where workers run, let them finish with these tasks before their rows are changed underneath.
             http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(2), expiredA, expiredB, noExpiry, notYet);
             db.finish(expiredA, TaskRows.microsAgo(Duration.ofHours(1)));
@@ -61,15 +64,19 @@ class ExpiryIT {
             assertThat(db.deletion(notYet)).isEqualTo(new TaskRows.Deletion(false, null));
             assertThat(db.deletion(expiredA).deletedAt()).isNotNull();
 
-            assertThat(listedIds(http, Client.ADMIN_A)).contains(noExpiry, notYet)
+            assertThat(listedIds(http, Client.ADMIN_A))
+                    .contains(noExpiry, notYet)
                     .doesNotContain(expiredA, expiredB);
-            assertThat(listedIds(http, Client.MEMBER_A)).contains(noExpiry, notYet).doesNotContain(expiredA);
+            assertThat(listedIds(http, Client.MEMBER_A))
+                    .contains(noExpiry, notYet)
+                    .doesNotContain(expiredA);
             assertThat(listedIds(http, Client.ADMIN_B)).doesNotContain(expiredA, expiredB);
 
             HttpResponse<String> memberShow = http.get("/v2/tasks/" + expiredA, Client.MEMBER_A);
             assertThat(memberShow.statusCode()).isEqualTo(404);
             assertThat(memberShow.body()).contains("Could not find task " + expiredA);
-            assertThat(http.get("/v2/tasks/" + noExpiry, Client.MEMBER_A).statusCode()).isEqualTo(200);
+            assertThat(http.get("/v2/tasks/" + noExpiry, Client.MEMBER_A).statusCode())
+                    .isEqualTo(200);
 
             for (Map<String, String> admin : List.of(Client.ADMIN_A, Client.ADMIN_B)) {
                 HttpResponse<String> shown = http.get("/v2/tasks/" + expiredA, admin);

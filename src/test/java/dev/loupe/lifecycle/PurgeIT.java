@@ -1,5 +1,7 @@
 package dev.loupe.lifecycle;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.ImageFixtures.NewImage;
@@ -7,16 +9,13 @@ import dev.loupe.testing.ImageRows;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code loupe db purge}, run as operators run it: it hard-deletes tasks soft-deleted and images deleted longer
@@ -26,6 +25,7 @@ class PurgeIT {
 
     /** A source on this machine, so no worker ever fetches from elsewhere. */
     private static final String SOURCE = "http://127.0.0.1/lifecycle.raw";
+
     private static final Duration RUN = Duration.ofSeconds(60);
 
     @TempDir
@@ -37,7 +37,9 @@ class PurgeIT {
         try (LoupeServer server = LoupeServer.start(data)) {
             Client http = Client.at(server.baseUrl());
             for (int i = 0; i < n; i++) {
-                ids.add(http.createImportTask(i % 2 == 0 ? Client.ADMIN_A : Client.ADMIN_B, SOURCE).get("id").textValue());
+                ids.add(http.createImportTask(i % 2 == 0 ? Client.ADMIN_A : Client.ADMIN_B, SOURCE)
+                        .get("id")
+                        .textValue());
             }
         }
         return ids;
@@ -100,10 +102,14 @@ class PurgeIT {
         assertThat(run.stdout()).anyMatch(line -> line.matches("Purged 0 task\\(s\\) and 1 image\\(s\\).*"));
         try (ImageFixtures images = new ImageFixtures(data)) {
             assertThat(images.find(old)).isEmpty();
-            assertThat(images.find(recent)).hasValueSatisfying(image -> assertThat(image.deleted()).isTrue());
-            assertThat(images.find(live)).hasValueSatisfying(image -> assertThat(image.deleted()).isFalse());
+            assertThat(images.find(recent))
+                    .hasValueSatisfying(image -> assertThat(image.deleted()).isTrue());
+            assertThat(images.find(live))
+                    .hasValueSatisfying(image -> assertThat(image.deleted()).isFalse());
         }
-        assertThat(new ImageRows(data).rowCounts()).containsEntry("images", 2).containsEntry("image_tags", 1)
+        assertThat(new ImageRows(data).rowCounts())
+                .containsEntry("images", 2)
+                .containsEntry("image_tags", 1)
                 .containsEntry("image_properties", 0);
     }
 

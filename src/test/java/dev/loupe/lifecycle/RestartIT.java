@@ -1,16 +1,15 @@
 package dev.loupe.lifecycle;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged server stops cleanly on SIGTERM and keeps what it stored: a second start on the same data directory
@@ -50,7 +49,8 @@ class RestartIT {
             first.terminate();
             // A clean stop after SIGTERM reports success (0), not the JVM's signal status (143).
             assertThat(first.exitCode(Duration.ofSeconds(30)))
-                    .as("exit code after SIGTERM\nstderr:\n" + first.stderr()).isEqualTo(0);
+                    .as("exit code after SIGTERM\nstderr:\n" + first.stderr())
+                    .isEqualTo(0);
         }
 
         try (LoupeProcess second = LoupeProcess.jar(dir, serve)) {
@@ -61,7 +61,9 @@ class RestartIT {
             assertThat(stub(http, id)).isEqualTo(listedBefore);
 
             second.terminate();
-            assertThat(second.exitCode(Duration.ofSeconds(30))).as(second.stderr()).isEqualTo(0);
+            assertThat(second.exitCode(Duration.ofSeconds(30)))
+                    .as(second.stderr())
+                    .isEqualTo(0);
         }
     }
 

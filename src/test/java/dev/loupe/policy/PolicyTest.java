@@ -1,9 +1,9 @@
 package dev.loupe.policy;
 
-import dev.loupe.failure.LoupeException.BadConfiguration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +57,12 @@ class PolicyTest {
                 tasks_api_access: "rule:context_is_admin or project_id:%(owner)s"
                 """);
         Policy policy = Policy.load(file);
-        assertThat(policy.allows("tasks_api_access", MEMBER, Map.of("owner", "project-1"))).isTrue();
-        assertThat(policy.allows("tasks_api_access", MEMBER, Map.of("owner", "project-9"))).isFalse();
-        assertThat(policy.allows("tasks_api_access", ADMIN, Map.of("owner", "project-9"))).isTrue();
+        assertThat(policy.allows("tasks_api_access", MEMBER, Map.of("owner", "project-1")))
+                .isTrue();
+        assertThat(policy.allows("tasks_api_access", MEMBER, Map.of("owner", "project-9")))
+                .isFalse();
+        assertThat(policy.allows("tasks_api_access", ADMIN, Map.of("owner", "project-9")))
+                .isTrue();
         assertThat(policy.allows("context_is_admin", MEMBER, Map.of())).isFalse();
     }
 

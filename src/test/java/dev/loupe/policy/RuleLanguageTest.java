@@ -56,17 +56,23 @@ class RuleLanguageTest {
 
     @Test
     void roleNameCanComeFromTarget() {
-        assertThat(passes("role:%(required)s", MEMBER, Map.of("required", "Member"))).isTrue();
+        assertThat(passes("role:%(required)s", MEMBER, Map.of("required", "Member")))
+                .isTrue();
         assertThat(passes("role:%(required)s", MEMBER, Map.of())).isFalse();
     }
 
     @Test
     void credentialMatchesTargetValueOfNamedKey() {
-        assertThat(passes("project_id:%(project_id)s", MEMBER, Map.of("project_id", "project-1"))).isTrue();
-        assertThat(passes("project_id:%(project_id)s", MEMBER, Map.of("project_id", "project-2"))).isFalse();
-        assertThat(passes("project_id:%(owner)s", MEMBER, Map.of("owner", "project-1"))).isTrue();
-        assertThat(passes("user_id:%(user_id)s", MEMBER, Map.of("user_id", "user-1"))).isTrue();
-        assertThat(passes("user_id:%(user_id)s", MEMBER, Map.of("user_id", "user-2"))).isFalse();
+        assertThat(passes("project_id:%(project_id)s", MEMBER, Map.of("project_id", "project-1")))
+                .isTrue();
+        assertThat(passes("project_id:%(project_id)s", MEMBER, Map.of("project_id", "project-2")))
+                .isFalse();
+        assertThat(passes("project_id:%(owner)s", MEMBER, Map.of("owner", "project-1")))
+                .isTrue();
+        assertThat(passes("user_id:%(user_id)s", MEMBER, Map.of("user_id", "user-1")))
+                .isTrue();
+        assertThat(passes("user_id:%(user_id)s", MEMBER, Map.of("user_id", "user-2")))
+                .isFalse();
     }
 
     @Test
@@ -88,15 +94,19 @@ class RuleLanguageTest {
 
     @Test
     void quotedLiteralBeforeColonComparesWithTargetValue() {
-        assertThat(passes("'public':%(visibility)s", ANONYMOUS, Map.of("visibility", "public"))).isTrue();
-        assertThat(passes("\"public\":%(visibility)s", ANONYMOUS, Map.of("visibility", "public"))).isTrue();
-        assertThat(passes("'public':%(visibility)s", ANONYMOUS, Map.of("visibility", "private"))).isFalse();
+        assertThat(passes("'public':%(visibility)s", ANONYMOUS, Map.of("visibility", "public")))
+                .isTrue();
+        assertThat(passes("\"public\":%(visibility)s", ANONYMOUS, Map.of("visibility", "public")))
+                .isTrue();
+        assertThat(passes("'public':%(visibility)s", ANONYMOUS, Map.of("visibility", "private")))
+                .isFalse();
     }
 
     @Test
     void credentialKeysLoupeDoesNotCarryNeverMatch() {
         assertThat(passes("system_scope:all", ADMIN)).isFalse();
-        assertThat(passes("domain_id:%(domain_id)s", ADMIN, Map.of("domain_id", "default"))).isFalse();
+        assertThat(passes("domain_id:%(domain_id)s", ADMIN, Map.of("domain_id", "default")))
+                .isFalse();
     }
 
     @Test
@@ -131,15 +141,17 @@ class RuleLanguageTest {
 
     @Test
     void parenthesesOverridePrecedence() {
-        assertThat(passes("(role:member or role:admin) and role:nobody", MEMBER)).isFalse();
+        assertThat(passes("(role:member or role:admin) and role:nobody", MEMBER))
+                .isFalse();
         assertThat(passes("not (role:nobody or role:admin)", MEMBER)).isTrue();
     }
 
     @Test
     void parenthesesNeedNoSurroundingSpaces() {
         assertThat(passes("((role:admin))", ADMIN)).isTrue();
-        assertThat(passes("(role:nobody or (role:admin and project_id:%(owner)s))", ADMIN,
-                Map.of("owner", "project-2"))).isTrue();
+        assertThat(passes(
+                        "(role:nobody or (role:admin and project_id:%(owner)s))", ADMIN, Map.of("owner", "project-2")))
+                .isTrue();
     }
 
     @Test

@@ -1,21 +1,20 @@
 package dev.loupe.robustness;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Where a list request has several faults, the one upstream finds first is the one reported. Upstream
@@ -29,17 +28,20 @@ class ListCheckOrderTest {
 
     @TempDir
     static Path dir;
+
     private static LoupeServer server;
     private static Client client;
     private static String taskOfB;
 
     @BeforeAll
     static void start() throws IOException {
-        Path policy = Files.writeString(dir.resolve("policy.yaml"),
-                "tasks_api_access: \"role:admin or role:member\"\n");
+        Path policy =
+                Files.writeString(dir.resolve("policy.yaml"), "tasks_api_access: \"role:admin or role:member\"\n");
         server = LoupeServer.start(dir.resolve("data"), "oslo_policy.policy_file=" + policy);
         client = server.client();
-        HttpResponse<String> created = client.post("/v2/tasks", Client.ADMIN_B,
+        HttpResponse<String> created = client.post(
+                "/v2/tasks",
+                Client.ADMIN_B,
                 "{\"type\": \"import\", \"input\": {\"import_from\": \"http://127.0.0.1/b.raw\"}}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         taskOfB = Client.json(created).get("id").textValue();
@@ -74,7 +76,9 @@ class ListCheckOrderTest {
     void anUnknownMarkerAloneIs400AndAForeignMarkerIs403() {
         String unknown = UUID.randomUUID().toString();
         answers(list(Client.ADMIN_A, "marker=" + unknown), 400, "Task with the given id " + unknown + " was not found");
-        answers(list(Client.MEMBER_A, "marker=" + taskOfB), 403,
+        answers(
+                list(Client.MEMBER_A, "marker=" + taskOfB),
+                403,
                 "Forbidding request, task " + taskOfB + " is not visible");
         answers(list(Client.ADMIN_A, "sort_key=bogus"), 400, "Sort key supplied was not valid.");
     }
@@ -82,9 +86,13 @@ class ListCheckOrderTest {
     @Test
     void theMarkerLookupComesBeforeTheSortKeyCheck() {
         String unknown = UUID.randomUUID().toString();
-        answers(list(Client.ADMIN_A, "marker=" + unknown + "&sort_key=bogus"), 400,
+        answers(
+                list(Client.ADMIN_A, "marker=" + unknown + "&sort_key=bogus"),
+                400,
                 "Task with the given id " + unknown + " was not found");
-        answers(list(Client.MEMBER_A, "marker=" + taskOfB + "&sort_key=bogus"), 403,
+        answers(
+                list(Client.MEMBER_A, "marker=" + taskOfB + "&sort_key=bogus"),
+                403,
                 "Forbidding request, task " + taskOfB + " is not visible");
     }
 }

@@ -1,22 +1,11 @@
 package dev.loupe.robustness;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -32,8 +21,18 @@ import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * Whatever arrives, Loupe answers it without a server error, and every refusal says why and carries a request id.
@@ -62,9 +61,14 @@ class MalformedRequestsProperties {
         http = new RawHttp(server.port());
         for (int i = 0; i < 12; i++) {
             Map<String, String> who = i % 3 == 2 ? Client.ADMIN_B : ADMIN;
-            RawHttp.Response created = http.send("POST", "/v2/tasks", headers(who, "application/json", null, null),
+            RawHttp.Response created = http.send(
+                    "POST",
+                    "/v2/tasks",
+                    headers(who, "application/json", null, null),
                     ("{\"type\": \"import\", \"input\": {\"import_from\": \"http://127.0.0.1/seed-" + i
-                            + ".raw\", \"import_from_format\": \"raw\"}}").getBytes(StandardCharsets.UTF_8), false);
+                                    + ".raw\", \"import_from_format\": \"raw\"}}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    false);
             assertThat(created.status()).as(created.toString()).isEqualTo(201);
             TASK_IDS.add(JSON.readTree(created.body()).get("id").textValue());
         }
@@ -99,32 +103,43 @@ class MalformedRequestsProperties {
         if (response.status() == 201) {
             JsonNode task = parse(response, request.toString());
             assertThat(task.path("id").textValue()).as(request.toString()).matches("[0-9a-f-]{36}");
-            assertThat(task.path("self").textValue()).isEqualTo("/v2/tasks/" + task.get("id").textValue());
+            assertThat(task.path("self").textValue())
+                    .isEqualTo("/v2/tasks/" + task.get("id").textValue());
         }
     }
 
     @Property(tries = 300, shrinking = ShrinkingMode.OFF)
-    void bodiesThatAreNotUtf8AreRefusedWith400(@ForAll("notUtf8Bodies") byte[] body,
-                                               @ForAll("jsonOrNoContentType") String contentType) {
-        RawHttp.Response response = http.send("POST", "/v2/tasks",
-                headers(ADMIN, contentType.isEmpty() ? null : contentType, null, null), body, false);
+    void bodiesThatAreNotUtf8AreRefusedWith400(
+            @ForAll("notUtf8Bodies") byte[] body, @ForAll("jsonOrNoContentType") String contentType) {
+        RawHttp.Response response = http.send(
+                "POST",
+                "/v2/tasks",
+                headers(ADMIN, contentType.isEmpty() ? null : contentType, null, null),
+                body,
+                false);
         String what = "not UTF-8: " + HexFormat.of().formatHex(body);
         assertSane(response, Set.of(400), what);
-        assertThat(response.errorMessage()).as(what).isIn(
-                "Error decoding your request. Either the URL or the request body contained characters that could"
-                        + " not be decoded by Glance",
-                "Malformed JSON in request body.");
+        assertThat(response.errorMessage())
+                .as(what)
+                .isIn(
+                        "Error decoding your request. Either the URL or the request body contained characters that could"
+                                + " not be decoded by Glance",
+                        "Malformed JSON in request body.");
     }
 
     @Property(tries = 300, shrinking = ShrinkingMode.OFF)
-    void truncatedJsonIsMalformed(@ForAll("truncatedBodies") String body,
-                                  @ForAll("jsonOrNoContentType") String contentType) {
-        RawHttp.Response response = http.send("POST", "/v2/tasks",
+    void truncatedJsonIsMalformed(
+            @ForAll("truncatedBodies") String body, @ForAll("jsonOrNoContentType") String contentType) {
+        RawHttp.Response response = http.send(
+                "POST",
+                "/v2/tasks",
                 headers(ADMIN, contentType.isEmpty() ? null : contentType, "application/json", null),
-                body.getBytes(StandardCharsets.UTF_8), false);
+                body.getBytes(StandardCharsets.UTF_8),
+                false);
         String what = "truncated: " + body;
         assertSane(response, Set.of(400), what);
-        assertThat(response.errorMessage()).as(what)
+        assertThat(response.errorMessage())
+                .as(what)
                 .isEqualTo(body.isEmpty() ? "Body expected in request." : "Malformed JSON in request body.");
     }
 
@@ -132,7 +147,8 @@ class MalformedRequestsProperties {
     void listNeverAnswersWithAServerError(@ForAll("queries") String query, @ForAll("accepts") String accept) {
         String target = "/v2/tasks" + (query.isEmpty() ? "" : "?" + query);
         RawHttp.Response response = http.send("GET", target, headers(ADMIN, null, accept, null), null, false);
-        String refusal = response.status() == 200 ? ""
+        String refusal = response.status() == 200
+                ? ""
                 : String.valueOf(response.errorMessage()).replaceAll("(?s)(:| id ).*", "$1…");
         Statistics.label("list answers").collect(response.status(), refusal);
         assertSane(response, Set.of(200, 400), "GET " + target);
@@ -155,8 +171,12 @@ class MalformedRequestsProperties {
                     "{\"type\": \"import\", \"input\": {}, \"result\": " + number + "}",
                     "{\"type\": \"api_image_import\", \"input\": {\"x\": " + number + "}}",
                     "[" + number + "]")) {
-                RawHttp.Response response = http.send("POST", "/v2/tasks",
-                        headers(ADMIN, "application/json", null, null), body.getBytes(StandardCharsets.UTF_8), false);
+                RawHttp.Response response = http.send(
+                        "POST",
+                        "/v2/tasks",
+                        headers(ADMIN, "application/json", null, null),
+                        body.getBytes(StandardCharsets.UTF_8),
+                        false);
                 assertSane(response, Set.of(201, 400), body);
             }
         }
@@ -165,10 +185,16 @@ class MalformedRequestsProperties {
     /** NaN and infinities in enum-checked members ({@code type}, {@code status}) fail the schema with a 400. */
     @Example
     void nonFiniteNumbersInEnumMembers() {
-        for (String body : List.of("{\"type\": NaN, \"input\": {}}", "{\"type\": [-Infinity], \"input\": {}}",
+        for (String body : List.of(
+                "{\"type\": NaN, \"input\": {}}",
+                "{\"type\": [-Infinity], \"input\": {}}",
                 "{\"type\": \"import\", \"input\": {}, \"status\": Infinity}")) {
-            RawHttp.Response response = http.send("POST", "/v2/tasks", headers(ADMIN, "application/json", null, null),
-                    body.getBytes(StandardCharsets.UTF_8), false);
+            RawHttp.Response response = http.send(
+                    "POST",
+                    "/v2/tasks",
+                    headers(ADMIN, "application/json", null, null),
+                    body.getBytes(StandardCharsets.UTF_8),
+                    false);
             assertSane(response, Set.of(400), body);
         }
     }
@@ -178,12 +204,17 @@ class MalformedRequestsProperties {
     void hugeExponentsAreAnsweredAtOnce() {
         RawHttp quick = new RawHttp(server.port(), 3_000);
         for (String number : Json.HUGE_EXPONENT) {
-            for (String body : List.of("{\"type\": " + number + ", \"input\": null}",
+            for (String body : List.of(
+                    "{\"type\": " + number + ", \"input\": null}",
                     "{\"type\": \"import\", \"input\": null, \"status\": " + number + "}")) {
                 RawHttp.Response response;
                 try {
-                    response = quick.send("POST", "/v2/tasks", headers(ADMIN, "application/json", null, null),
-                            body.getBytes(StandardCharsets.UTF_8), false);
+                    response = quick.send(
+                            "POST",
+                            "/v2/tasks",
+                            headers(ADMIN, "application/json", null, null),
+                            body.getBytes(StandardCharsets.UTF_8),
+                            false);
                 } catch (java.io.UncheckedIOException e) {
                     throw new AssertionError("no answer within 3 s to " + body, e);
                 }
@@ -198,7 +229,10 @@ class MalformedRequestsProperties {
     private static void assertSane(RawHttp.Response response, Set<Integer> expected, String what) {
         String context = what + "\n→ " + response;
         assertThat(response.status()).as(context).isLessThan(500).isIn(expected);
-        assertThat(response.header("x-openstack-request-id")).as(context).isNotBlank().startsWith("req-");
+        assertThat(response.header("x-openstack-request-id"))
+                .as(context)
+                .isNotBlank()
+                .startsWith("req-");
         assertThat(response.header("Content-Type")).as(context).isNotBlank();
         if (response.status() >= 400) {
             assertThat(response.errorMessage()).as(context).isNotNull().isNotBlank();
@@ -215,8 +249,8 @@ class MalformedRequestsProperties {
         }
     }
 
-    private static List<RawHttp.Header> headers(Map<String, String> identity, String contentType, String accept,
-                                                String requestId) {
+    private static List<RawHttp.Header> headers(
+            Map<String, String> identity, String contentType, String accept, String requestId) {
         List<RawHttp.Header> headers = new ArrayList<>();
         identity.forEach((k, v) -> headers.add(new RawHttp.Header(k, v)));
         if (contentType != null) {
@@ -234,8 +268,8 @@ class MalformedRequestsProperties {
     // ------------------------------------------------------------------------------------------------------------
     // Create requests
 
-    record CreateRequest(String kind, String contentType, String accept, String requestId, byte[] body,
-                         boolean chunked) {
+    record CreateRequest(
+            String kind, String contentType, String accept, String requestId, byte[] body, boolean chunked) {
 
         List<RawHttp.Header> headers() {
             return MalformedRequestsProperties.headers(ADMIN, contentType, accept, requestId);
@@ -265,26 +299,60 @@ class MalformedRequestsProperties {
         Arbitrary<String> contentType = Arbitraries.frequencyOf(
                 Tuple.of(6, Arbitraries.of("application/json")),
                 Tuple.of(3, Arbitraries.just("")),
-                Tuple.of(3, Arbitraries.of("application/json; charset=utf-8", "application/json;charset=latin-1",
-                        "APPLICATION/JSON", "application/merge-patch+json",
-                        "application/openstack-images-v2.1-json-patch", "application/json; charset=\"utf-8\"")),
-                Tuple.of(2, Arbitraries.of("text/plain", "text/html", "application/x-www-form-urlencoded",
-                        "multipart/form-data; boundary=xyz", "application/octet-stream", "*/*", "application",
-                        "json", ";;;", "application/", "/json", "text/json", "application/xml", " ")),
-                Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(40)));
+                Tuple.of(
+                        3,
+                        Arbitraries.of(
+                                "application/json; charset=utf-8",
+                                "application/json;charset=latin-1",
+                                "APPLICATION/JSON",
+                                "application/merge-patch+json",
+                                "application/openstack-images-v2.1-json-patch",
+                                "application/json; charset=\"utf-8\"")),
+                Tuple.of(
+                        2,
+                        Arbitraries.of(
+                                "text/plain",
+                                "text/html",
+                                "application/x-www-form-urlencoded",
+                                "multipart/form-data; boundary=xyz",
+                                "application/octet-stream",
+                                "*/*",
+                                "application",
+                                "json",
+                                ";;;",
+                                "application/",
+                                "/json",
+                                "text/json",
+                                "application/xml",
+                                " ")),
+                Tuple.of(
+                        1,
+                        Arbitraries.strings()
+                                .withCharRange('!', '~')
+                                .ofMinLength(1)
+                                .ofMaxLength(40)));
         Arbitrary<String> accept = accepts();
         Arbitrary<String> requestId = Arbitraries.frequencyOf(
                 Tuple.of(10, Arbitraries.just("")),
-                Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(80)));
+                Tuple.of(
+                        1,
+                        Arbitraries.strings()
+                                .withCharRange('!', '~')
+                                .ofMinLength(1)
+                                .ofMaxLength(80)));
         Arbitrary<Boolean> chunked = Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true));
-        return Combinators.combine(body, contentType, accept, requestId, chunked).as((b, ct, acc, id, ch) ->
-                new CreateRequest(b.get1(), ct.isEmpty() ? null : ct,
-                        acc.isEmpty() ? null : acc, id.isEmpty() ? null : id,
-                        b.get2().getBytes(StandardCharsets.UTF_8), ch));
+        return Combinators.combine(body, contentType, accept, requestId, chunked)
+                .as((b, ct, acc, id, ch) -> new CreateRequest(
+                        b.get1(),
+                        ct.isEmpty() ? null : ct,
+                        acc.isEmpty() ? null : acc,
+                        id.isEmpty() ? null : id,
+                        b.get2().getBytes(StandardCharsets.UTF_8),
+                        ch));
     }
 
-    private static Arbitrary<Tuple.Tuple2<String, String>> generated(String kind,
-                                                                      java.util.function.Function<Random, String> f) {
+    private static Arbitrary<Tuple.Tuple2<String, String>> generated(
+            String kind, java.util.function.Function<Random, String> f) {
         return Arbitraries.randomValue(r -> Tuple.of(kind, f.apply(r)));
     }
 
@@ -316,13 +384,19 @@ class MalformedRequestsProperties {
     }
 
     private static final List<byte[]> INVALID_UTF8 = List.of(
-            new byte[]{(byte) 0xFF}, new byte[]{(byte) 0xFE}, new byte[]{(byte) 0x80},
-            new byte[]{(byte) 0xC3, 0x28}, new byte[]{(byte) 0xC0, (byte) 0xAF},
-            new byte[]{(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80},
-            new byte[]{(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
-            new byte[]{(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, new byte[]{(byte) 0xC3},
-            new byte[]{(byte) 0xE2, (byte) 0x82}, new byte[]{(byte) 0xE9}, // Latin-1 'é'
-            new byte[]{(byte) 0xA0, (byte) 0xA1});
+            new byte[] {(byte) 0xFF},
+            new byte[] {(byte) 0xFE},
+            new byte[] {(byte) 0x80},
+            new byte[] {(byte) 0xC3, 0x28},
+            new byte[] {(byte) 0xC0, (byte) 0xAF},
+            new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF},
+            new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            new byte[] {(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+            new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+            new byte[] {(byte) 0xC3},
+            new byte[] {(byte) 0xE2, (byte) 0x82},
+            new byte[] {(byte) 0xE9}, // Latin-1 'é'
+            new byte[] {(byte) 0xA0, (byte) 0xA1});
 
     @Provide
     Arbitrary<String> truncatedBodies() {
@@ -335,9 +409,23 @@ class MalformedRequestsProperties {
     // ------------------------------------------------------------------------------------------------------------
     // List queries
 
-    private static final List<String> QUERY_KEYS = List.of("limit", "marker", "sort_key", "sort_dir", "status",
-            "type", "owner", "id", "created_at", "expires_at", "updated_at", "deleted", "deleted_at", "image_id",
-            "user_id", "request_id");
+    private static final List<String> QUERY_KEYS = List.of(
+            "limit",
+            "marker",
+            "sort_key",
+            "sort_dir",
+            "status",
+            "type",
+            "owner",
+            "id",
+            "created_at",
+            "expires_at",
+            "updated_at",
+            "deleted",
+            "deleted_at",
+            "image_id",
+            "user_id",
+            "request_id");
 
     @Provide
     Arbitrary<String> queries() {
@@ -346,9 +434,17 @@ class MalformedRequestsProperties {
 
     @Provide
     Arbitrary<String> accepts() {
-        return Arbitraries.of("", "application/json", "*/*", "text/plain", "text/html",
-                "application/json;q=0.1, text/plain", "text/html, application/json;q=0.9", "garbage/;;q=x",
-                "application/*", "*/*;q=0");
+        return Arbitraries.of(
+                "",
+                "application/json",
+                "*/*",
+                "text/plain",
+                "text/html",
+                "application/json;q=0.1, text/plain",
+                "text/html, application/json;q=0.9",
+                "garbage/;;q=x",
+                "application/*",
+                "*/*;q=0");
     }
 
     private static String query(Random r) {
@@ -365,7 +461,7 @@ class MalformedRequestsProperties {
             switch (r.nextInt(12)) {
                 case 0 -> parts.add(encodedKey); // no '='
                 case 1 -> parts.add(encodedKey + "=" + encode(r, value) + "=" + encode(r, queryValue(r)));
-                case 2 -> parts.add("");          // '&&'
+                case 2 -> parts.add(""); // '&&'
                 default -> parts.add(encodedKey + "=" + encode(r, value));
             }
         }
@@ -375,18 +471,89 @@ class MalformedRequestsProperties {
     private static String queryValue(Random r) {
         return switch (r.nextInt(9)) {
             case 0 -> "";
-            case 1 -> Json.pick(r, List.of("0", "1", "5", " 5 ", "+3", "1_0", "1.5", "-1", "-0", "1e3", "NaN",
-                    "0x10", "٣", "１２", "2147483647", "2147483648", "99999999999999999999",
-                    "-99999999999999999999", "1000", "1001", "25", "_1", "1_", "1__0", "+-1", "\t7\n", "\u00a05"));
+            case 1 ->
+                Json.pick(
+                        r,
+                        List.of(
+                                "0",
+                                "1",
+                                "5",
+                                " 5 ",
+                                "+3",
+                                "1_0",
+                                "1.5",
+                                "-1",
+                                "-0",
+                                "1e3",
+                                "NaN",
+                                "0x10",
+                                "٣",
+                                "１２",
+                                "2147483647",
+                                "2147483648",
+                                "99999999999999999999",
+                                "-99999999999999999999",
+                                "1000",
+                                "1001",
+                                "25",
+                                "_1",
+                                "1_",
+                                "1__0",
+                                "+-1",
+                                "\t7\n",
+                                "\u00a05"));
             case 2 -> marker(r);
-            case 3 -> Json.pick(r, List.of("asc", "desc", "ASC", "Desc", "pending", "processing", "success",
-                    "failure", "import", "api_image_import", "location_import", "created_at", "updated_at",
-                    "expires_at", "id", "status", "type", "owner", "deleted", "deleted_at", "image_id", "user_id",
-                    "request_id", "input", "message", "result", "name", "proj-a", "proj-b", "true", "false",
-                    "None", "null"));
-            case 4 -> Json.pick(r, List.of("2026-01-01T00:00:00Z", "2026-01-01 00:00:00", "2026-01-01T00:00:00",
-                    "2026-13-45T99:99:99Z", "yesterday", "0000-00-00T00:00:00Z", "+999999999-12-31T23:59:59",
-                    "-999999999-01-01T00:00:00", "2026-01-01T00:00:00.999999Z", "1970-01-01T00:00:00Z"));
+            case 3 ->
+                Json.pick(
+                        r,
+                        List.of(
+                                "asc",
+                                "desc",
+                                "ASC",
+                                "Desc",
+                                "pending",
+                                "processing",
+                                "success",
+                                "failure",
+                                "import",
+                                "api_image_import",
+                                "location_import",
+                                "created_at",
+                                "updated_at",
+                                "expires_at",
+                                "id",
+                                "status",
+                                "type",
+                                "owner",
+                                "deleted",
+                                "deleted_at",
+                                "image_id",
+                                "user_id",
+                                "request_id",
+                                "input",
+                                "message",
+                                "result",
+                                "name",
+                                "proj-a",
+                                "proj-b",
+                                "true",
+                                "false",
+                                "None",
+                                "null"));
+            case 4 ->
+                Json.pick(
+                        r,
+                        List.of(
+                                "2026-01-01T00:00:00Z",
+                                "2026-01-01 00:00:00",
+                                "2026-01-01T00:00:00",
+                                "2026-13-45T99:99:99Z",
+                                "yesterday",
+                                "0000-00-00T00:00:00Z",
+                                "+999999999-12-31T23:59:59",
+                                "-999999999-01-01T00:00:00",
+                                "2026-01-01T00:00:00.999999Z",
+                                "1970-01-01T00:00:00Z"));
             case 5 -> Json.text(r);
             case 6 -> Json.randomChars(r, "%zZ0123456789abcdefABCDEF+&=", r.nextInt(12));
             case 7 -> "x".repeat(r.nextInt(1500));
@@ -429,8 +596,24 @@ class MalformedRequestsProperties {
                 out.append(URLEncoder.encode(Character.toString(cp), StandardCharsets.UTF_8));
             }
             if (r.nextInt(15) == 0) {
-                out.append(Json.pick(r, List.of("%", "%z", "%zz", "%C3%28", "%ED%A0%80", "%FF", "%00", "%C0%AF",
-                        "%E2%82", "%25", "+", "%2B", "%26", "%3D", "%%")));
+                out.append(Json.pick(
+                        r,
+                        List.of(
+                                "%",
+                                "%z",
+                                "%zz",
+                                "%C3%28",
+                                "%ED%A0%80",
+                                "%FF",
+                                "%00",
+                                "%C0%AF",
+                                "%E2%82",
+                                "%25",
+                                "+",
+                                "%2B",
+                                "%26",
+                                "%3D",
+                                "%%")));
             }
         }
         return out.toString();

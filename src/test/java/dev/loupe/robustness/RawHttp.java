@@ -2,7 +2,6 @@ package dev.loupe.robustness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,8 +24,7 @@ final class RawHttp {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Header(String name, String value) {
-    }
+    record Header(String name, String value) {}
 
     record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
@@ -94,8 +92,13 @@ final class RawHttp {
     Response send(String method, String target, List<Header> headers, byte[] body, boolean chunked) {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         StringBuilder head = new StringBuilder()
-                .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                .append("Host: 127.0.0.1:").append(port).append("\r\n")
+                .append(method)
+                .append(' ')
+                .append(target)
+                .append(" HTTP/1.1\r\n")
+                .append("Host: 127.0.0.1:")
+                .append(port)
+                .append("\r\n")
                 .append("Connection: close\r\n");
         for (Header h : headers) {
             head.append(h.name()).append(": ").append(h.value()).append("\r\n");
@@ -139,8 +142,7 @@ final class RawHttp {
     private static Response parse(byte[] raw) {
         int end = indexOf(raw, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
         if (end < 0) {
-            throw new IllegalStateException("not an HTTP response: "
-                    + new String(raw, StandardCharsets.ISO_8859_1));
+            throw new IllegalStateException("not an HTTP response: " + new String(raw, StandardCharsets.ISO_8859_1));
         }
         String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
         String[] statusLine = lines[0].split(" ", 3);
@@ -148,8 +150,9 @@ final class RawHttp {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            headers.computeIfAbsent(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
-                    k -> new ArrayList<>()).add(lines[i].substring(colon + 1).strip());
+            headers.computeIfAbsent(
+                            lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(lines[i].substring(colon + 1).strip());
         }
         byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
         List<String> te = headers.get("transfer-encoding");

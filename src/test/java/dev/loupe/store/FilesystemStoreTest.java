@@ -1,16 +1,15 @@
 package dev.loupe.store;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FilesystemStoreTest {
 
@@ -91,7 +90,8 @@ class FilesystemStoreTest {
         assertThatThrownBy(() -> store.open(outside.toUri().toString(), 0, -1))
                 .isInstanceOf(StoreFailure.class)
                 .hasMessageStartingWith("Not a location of the filesystem store");
-        assertThatThrownBy(() -> store.delete(dir.resolve("images/../secret").toUri().toString()))
+        assertThatThrownBy(() ->
+                        store.delete(dir.resolve("images/../secret").toUri().toString()))
                 .isInstanceOf(StoreFailure.class);
         assertThat(outside).exists();
     }

@@ -1,19 +1,18 @@
 package dev.loupe.task;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.loupe.compat.ListParameters;
 import dev.loupe.failure.LoupeException.InvalidInput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The query rules of {@code GET /v2/tasks} (spec §3.2): parsing, messages and the order of the checks. */
 class TaskListRequestTest {
@@ -49,18 +48,20 @@ class TaskListRequestTest {
     class Limit {
 
         @ParameterizedTest(name = "limit=''{0}'' -> {1}")
-        @CsvSource(delimiter = '|', value = {
-                "5|5",
-                "' 5 '|5",
-                "+3|3",
-                "1_0|10",
-                "1_000|1000",
-                "0|0",
-                "-0|0",
-                "+0|0",
-                "007|7",
-                "2147483647|2147483647",
-        })
+        @CsvSource(
+                delimiter = '|',
+                value = {
+                    "5|5",
+                    "' 5 '|5",
+                    "+3|3",
+                    "1_0|10",
+                    "1_000|1000",
+                    "0|0",
+                    "-0|0",
+                    "+0|0",
+                    "007|7",
+                    "2147483647|2147483647",
+                })
         void pythonIntegers(String text, int expected) {
             assertThat(parse("limit", text).limit()).isEqualTo(expected);
         }
@@ -74,12 +75,16 @@ class TaskListRequestTest {
         @Test
         void hugeLimitsAreAcceptedAndCappedLater() {
             assertThat(parse("limit", "2147483648").limit()).isEqualTo(Integer.MAX_VALUE);
-            assertThat(parse("limit", "99999999999999999999999999999999").limit()).isEqualTo(Integer.MAX_VALUE);
+            assertThat(parse("limit", "99999999999999999999999999999999").limit())
+                    .isEqualTo(Integer.MAX_VALUE);
         }
 
         @ParameterizedTest(name = "limit=''{0}''")
-        @ValueSource(strings = {"", " ", "1.5", "1.0", "1e3", "NaN", "blah", "0x10", "1_", "_1", "1__0", "++1",
-                "+-1", "1 0", "five", "∞", "0b1", "inf", "+", "-", "1-"})
+        @ValueSource(
+                strings = {
+                    "", " ", "1.5", "1.0", "1e3", "NaN", "blah", "0x10", "1_", "_1", "1__0", "++1", "+-1", "1 0",
+                    "five", "∞", "0b1", "inf", "+", "-", "1-"
+                })
         void notIntegers(String text) {
             refused("limit param must be an integer", "limit", text);
         }
@@ -109,39 +114,41 @@ class TaskListRequestTest {
     class Marker {
 
         @ParameterizedTest(name = "{0}")
-        @ValueSource(strings = {
-                ID,
-                "7AB1B1E8-4F2E-4B1A-9C3E-0D2F6A1B2C3D",
-                "7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3d",
-                "{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d}",
-                "{{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d}",
-                "{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                "urn:uuid:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                "uuid:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                "urn:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                "7ab1-b1e8-4f2e-4b1a-9c3e-0d2f-6a1b-2c3d",
-                "-7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d-",
-                "00000000-0000-0000-0000-000000000000",
-        })
+        @ValueSource(
+                strings = {
+                    ID,
+                    "7AB1B1E8-4F2E-4B1A-9C3E-0D2F6A1B2C3D",
+                    "7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3d",
+                    "{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d}",
+                    "{{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d}",
+                    "{7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    "urn:uuid:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    "uuid:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    "urn:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    "7ab1-b1e8-4f2e-4b1a-9c3e-0d2f-6a1b-2c3d",
+                    "-7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d-",
+                    "00000000-0000-0000-0000-000000000000",
+                })
         void uuidLike(String marker) {
             assertThat(ListParameters.isUuidLike(marker)).isTrue();
             assertThat(parse("marker", marker).marker()).isEqualTo(marker);
         }
 
         @ParameterizedTest(name = "{0}")
-        @ValueSource(strings = {
-                "x",
-                "NON_EXISTENT_TASK",
-                "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3",
-                "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d0",
-                "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3g",
-                "URN:UUID:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                " 7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
-                "7ab1b1e8_4f2e_4b1a_9c3e_0d2f6a1b2c3d",
-                "(7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d)",
-                "0x7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3",
-                "+7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3",
-        })
+        @ValueSource(
+                strings = {
+                    "x",
+                    "NON_EXISTENT_TASK",
+                    "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3",
+                    "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d0",
+                    "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3g",
+                    "URN:UUID:7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    " 7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                    "7ab1b1e8_4f2e_4b1a_9c3e_0d2f6a1b2c3d",
+                    "(7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d)",
+                    "0x7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3",
+                    "+7ab1b1e84f2e4b1a9c3e0d2f6a1b2c3",
+                })
         void notUuidLike(String marker) {
             assertThat(ListParameters.isUuidLike(marker)).isFalse();
             refused("Invalid marker format", "marker", marker);
@@ -167,13 +174,25 @@ class TaskListRequestTest {
 
         @Test
         void sortKeysAreTheColumnsOfTheTasksTable() {
-            for (String key : List.of("id", "type", "status", "owner", "expires_at", "image_id", "request_id",
-                    "user_id", "created_at", "updated_at", "deleted_at", "deleted")) {
+            for (String key : List.of(
+                    "id",
+                    "type",
+                    "status",
+                    "owner",
+                    "expires_at",
+                    "image_id",
+                    "request_id",
+                    "user_id",
+                    "created_at",
+                    "updated_at",
+                    "deleted_at",
+                    "deleted")) {
                 assertThat(parse("sort_key", key).sortKey()).isEqualTo(key);
             }
             for (String key : List.of("input", "message", "result", "name", "", "ID", "created_at ")) {
                 TaskListRequest parsed = parse("sort_key", key);
-                assertThatThrownBy(parsed::sortField).isInstanceOf(InvalidInput.class)
+                assertThatThrownBy(parsed::sortField)
+                        .isInstanceOf(InvalidInput.class)
                         .hasMessage("Sort key supplied was not valid.");
             }
         }
@@ -193,18 +212,51 @@ class TaskListRequestTest {
 
         @Test
         void columnFiltersPassUnknownKeysAreIgnoredDeletedIsNeverAFilter() {
-            TaskListRequest r = parse("owner", "proj-a", "id", ID, "image_id", "i", "user_id", "u", "request_id",
-                    "r", "expires_at", "2026-01-01T00:00:00Z", "created_at", "c", "updated_at", "u2",
-                    "deleted_at", "d", "deleted", "true", "name", "x", "input", "y", "limit", "3");
-            assertThat(r.filters()).containsOnlyKeys(TaskField.OWNER, TaskField.ID, TaskField.IMAGE_ID,
-                    TaskField.USER_ID, TaskField.REQUEST_ID, TaskField.EXPIRES_AT, TaskField.CREATED_AT,
-                    TaskField.UPDATED_AT, TaskField.DELETED_AT);
+            TaskListRequest r = parse(
+                    "owner",
+                    "proj-a",
+                    "id",
+                    ID,
+                    "image_id",
+                    "i",
+                    "user_id",
+                    "u",
+                    "request_id",
+                    "r",
+                    "expires_at",
+                    "2026-01-01T00:00:00Z",
+                    "created_at",
+                    "c",
+                    "updated_at",
+                    "u2",
+                    "deleted_at",
+                    "d",
+                    "deleted",
+                    "true",
+                    "name",
+                    "x",
+                    "input",
+                    "y",
+                    "limit",
+                    "3");
+            assertThat(r.filters())
+                    .containsOnlyKeys(
+                            TaskField.OWNER,
+                            TaskField.ID,
+                            TaskField.IMAGE_ID,
+                            TaskField.USER_ID,
+                            TaskField.REQUEST_ID,
+                            TaskField.EXPIRES_AT,
+                            TaskField.CREATED_AT,
+                            TaskField.UPDATED_AT,
+                            TaskField.DELETED_AT);
         }
 
         @Test
         void theLastOfRepeatedParametersIsValidatedAndAllAreKeptAsFilters() {
             TaskListRequest r = parse("status", "bogus", "status", "success", "owner", "a", "owner", "b");
-            assertThat(r.filters()).containsEntry(TaskField.STATUS, List.of("bogus", "success"))
+            assertThat(r.filters())
+                    .containsEntry(TaskField.STATUS, List.of("bogus", "success"))
                     .containsEntry(TaskField.OWNER, List.of("a", "b"));
             refused("Invalid status value: bogus", "status", "success", "status", "bogus");
             assertThat(parse("sort_dir", "up", "sort_dir", "asc").ascending()).isTrue();
@@ -214,15 +266,27 @@ class TaskListRequestTest {
     /** Spec §3.2: sort_dir, then status, then type, then marker, then limit; the sort key only after all of them. */
     @Test
     void checksRunInUpstreamsOrderWhateverTheOrderOfTheParameters() {
-        List<String> all = List.of("sort_key", "nope", "limit", "x", "marker", "bad", "type", "export", "status",
-                "done", "sort_dir", "up");
+        List<String> all = List.of(
+                "sort_key",
+                "nope",
+                "limit",
+                "x",
+                "marker",
+                "bad",
+                "type",
+                "export",
+                "status",
+                "done",
+                "sort_dir",
+                "up");
         refused("Invalid sort direction: up", all.toArray(String[]::new));
         refused("Invalid status value: done", without(all, "sort_dir"));
         refused("Invalid type value: export", without(all, "sort_dir", "status"));
         refused("Invalid marker format", without(all, "sort_dir", "status", "type"));
         refused("limit param must be an integer", without(all, "sort_dir", "status", "type", "marker"));
         TaskListRequest parsed = parse(without(all, "sort_dir", "status", "type", "marker", "limit"));
-        assertThatThrownBy(parsed::sortField).isInstanceOf(InvalidInput.class)
+        assertThatThrownBy(parsed::sortField)
+                .isInstanceOf(InvalidInput.class)
                 .hasMessage("Sort key supplied was not valid.");
         refused("limit param must be positive", "sort_key", "nope", "limit", "-1");
     }

@@ -1,21 +1,20 @@
 package dev.loupe.task;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Set;
-
 import static dev.loupe.task.TaskStatus.FAILURE;
 import static dev.loupe.task.TaskStatus.PENDING;
 import static dev.loupe.task.TaskStatus.PROCESSING;
 import static dev.loupe.task.TaskStatus.SUCCESS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The status machine of spec §6.1: pending → processing | failure, processing → success | failure, nothing else. */
 class TaskStatusTest {
@@ -25,19 +24,41 @@ class TaskStatusTest {
     private static final Duration TTL = Duration.ofHours(48);
     private static final JsonNode RESULT = JsonNodeFactory.instance.objectNode().put("image_id", "img-1");
 
-    private static final Set<String> ALLOWED = Set.of("PENDING>PROCESSING", "PENDING>FAILURE",
-            "PROCESSING>SUCCESS", "PROCESSING>FAILURE");
+    private static final Set<String> ALLOWED =
+            Set.of("PENDING>PROCESSING", "PENDING>FAILURE", "PROCESSING>SUCCESS", "PROCESSING>FAILURE");
 
     private static Task pending() {
-        return Task.create("7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d", TaskType.IMPORT, "proj-a",
-                JsonNodeFactory.instance.objectNode().put("import_from", "http://127.0.0.1/x"), null, "req-1",
-                "user-1", CREATED);
+        return Task.create(
+                "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d",
+                TaskType.IMPORT,
+                "proj-a",
+                JsonNodeFactory.instance.objectNode().put("import_from", "http://127.0.0.1/x"),
+                null,
+                "req-1",
+                "user-1",
+                CREATED);
     }
 
     private static Task in(TaskStatus status) {
         Task t = pending();
-        return new Task(t.id(), t.type(), status, t.owner(), t.input(), t.result(), t.message(), t.createdAt(),
-                t.updatedAt(), t.expiresAt(), t.imageId(), t.requestId(), t.userId(), false, null, 0, 0);
+        return new Task(
+                t.id(),
+                t.type(),
+                status,
+                t.owner(),
+                t.input(),
+                t.result(),
+                t.message(),
+                t.createdAt(),
+                t.updatedAt(),
+                t.expiresAt(),
+                t.imageId(),
+                t.requestId(),
+                t.userId(),
+                false,
+                null,
+                0,
+                0);
     }
 
     @Test
@@ -59,7 +80,8 @@ class TaskStatusTest {
 
     @Test
     void wireNames() {
-        assertThat(TaskStatus.values()).extracting(TaskStatus::wire)
+        assertThat(TaskStatus.values())
+                .extracting(TaskStatus::wire)
                 .containsExactly("pending", "processing", "success", "failure");
         for (TaskStatus s : TaskStatus.values()) {
             assertThat(TaskStatus.fromWire(s.wire())).contains(s);
@@ -84,8 +106,24 @@ class TaskStatusTest {
     @Test
     void aNullMessageIsStoredAsEmpty() {
         Task t = pending();
-        Task withNull = new Task(t.id(), t.type(), t.status(), t.owner(), t.input(), null, null, t.createdAt(),
-                t.updatedAt(), null, null, null, null, false, null, 0, 0);
+        Task withNull = new Task(
+                t.id(),
+                t.type(),
+                t.status(),
+                t.owner(),
+                t.input(),
+                null,
+                null,
+                t.createdAt(),
+                t.updatedAt(),
+                null,
+                null,
+                null,
+                null,
+                false,
+                null,
+                0,
+                0);
         assertThat(withNull.message()).isEmpty();
     }
 
@@ -117,8 +155,24 @@ class TaskStatusTest {
         assertThat(fromPending.expiresAt()).isEqualTo(LATER.plus(TTL));
 
         Task processing = in(PROCESSING);
-        Task withResult = new Task(processing.id(), processing.type(), PROCESSING, processing.owner(),
-                processing.input(), RESULT, "", CREATED, CREATED, null, null, null, null, false, null, 1, 0);
+        Task withResult = new Task(
+                processing.id(),
+                processing.type(),
+                PROCESSING,
+                processing.owner(),
+                processing.input(),
+                RESULT,
+                "",
+                CREATED,
+                CREATED,
+                null,
+                null,
+                null,
+                null,
+                false,
+                null,
+                1,
+                0);
         Task failed = withResult.fail("boom", LATER, Duration.ofHours(1));
         assertThat(failed.result()).isEqualTo(RESULT);
         assertThat(failed.expiresAt()).isEqualTo(LATER.plus(Duration.ofHours(1)));

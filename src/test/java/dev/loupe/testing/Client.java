@@ -1,8 +1,9 @@
 package dev.loupe.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -16,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * A plain HTTP client for tests, with the identity headers an authenticating proxy would set. Each call returns
  * the raw response; {@link #json} parses a body.
@@ -26,15 +25,19 @@ public final class Client {
 
     /** Identities used throughout the suites, as in the upstream transcripts. */
     public static final Map<String, String> ADMIN_A = identity("admin-a", "proj-a", "admin");
+
     public static final Map<String, String> MEMBER_A = identity("member-a", "proj-a", "member");
     public static final Map<String, String> ADMIN_B = identity("admin-b", "proj-b", "admin");
     public static final Map<String, String> READER_B = identity("reader-b", "proj-b", "reader");
     public static final Map<String, String> ANONYMOUS = Map.of();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private static final HttpClient BOUNDED = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient BOUNDED = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final String baseUrl;
@@ -79,8 +82,9 @@ public final class Client {
     /** Any method, any headers; a null body sends none. */
     public HttpResponse<String> send(String method, String path, Map<String, String> headers, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (bounded) {
             request.timeout(REQUEST_TIMEOUT);
         }
@@ -115,7 +119,9 @@ public final class Client {
     /** The task's view; fails unless the show answers 200. */
     public JsonNode show(String id, Map<String, String> identity) {
         HttpResponse<String> shown = get("/v2/tasks/" + id, identity);
-        assertThat(shown.statusCode()).as("GET /v2/tasks/%s answered %s", id, shown.body()).isEqualTo(200);
+        assertThat(shown.statusCode())
+                .as("GET /v2/tasks/%s answered %s", id, shown.body())
+                .isEqualTo(200);
         return json(shown);
     }
 
@@ -143,7 +149,8 @@ public final class Client {
         Set<String> open = new HashSet<>(List.of(ids));
         while (!open.isEmpty() && System.nanoTime() < deadline) {
             open.removeIf(id -> {
-                String status = json(get("/v2/tasks/" + id, identity)).path("status").asText();
+                String status =
+                        json(get("/v2/tasks/" + id, identity)).path("status").asText();
                 return status.equals("success") || status.equals("failure");
             });
             if (!open.isEmpty()) {

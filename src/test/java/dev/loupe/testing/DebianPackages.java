@@ -21,8 +21,7 @@ public final class DebianPackages {
     /** Debian's hook that maintainer scripts ask before starting a service; exit code 101 means "do not". */
     private static final Path POLICY_RC_D = Path.of("/usr/sbin/policy-rc.d");
 
-    private DebianPackages() {
-    }
+    private DebianPackages() {}
 
     /**
      * Makes sure {@code check} succeeds, installing {@code debianPackage} first when it does not. Services the
@@ -43,9 +42,10 @@ public final class DebianPackages {
                 return;
             }
         }
-        throw new AssertionError("This suite needs the Debian package " + debianPackage + " (`" + String.join(" ", check)
-                + "` failed). Install it: apt-get install --no-install-recommends " + debianPackage
-                + (log.isEmpty() ? "" : "\napt-get said:\n" + tail(log.toString(), 4000)));
+        throw new AssertionError(
+                "This suite needs the Debian package " + debianPackage + " (`" + String.join(" ", check)
+                        + "` failed). Install it: apt-get install --no-install-recommends " + debianPackage
+                        + (log.isEmpty() ? "" : "\napt-get said:\n" + tail(log.toString(), 4000)));
     }
 
     private static boolean install(String debianPackage, StringBuilder log) {
@@ -112,7 +112,11 @@ public final class DebianPackages {
             return ended && process.exitValue() == 0;
         } catch (IOException e) {
             if (log != null) {
-                log.append("$ ").append(String.join(" ", argv)).append('\n').append(e).append('\n');
+                log.append("$ ")
+                        .append(String.join(" ", argv))
+                        .append('\n')
+                        .append(e)
+                        .append('\n');
             }
             return false;
         } catch (InterruptedException e) {

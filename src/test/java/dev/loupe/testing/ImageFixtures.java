@@ -7,7 +7,6 @@ import dev.loupe.image.ImageStatus;
 import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
-
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,10 +57,31 @@ public final class ImageFixtures implements AutoCloseable {
 
     /** Adds the image: with data when it is active (its size and hashes computed from the data). */
     public Image insert(NewImage spec) {
-        Image base = new Image(spec.id, spec.name, spec.status == ImageStatus.ACTIVE ? ImageStatus.SAVING
-                : spec.status, spec.visibility, spec.isProtected, spec.osHidden, spec.owner, spec.diskFormat,
-                spec.containerFormat, null, null, null, null, null, spec.minDisk, spec.minRam, spec.tags,
-                spec.properties, null, spec.createdAt, spec.updatedAt, false, null, spec.taskId);
+        Image base = new Image(
+                spec.id,
+                spec.name,
+                spec.status == ImageStatus.ACTIVE ? ImageStatus.SAVING : spec.status,
+                spec.visibility,
+                spec.isProtected,
+                spec.osHidden,
+                spec.owner,
+                spec.diskFormat,
+                spec.containerFormat,
+                null,
+                null,
+                null,
+                null,
+                null,
+                spec.minDisk,
+                spec.minRam,
+                spec.tags,
+                spec.properties,
+                null,
+                spec.createdAt,
+                spec.updatedAt,
+                false,
+                null,
+                spec.taskId);
         images.insert(base);
         if (spec.status != ImageStatus.ACTIVE) {
             return images.find(spec.id).orElseThrow();
@@ -73,8 +93,16 @@ public final class ImageFixtures implements AutoCloseable {
         } catch (StoreFailure e) {
             throw new IllegalStateException(e);
         }
-        Image active = base.activate(new Image.StoredData(location, spec.data.length, spec.virtualSize,
-                hex("MD5", spec.data), "sha512", hex("SHA-512", spec.data), spec.diskFormat), spec.updatedAt);
+        Image active = base.activate(
+                new Image.StoredData(
+                        location,
+                        spec.data.length,
+                        spec.virtualSize,
+                        hex("MD5", spec.data),
+                        "sha512",
+                        hex("SHA-512", spec.data),
+                        spec.diskFormat),
+                spec.updatedAt);
         if (!images.activate(active)) {
             throw new IllegalStateException("image " + spec.id + " could not be activated");
         }

@@ -22,16 +22,31 @@ import java.util.TreeSet;
 public final class ImageRows {
 
     /** The tables an image lives in. */
-    public static final List<String> TABLES = List.of("images", "image_tags", "image_properties",
-            "image_locations");
+    public static final List<String> TABLES = List.of("images", "image_tags", "image_properties", "image_locations");
 
     /** An {@code images} row with its tags, extra properties and location. */
-    public record Image(String id, String name, String status, String visibility, boolean isProtected,
-                        boolean osHidden, String owner, String diskFormat, String containerFormat, Long size,
-                        Long virtualSize, String checksum, String osHashAlgo, String osHashValue, int minDisk,
-                        int minRam, boolean deleted, String taskId, List<String> tags,
-                        Map<String, String> properties, String location) {
-    }
+    public record Image(
+            String id,
+            String name,
+            String status,
+            String visibility,
+            boolean isProtected,
+            boolean osHidden,
+            String owner,
+            String diskFormat,
+            String containerFormat,
+            Long size,
+            Long virtualSize,
+            String checksum,
+            String osHashAlgo,
+            String osHashValue,
+            int minDisk,
+            int minRam,
+            boolean deleted,
+            String taskId,
+            List<String> tags,
+            Map<String, String> properties,
+            String location) {}
 
     private final String url;
 
@@ -64,7 +79,8 @@ public final class ImageRows {
     /** Rows in each of {@link #TABLES}. */
     public Map<String, Integer> rowCounts() {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             for (String table : TABLES) {
                 try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
                     rs.next();
@@ -79,9 +95,10 @@ public final class ImageRows {
 
     private List<Image> select(String where, String... params) {
         try (Connection c = connect();
-             PreparedStatement p = c.prepareStatement("SELECT id, name, status, visibility, protected, os_hidden,"
-                     + " owner, disk_format, container_format, size, virtual_size, checksum, os_hash_algo,"
-                     + " os_hash_value, min_disk, min_ram, deleted, task_id FROM images " + where + " ORDER BY id")) {
+                PreparedStatement p = c.prepareStatement("SELECT id, name, status, visibility, protected, os_hidden,"
+                        + " owner, disk_format, container_format, size, virtual_size, checksum, os_hash_algo,"
+                        + " os_hash_value, min_disk, min_ram, deleted, task_id FROM images " + where
+                        + " ORDER BY id")) {
             for (int i = 0; i < params.length; i++) {
                 p.setString(i + 1, params[i]);
             }
@@ -89,13 +106,28 @@ public final class ImageRows {
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     String id = rs.getString("id");
-                    images.add(new Image(id, rs.getString("name"), rs.getString("status"),
-                            rs.getString("visibility"), rs.getBoolean("protected"), rs.getBoolean("os_hidden"),
-                            rs.getString("owner"), rs.getString("disk_format"), rs.getString("container_format"),
-                            nullableLong(rs, "size"), nullableLong(rs, "virtual_size"), rs.getString("checksum"),
-                            rs.getString("os_hash_algo"), rs.getString("os_hash_value"), rs.getInt("min_disk"),
-                            rs.getInt("min_ram"), rs.getBoolean("deleted"), rs.getString("task_id"),
-                            tags(c, id), properties(c, id), location(c, id)));
+                    images.add(new Image(
+                            id,
+                            rs.getString("name"),
+                            rs.getString("status"),
+                            rs.getString("visibility"),
+                            rs.getBoolean("protected"),
+                            rs.getBoolean("os_hidden"),
+                            rs.getString("owner"),
+                            rs.getString("disk_format"),
+                            rs.getString("container_format"),
+                            nullableLong(rs, "size"),
+                            nullableLong(rs, "virtual_size"),
+                            rs.getString("checksum"),
+                            rs.getString("os_hash_algo"),
+                            rs.getString("os_hash_value"),
+                            rs.getInt("min_disk"),
+                            rs.getInt("min_ram"),
+                            rs.getBoolean("deleted"),
+                            rs.getString("task_id"),
+                            tags(c, id),
+                            properties(c, id),
+                            location(c, id)));
                 }
             }
             return images;
@@ -118,8 +150,7 @@ public final class ImageRows {
     }
 
     private static Map<String, String> properties(Connection c, String id) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(
-                "SELECT name, value FROM image_properties WHERE image_id = ?")) {
+        try (PreparedStatement p = c.prepareStatement("SELECT name, value FROM image_properties WHERE image_id = ?")) {
             p.setString(1, id);
             Map<String, String> properties = new TreeMap<>();
             try (ResultSet rs = p.executeQuery()) {

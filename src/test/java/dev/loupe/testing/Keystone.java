@@ -2,9 +2,6 @@ package dev.loupe.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,6 +22,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * A real, throwaway Keystone (Debian's {@code keystone} package, Identity API v3) on a free loopback port, for suites
@@ -53,8 +52,7 @@ import java.util.function.Supplier;
 public final class Keystone implements AutoCloseable {
 
     /** A user of the seeded Keystone, with the project its tokens are scoped to by {@link #token(User)}. */
-    public record User(String name, String password, String project) {
-    }
+    public record User(String name, String password, String project) {}
 
     public static final String REGION = "RegionOne";
     public static final String DOMAIN = "default";
@@ -64,6 +62,7 @@ public final class Keystone implements AutoCloseable {
 
     /** Bootstrap's user: admin on project {@code admin}. */
     public static final User CLOUD_ADMIN = new User("admin", "admin-secret", "admin");
+
     public static final User ADMIN_A = new User("admin-a", "admin-a-secret", PROJECT_A);
     public static final User MEMBER_A = new User("member-a", "member-a-secret", PROJECT_A);
     public static final User READER_A = new User("reader-a", "reader-a-secret", PROJECT_A);
@@ -81,8 +80,10 @@ public final class Keystone implements AutoCloseable {
 
     private final Path dir;
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final Map<String, String> projectIds = new LinkedHashMap<>();
     private final Map<String, String> userIds = new LinkedHashMap<>();
     private final Map<String, String> roleIds = new LinkedHashMap<>();
@@ -100,7 +101,10 @@ public final class Keystone implements AutoCloseable {
      * with Keystone's logs if it does not come up.
      */
     public static Keystone start(Path dir) {
-        DebianPackages.require("keystone", "/bin/sh", "-c",
+        DebianPackages.require(
+                "keystone",
+                "/bin/sh",
+                "-c",
                 "[ \"$(dpkg-query -W -f='${db:Status-Status}' keystone 2>/dev/null)\" = installed ]");
         Keystone keystone = new Keystone(dir.toAbsolutePath(), LoupeProcess.freePort());
         try {
@@ -119,9 +123,11 @@ public final class Keystone implements AutoCloseable {
             for (String file : List.of("setup.py", "serve.sh")) {
                 Files.writeString(dir.resolve(file), resource(file));
             }
-            Files.writeString(dir.resolve("keystone.conf"), resource("keystone.conf").replace("@DIR@", dir.toString()));
-            Files.writeString(dir.resolve("uwsgi.ini"), resource("uwsgi.ini").replace("@DIR@", dir.toString())
-                    .replace("@PORT@", Integer.toString(port)));
+            Files.writeString(
+                    dir.resolve("keystone.conf"), resource("keystone.conf").replace("@DIR@", dir.toString()));
+            Files.writeString(
+                    dir.resolve("uwsgi.ini"),
+                    resource("uwsgi.ini").replace("@DIR@", dir.toString()).replace("@PORT@", Integer.toString(port)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -137,9 +143,15 @@ public final class Keystone implements AutoCloseable {
             seed();
             long seeded = System.nanoTime();
             startup = Duration.ofNanos(seeded - started);
-            System.out.printf("Keystone at %s in %d ms: keystone-manage %d ms (keys after %d ms), uwsgi answered"
-                    + " GET /v3 %d ms after that, seeding %d ms (folder %s)%n", url(), millis(seeded - started),
-                    millis(setUp - started), millis(keys - started), millis(ready - setUp), millis(seeded - ready),
+            System.out.printf(
+                    "Keystone at %s in %d ms: keystone-manage %d ms (keys after %d ms), uwsgi answered"
+                            + " GET /v3 %d ms after that, seeding %d ms (folder %s)%n",
+                    url(),
+                    millis(seeded - started),
+                    millis(setUp - started),
+                    millis(keys - started),
+                    millis(ready - setUp),
+                    millis(seeded - ready),
                     dir);
         } finally {
             setup.destroyForcibly();
@@ -149,12 +161,18 @@ public final class Keystone implements AutoCloseable {
     /** Starts {@code setup.py}: keystone-manage's fernet_setup, credential_setup, db_sync and bootstrap. */
     private Process startSetup() {
         try {
-            return new ProcessBuilder(PYTHON, dir.resolve("setup.py").toString(),
-                    dir.resolve("keystone.conf").toString(), authUrl(), CLOUD_ADMIN.password(), REGION)
+            return new ProcessBuilder(
+                            PYTHON,
+                            dir.resolve("setup.py").toString(),
+                            dir.resolve("keystone.conf").toString(),
+                            authUrl(),
+                            CLOUD_ADMIN.password(),
+                            REGION)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("setup.log").toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -203,11 +221,15 @@ public final class Keystone implements AutoCloseable {
      */
     private void serve() {
         try {
-            server = new ProcessBuilder("setsid", "/bin/sh", dir.resolve("serve.sh").toString(),
-                    dir.resolve("uwsgi.ini").toString())
+            server = new ProcessBuilder(
+                            "setsid",
+                            "/bin/sh",
+                            dir.resolve("serve.sh").toString(),
+                            dir.resolve("uwsgi.ini").toString())
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("serve.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("serve.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -216,7 +238,9 @@ public final class Keystone implements AutoCloseable {
 
     private void awaitReady() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(authUrl())).timeout(Duration.ofSeconds(5)).GET()
+        HttpRequest request = HttpRequest.newBuilder(URI.create(authUrl()))
+                .timeout(Duration.ofSeconds(5))
+                .GET()
                 .build();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -245,14 +269,33 @@ public final class Keystone implements AutoCloseable {
         for (JsonNode role : call(admin, "GET", "/roles", null, 200).get("roles")) {
             roleIds.put(role.get("name").textValue(), role.get("id").textValue());
         }
-        roleIds.put("service", call(admin, "POST", "/roles", Map.of("role", Map.of("name", "service")), 201)
-                .at("/role/id").textValue());
+        roleIds.put(
+                "service",
+                call(admin, "POST", "/roles", Map.of("role", Map.of("name", "service")), 201)
+                        .at("/role/id")
+                        .textValue());
         for (JsonNode project : call(admin, "GET", "/projects", null, 200).get("projects")) {
             projectIds.put(project.get("name").textValue(), project.get("id").textValue());
         }
         for (String name : List.of(PROJECT_A, PROJECT_B, SERVICE_PROJECT)) {
-            projectIds.put(name, call(admin, "POST", "/projects", Map.of("project", Map.of("name", name,
-                    "domain_id", DOMAIN, "description", "Loupe test project")), 201).at("/project/id").textValue());
+            projectIds.put(
+                    name,
+                    call(
+                                    admin,
+                                    "POST",
+                                    "/projects",
+                                    Map.of(
+                                            "project",
+                                            Map.of(
+                                                    "name",
+                                                    name,
+                                                    "domain_id",
+                                                    DOMAIN,
+                                                    "description",
+                                                    "Loupe test project")),
+                                    201)
+                            .at("/project/id")
+                            .textValue());
         }
         for (JsonNode user : call(admin, "GET", "/users", null, 200).get("users")) {
             userIds.put(user.get("name").textValue(), user.get("id").textValue());
@@ -266,8 +309,23 @@ public final class Keystone implements AutoCloseable {
 
     private void addUser(String admin, User user, String... roles) {
         String projectId = projectId(user.project());
-        String userId = call(admin, "POST", "/users", Map.of("user", Map.of("name", user.name(), "password",
-                user.password(), "domain_id", DOMAIN, "default_project_id", projectId)), 201).at("/user/id")
+        String userId = call(
+                        admin,
+                        "POST",
+                        "/users",
+                        Map.of(
+                                "user",
+                                Map.of(
+                                        "name",
+                                        user.name(),
+                                        "password",
+                                        user.password(),
+                                        "domain_id",
+                                        DOMAIN,
+                                        "default_project_id",
+                                        projectId)),
+                        201)
+                .at("/user/id")
                 .textValue();
         userIds.put(user.name(), userId);
         for (String role : roles) {
@@ -322,16 +380,31 @@ public final class Keystone implements AutoCloseable {
      * {@value #DOMAIN}) and returns it (Keystone's {@code X-Subject-Token}). Fails unless Keystone answers 201.
      */
     public String token(String user, String password, String projectName) {
-        Map<String, Object> auth = Map.of("auth", Map.of(
-                "identity", Map.of("methods", List.of("password"), "password", Map.of("user", Map.of(
-                        "name", user, "domain", Map.of("id", DOMAIN), "password", password))),
-                "scope", Map.of("project", Map.of("name", projectName, "domain", Map.of("id", DOMAIN)))));
+        Map<String, Object> auth = Map.of(
+                "auth",
+                Map.of(
+                        "identity",
+                                Map.of(
+                                        "methods",
+                                        List.of("password"),
+                                        "password",
+                                        Map.of(
+                                                "user",
+                                                Map.of(
+                                                        "name",
+                                                        user,
+                                                        "domain",
+                                                        Map.of("id", DOMAIN),
+                                                        "password",
+                                                        password))),
+                        "scope", Map.of("project", Map.of("name", projectName, "domain", Map.of("id", DOMAIN)))));
         HttpResponse<String> response = send(null, "POST", "/auth/tokens", auth);
         if (response.statusCode() != 201) {
             throw failure("POST /v3/auth/tokens for " + user + " on " + projectName + " answered "
                     + response.statusCode() + ": " + response.body());
         }
-        return response.headers().firstValue("X-Subject-Token")
+        return response.headers()
+                .firstValue("X-Subject-Token")
                 .orElseThrow(() -> failure("POST /v3/auth/tokens answered 201 without X-Subject-Token"));
     }
 
@@ -352,18 +425,48 @@ public final class Keystone implements AutoCloseable {
      */
     public String registerImageService(String loupeUrl) {
         String admin = token(CLOUD_ADMIN);
-        for (JsonNode service : call(admin, "GET", "/services?type=image", null, 200).get("services")) {
+        for (JsonNode service :
+                call(admin, "GET", "/services?type=image", null, 200).get("services")) {
             String id = service.get("id").textValue();
-            for (JsonNode endpoint : call(admin, "GET", "/endpoints?service_id=" + id, null, 200).get("endpoints")) {
+            for (JsonNode endpoint :
+                    call(admin, "GET", "/endpoints?service_id=" + id, null, 200).get("endpoints")) {
                 call(admin, "DELETE", "/endpoints/" + endpoint.get("id").textValue(), null, 204);
             }
             call(admin, "DELETE", "/services/" + id, null, 204);
         }
-        String serviceId = call(admin, "POST", "/services", Map.of("service", Map.of("type", "image", "name",
-                "glance", "description", "Loupe, the Images API v2 tasks")), 201).at("/service/id").textValue();
+        String serviceId = call(
+                        admin,
+                        "POST",
+                        "/services",
+                        Map.of(
+                                "service",
+                                Map.of(
+                                        "type",
+                                        "image",
+                                        "name",
+                                        "glance",
+                                        "description",
+                                        "Loupe, the Images API v2 tasks")),
+                        201)
+                .at("/service/id")
+                .textValue();
         for (String endpointInterface : List.of("public", "internal", "admin")) {
-            call(admin, "POST", "/endpoints", Map.of("endpoint", Map.of("service_id", serviceId, "interface",
-                    endpointInterface, "region_id", REGION, "url", loupeUrl)), 201);
+            call(
+                    admin,
+                    "POST",
+                    "/endpoints",
+                    Map.of(
+                            "endpoint",
+                            Map.of(
+                                    "service_id",
+                                    serviceId,
+                                    "interface",
+                                    endpointInterface,
+                                    "region_id",
+                                    REGION,
+                                    "url",
+                                    loupeUrl)),
+                    201);
         }
         return serviceId;
     }
@@ -386,7 +489,8 @@ public final class Keystone implements AutoCloseable {
     }
 
     private HttpResponse<String> send(String token, String method, String path, Object body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(authUrl() + path)).timeout(REQUEST_TIMEOUT)
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(authUrl() + path))
+                .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json");
         if (token != null) {
             request.header("X-Auth-Token", token);
@@ -498,7 +602,9 @@ public final class Keystone implements AutoCloseable {
     private void signalGroup(String signal) {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + server.pid())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             kill.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             // the processes are destroyed one by one instead

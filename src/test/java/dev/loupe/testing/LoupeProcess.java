@@ -1,7 +1,5 @@
 package dev.loupe.testing;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -18,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Loupe run as its own OS process by the JDK that runs the tests: either the packaged jar, the way an operator runs
@@ -40,8 +39,8 @@ public final class LoupeProcess implements AutoCloseable {
         this.process = process;
         this.stderr = stderr;
         this.reader = Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     stdout.add(line);
                 }
@@ -52,7 +51,9 @@ public final class LoupeProcess implements AutoCloseable {
     }
 
     public static String java() {
-        return ProcessHandle.current().info().command()
+        return ProcessHandle.current()
+                .info()
+                .command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
     }
 
@@ -81,11 +82,15 @@ public final class LoupeProcess implements AutoCloseable {
         Path target = Path.of("target").toAbsolutePath();
         for (String part : List.of("classes", "test-classes", "lib")) {
             // present whenever failsafe runs (after package); absent only when surefire is told to run an *IT
-            Assumptions.assumeTrue(Files.isDirectory(target.resolve(part)),
+            Assumptions.assumeTrue(
+                    Files.isDirectory(target.resolve(part)),
                     () -> target.resolve(part) + " is missing: this test runs after 'mvn package'");
         }
-        String classpath = String.join(File.pathSeparator, target.resolve("classes").toString(),
-                target.resolve("test-classes").toString(), target.resolve("lib").resolve("*").toString());
+        String classpath = String.join(
+                File.pathSeparator,
+                target.resolve("classes").toString(),
+                target.resolve("test-classes").toString(),
+                target.resolve("lib").resolve("*").toString());
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", classpath, main.getName()));

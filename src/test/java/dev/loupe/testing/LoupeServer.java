@@ -4,12 +4,11 @@ import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.engine.Handlers;
-
 import java.nio.file.Path;
-import java.util.function.UnaryOperator;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A real Loupe in this JVM: real HTTP on a free loopback port, a real SQLite file in the given folder. By default
@@ -39,7 +38,8 @@ public final class LoupeServer implements AutoCloseable {
         return start(dataDir, Clock.systemUTC(), Role.ALL, handlers, overrides);
     }
 
-    private static LoupeServer start(Path dataDir, Clock clock, Role role, UnaryOperator<Handlers> handlers, String... overrides) {
+    private static LoupeServer start(
+            Path dataDir, Clock clock, Role role, UnaryOperator<Handlers> handlers, String... overrides) {
         List<String> all = new ArrayList<>(List.of("DEFAULT.bind_port=0"));
         all.addAll(List.of(overrides));
         return new LoupeServer(Loupe.start(Config.load(null, all, dataDir), clock, role, handlers), dataDir);

@@ -132,22 +132,24 @@ public final class SourceServer implements AutoCloseable {
                 return;
             }
             connections.add(socket);
-            threads.add(Thread.ofVirtual().name("source-server-" + socket.getPort()).start(() -> {
-                try (socket) {
-                    answer(socket);
-                } catch (Exception e) {
-                    // The importing side sees what happened to the connection; that is what the tests check.
-                } finally {
-                    connections.remove(socket);
-                    threads.remove(Thread.currentThread());
-                }
-            }));
+            threads.add(Thread.ofVirtual()
+                    .name("source-server-" + socket.getPort())
+                    .start(() -> {
+                        try (socket) {
+                            answer(socket);
+                        } catch (Exception e) {
+                            // The importing side sees what happened to the connection; that is what the tests check.
+                        } finally {
+                            connections.remove(socket);
+                            threads.remove(Thread.currentThread());
+                        }
+                    }));
         }
     }
 
     private void answer(Socket socket) throws Exception {
-        BufferedReader request = new BufferedReader(
-                new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+        BufferedReader request =
+                new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         String requestLine = request.readLine();
         if (requestLine == null) {
             return;

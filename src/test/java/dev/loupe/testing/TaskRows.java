@@ -22,13 +22,20 @@ import java.util.function.Predicate;
 public final class TaskRows {
 
     /** What the engine keeps on a task row, as stored (times in microseconds since the epoch). */
-    public record Row(String id, String status, int attempts, long version, String leaseOwner, Long leaseExpiresAt,
-                      Long expiresAt, Long updatedAt, String message, String result) {
-    }
+    public record Row(
+            String id,
+            String status,
+            int attempts,
+            long version,
+            String leaseOwner,
+            Long leaseExpiresAt,
+            Long expiresAt,
+            Long updatedAt,
+            String message,
+            String result) {}
 
     /** {@code deleted} and {@code deleted_at} of a task, as stored. */
-    public record Deletion(boolean deleted, Long deletedAt) {
-    }
+    public record Deletion(boolean deleted, Long deletedAt) {}
 
     private final String url;
 
@@ -54,16 +61,24 @@ public final class TaskRows {
 
     public Row row(String id) {
         try (Connection c = connect();
-             PreparedStatement p = c.prepareStatement("SELECT t.id, t.status, t.attempts, t.version, t.lease_owner,"
-                     + " t.lease_expires_at, t.expires_at, t.updated_at, i.message, i.result FROM tasks t"
-                     + " LEFT JOIN task_info i ON i.task_id = t.id WHERE t.id = ?")) {
+                PreparedStatement p = c.prepareStatement("SELECT t.id, t.status, t.attempts, t.version, t.lease_owner,"
+                        + " t.lease_expires_at, t.expires_at, t.updated_at, i.message, i.result FROM tasks t"
+                        + " LEFT JOIN task_info i ON i.task_id = t.id WHERE t.id = ?")) {
             p.setString(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) {
                     throw new AssertionError("no task " + id);
                 }
-                return new Row(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getLong(4), rs.getString(5),
-                        nullableLong(rs, 6), nullableLong(rs, 7), nullableLong(rs, 8), rs.getString(9),
+                return new Row(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        rs.getLong(4),
+                        rs.getString(5),
+                        nullableLong(rs, 6),
+                        nullableLong(rs, 7),
+                        nullableLong(rs, 8),
+                        rs.getString(9),
                         rs.getString(10));
             }
         } catch (SQLException e) {
@@ -77,8 +92,8 @@ public final class TaskRows {
         Row last = row(id);
         while (!condition.test(last)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " did not reach the expected state within " + timeout
-                        + "; last row: " + last);
+                throw new AssertionError(
+                        "task " + id + " did not reach the expected state within " + timeout + "; last row: " + last);
             }
             LoupeProcess.sleep(20);
             last = row(id);
@@ -88,8 +103,9 @@ public final class TaskRows {
 
     /** How many live tasks have each status. */
     public Map<String, Integer> statusCounts() {
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT status, COUNT(*) FROM tasks GROUP BY status")) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT status, COUNT(*) FROM tasks GROUP BY status")) {
             Map<String, Integer> counts = new TreeMap<>();
             while (rs.next()) {
                 counts.put(rs.getString(1), rs.getInt(2));
@@ -102,7 +118,7 @@ public final class TaskRows {
 
     public Deletion deletion(String id) {
         try (Connection c = connect();
-             PreparedStatement p = c.prepareStatement("SELECT deleted, deleted_at FROM tasks WHERE id = ?")) {
+                PreparedStatement p = c.prepareStatement("SELECT deleted, deleted_at FROM tasks WHERE id = ?")) {
             p.setString(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) {
@@ -126,8 +142,9 @@ public final class TaskRows {
     }
 
     private List<String> ids(String table, String column) {
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT " + column + " FROM " + table + " ORDER BY " + column)) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT " + column + " FROM " + table + " ORDER BY " + column)) {
             List<String> ids = new ArrayList<>();
             while (rs.next()) {
                 ids.add(rs.getString(1));
@@ -140,7 +157,8 @@ public final class TaskRows {
 
     /** Runs one statement with the given parameters; returns the rows changed. */
     public int execute(String sql, Object... params) {
-        try (Connection c = connect(); PreparedStatement p = c.prepareStatement(sql)) {
+        try (Connection c = connect();
+                PreparedStatement p = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 p.setObject(i + 1, params[i]);
             }

@@ -50,8 +50,7 @@ final class AddressPolicy {
             Block.of("::", 96, ""),
             Block.of("64:ff9b::", 96, ""));
 
-    private AddressPolicy() {
-    }
+    private AddressPolicy() {}
 
     /** What kind of refused address this is ({@code "a loopback address"}), or empty when it may be used. */
     static Optional<String> refusal(InetAddress address) {
@@ -69,7 +68,10 @@ final class AddressPolicy {
     }
 
     private static Optional<String> kindOf(byte[] address) {
-        return REFUSED.stream().filter(block -> block.contains(address)).map(Block::kind).findFirst();
+        return REFUSED.stream()
+                .filter(block -> block.contains(address))
+                .map(Block::kind)
+                .findFirst();
     }
 
     private record Block(byte[] network, int bits, String kind) {

@@ -1,12 +1,11 @@
 package dev.loupe.imports.fetch;
 
-import okhttp3.Dns;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import okhttp3.Dns;
 
 /**
  * The address check of import connections (C8). OkHttp asks this for the addresses of a host and connects only to
@@ -17,6 +16,7 @@ final class CheckedDns implements Dns {
 
     /** What OkHttp treats as an IP literal, which it connects to without asking {@link Dns}. */
     private static final Pattern LITERAL = Pattern.compile("[0-9a-f]*:[0-9a-f:.]*|[0-9.]+");
+
     private static final String HOW_TO_ALLOW = " (allow it with [import_filtering_opts] allowed_hosts)";
 
     private final ImportUriFilter filter;

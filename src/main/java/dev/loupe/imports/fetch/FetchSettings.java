@@ -2,7 +2,6 @@ package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
@@ -18,8 +17,13 @@ import java.util.Objects;
  *                       also lift the address check for the hosts they name
  * @param resolver       how host names become addresses
  */
-public record FetchSettings(Duration connectTimeout, Duration readTimeout, int maxRedirects, long sizeCap,
-                            ImportUriFilter filter, Resolver resolver) {
+public record FetchSettings(
+        Duration connectTimeout,
+        Duration readTimeout,
+        int maxRedirects,
+        long sizeCap,
+        ImportUriFilter filter,
+        Resolver resolver) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -38,8 +42,13 @@ public record FetchSettings(Duration connectTimeout, Duration readTimeout, int m
 
     /** The default timeouts and redirects, with the size cap and the filter of {@code config}. */
     public static FetchSettings from(Config config) {
-        return new FetchSettings(DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_MAX_REDIRECTS,
-                config.get(Options.IMAGE_SIZE_CAP), ImportUriFilter.from(config), Resolver.SYSTEM);
+        return new FetchSettings(
+                DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_READ_TIMEOUT,
+                DEFAULT_MAX_REDIRECTS,
+                config.get(Options.IMAGE_SIZE_CAP),
+                ImportUriFilter.from(config),
+                Resolver.SYSTEM);
     }
 
     /** {@code 60 s}, {@code 0.5 s}: how messages state a timeout. */

@@ -1,14 +1,5 @@
 package dev.loupe.imports.fetch;
 
-import okhttp3.Call;
-import okhttp3.Connection;
-import okhttp3.ConnectionPool;
-import okhttp3.EventListener;
-import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
-
 import java.io.IOException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
@@ -18,6 +9,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okhttp3.Call;
+import okhttp3.Connection;
+import okhttp3.ConnectionPool;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * Opens import sources over http(s) (C8, C9). Every hop, the first and each redirect, must pass the
@@ -27,8 +26,8 @@ import java.util.regex.Pattern;
 public final class Fetcher {
 
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
-    private static final Pattern SCHEME = Pattern.compile("([a-z][a-z0-9+.-]*):.*",
-            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+    private static final Pattern SCHEME =
+            Pattern.compile("([a-z][a-z0-9+.-]*):.*", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
 
     private final FetchSettings settings;
     private final CheckedDns dns;
@@ -82,8 +81,8 @@ public final class Fetcher {
             Matcher scheme = SCHEME.matcher(target);
             boolean otherScheme = scheme.matches()
                     && !Set.of("http", "https").contains(scheme.group(1).toLowerCase(Locale.ROOT));
-            throw new FetchFailure(refusal
-                    + (otherScheme ? "only http and https sources can be fetched" : "not a valid URL"));
+            throw new FetchFailure(
+                    refusal + (otherScheme ? "only http and https sources can be fetched" : "not a valid URL"));
         }
         // The URL as OkHttp will request it, so the filter sees the host that is connected to.
         Optional<String> refused = settings.filter().refusal(url.toString());
@@ -95,10 +94,14 @@ public final class Fetcher {
 
     private Response request(HttpUrl url, String via) throws FetchFailure {
         ConnectionWatch watch = new ConnectionWatch();
-        Call call = client.newBuilder().eventListener(watch).build().newCall(new Request.Builder().url(url)
-                // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
-                .header("Accept-Encoding", "identity")
-                .build());
+        Call call = client.newBuilder()
+                .eventListener(watch)
+                .build()
+                .newCall(new Request.Builder()
+                        .url(url)
+                        // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
+                        .header("Accept-Encoding", "identity")
+                        .build());
         try {
             dns.checkLiteral(url.host());
             return call.execute();
@@ -107,9 +110,12 @@ public final class Fetcher {
         } catch (CheckedDns.Unresolvable e) {
             throw new FetchFailure(e.getMessage(), e);
         } catch (SocketTimeoutException e) {
-            throw new FetchFailure(watch.connected
-                    ? "Source stopped sending data for " + FetchSettings.seconds(settings.readTimeout())
-                    : "Cannot connect to " + url + " within " + FetchSettings.seconds(settings.connectTimeout()), e);
+            throw new FetchFailure(
+                    watch.connected
+                            ? "Source stopped sending data for " + FetchSettings.seconds(settings.readTimeout())
+                            : "Cannot connect to " + url + " within "
+                                    + FetchSettings.seconds(settings.connectTimeout()),
+                    e);
         } catch (IOException e) {
             String what = watch.connected ? "Connection to " + url + " failed: " : "Cannot connect to " + url + ": ";
             throw new FetchFailure(what + innermostMessage(e), e);
@@ -124,10 +130,11 @@ public final class Fetcher {
         long length = response.body().contentLength();
         if (length > settings.sizeCap()) {
             response.close();
-            throw new FetchFailure("Source is " + length + " bytes, over the image_size_cap of " + settings.sizeCap()
-                    + " bytes");
+            throw new FetchFailure(
+                    "Source is " + length + " bytes, over the image_size_cap of " + settings.sizeCap() + " bytes");
         }
-        return new Source(response,
+        return new Source(
+                response,
                 new MeteredBody(response.body().byteStream(), length, settings.sizeCap(), settings.readTimeout()),
                 url.toString());
     }

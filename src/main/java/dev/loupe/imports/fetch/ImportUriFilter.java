@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,15 +19,20 @@ import java.util.regex.Pattern;
  * resolves names: whether a name leads somewhere safe is decided where the connection is made, against the address
  * actually connected to. Hosts are kept in the canonical form the filter compares them in.
  */
-public record ImportUriFilter(List<String> allowedSchemes, List<String> disallowedSchemes, List<String> allowedHosts,
-                              List<String> disallowedHosts, List<Integer> allowedPorts,
-                              List<Integer> disallowedPorts) {
+public record ImportUriFilter(
+        List<String> allowedSchemes,
+        List<String> disallowedSchemes,
+        List<String> allowedHosts,
+        List<String> disallowedHosts,
+        List<Integer> allowedPorts,
+        List<Integer> disallowedPorts) {
 
     private static final Pattern DOTTED_QUAD =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     /** Numbers in any base, alone or dotted: {@code 2130706433}, {@code 127.1}, {@code 0x7f.1}, {@code 0177.0.0.1}. */
     private static final Pattern NUMERIC_HOST =
             Pattern.compile("(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*\\.?", Pattern.CASE_INSENSITIVE);
+
     private static final Pattern HOST_NAME =
             Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
 
@@ -38,16 +42,22 @@ public record ImportUriFilter(List<String> allowedSchemes, List<String> disallow
     public ImportUriFilter {
         allowedSchemes = List.copyOf(allowedSchemes);
         disallowedSchemes = List.copyOf(disallowedSchemes);
-        allowedHosts = allowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
-        disallowedHosts = disallowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
+        allowedHosts =
+                allowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
+        disallowedHosts =
+                disallowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
         allowedPorts = List.copyOf(allowedPorts);
         disallowedPorts = List.copyOf(disallowedPorts);
     }
 
     public static ImportUriFilter from(Config config) {
-        return new ImportUriFilter(config.get(Options.ALLOWED_SCHEMES), config.get(Options.DISALLOWED_SCHEMES),
-                config.get(Options.ALLOWED_HOSTS), config.get(Options.DISALLOWED_HOSTS),
-                config.get(Options.ALLOWED_PORTS), config.get(Options.DISALLOWED_PORTS));
+        return new ImportUriFilter(
+                config.get(Options.ALLOWED_SCHEMES),
+                config.get(Options.DISALLOWED_SCHEMES),
+                config.get(Options.ALLOWED_HOSTS),
+                config.get(Options.DISALLOWED_HOSTS),
+                config.get(Options.ALLOWED_PORTS),
+                config.get(Options.DISALLOWED_PORTS));
     }
 
     /**

@@ -66,15 +66,16 @@ final class MeteredBody extends InputStream {
 
     private SourceReadFailure failure(IOException e) {
         if (e instanceof SocketTimeoutException) {
-            return new SourceReadFailure(
-                    "Source stopped sending data for " + FetchSettings.seconds(readTimeout), e);
+            return new SourceReadFailure("Source stopped sending data for " + FetchSettings.seconds(readTimeout), e);
         }
         // OkHttp's word for a connection closed before the body's end, with or without a length.
         if (e instanceof EOFException
                 || e instanceof ProtocolException && "unexpected end of stream".equals(e.getMessage())) {
-            return new SourceReadFailure(length < 0
-                    ? "Source ended early, after " + count + " bytes"
-                    : "Source ended after " + count + " of " + length + " bytes", e);
+            return new SourceReadFailure(
+                    length < 0
+                            ? "Source ended early, after " + count + " bytes"
+                            : "Source ended after " + count + " of " + length + " bytes",
+                    e);
         }
         return new SourceReadFailure("Reading the source failed after " + progress() + ": " + e.getMessage(), e);
     }

@@ -1,9 +1,8 @@
 package dev.loupe.imports.fetch;
 
-import okhttp3.Response;
-
 import java.io.InputStream;
 import java.util.OptionalLong;
+import okhttp3.Response;
 
 /** An opened import source. Its body is read once, as it arrives; closing it drops the connection's use. */
 public final class Source implements AutoCloseable {

@@ -23,6 +23,7 @@ public final class FormatInspector {
     private Optional<Reading> signed = Optional.empty();
     /** Chosen from the head: a file system or partition table, which a vhd footer overrides. */
     private Optional<Reading> structured = Optional.empty();
+
     private boolean finished;
 
     /** Takes the next {@code length} bytes of the image. */
@@ -43,10 +44,8 @@ public final class FormatInspector {
         finished = true;
         captures.finish();
         Bytes end = tail.bytes();
-        Reading reading = signed
-                .or(() -> Vhd.recognizeFixed(end))
-                .or(() -> structured)
-                .orElse(Reading.plain(DiskFormat.RAW));
+        Reading reading =
+                signed.or(() -> Vhd.recognizeFixed(end)).or(() -> structured).orElse(Reading.plain(DiskFormat.RAW));
         return reading.verdict(captures.position(), end);
     }
 

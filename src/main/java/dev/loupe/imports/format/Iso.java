@@ -15,8 +15,7 @@ final class Iso {
     private static final int PRIMARY = 1;
     private static final int TERMINATOR = 255;
 
-    private Iso() {
-    }
+    private Iso() {}
 
     /** Recognised by any of the first three descriptors, since a boot record may come before the primary one. */
     static Optional<Reading> recognize(Bytes head) {

@@ -13,11 +13,11 @@ final class PartitionTable {
     private static final String GPT_SIGNATURE = "EFI PART";
     /** The GPT header is in the second logical block: 512-byte or 4096-byte sectors. */
     private static final int[] GPT_HEADER_AT = {512, 4096};
+
     private static final int PARTITIONS_AT = 446;
     private static final int PARTITION = 16;
 
-    private PartitionTable() {
-    }
+    private PartitionTable() {}
 
     static Optional<Reading> recognize(Bytes head) {
         if (!head.matches(BOOT_SIGNATURE_AT, BOOT_SIGNATURE)) {

@@ -9,10 +9,10 @@ final class Ploop {
     private static final String SIGNATURE = "WithoutFreeSpace";
     /** The variant with a format-extension area. */
     private static final String SIGNATURE_EXTENDED = "WithouFreSpacExt";
+
     private static final int SECTORS_AT = 36;
 
-    private Ploop() {
-    }
+    private Ploop() {}
 
     static Optional<Reading> recognize(Bytes head) {
         if (!head.matches(0, SIGNATURE) && !head.matches(0, SIGNATURE_EXTENDED)) {
@@ -22,7 +22,7 @@ final class Ploop {
             return Optional.of(Reading.of(DiskFormat.PLOOP, -1, List.of("ploop header is truncated; refused")));
         }
         long size = Sizes.times(head.u64le(SECTORS_AT), Sizes.SECTOR);
-        return Optional.of(Reading.of(DiskFormat.PLOOP, size,
-                size < 0 ? List.of("ploop image has an invalid size; refused") : List.of()));
+        return Optional.of(Reading.of(
+                DiskFormat.PLOOP, size, size < 0 ? List.of("ploop image has an invalid size; refused") : List.of()));
     }
 }

@@ -20,14 +20,15 @@ final class Qcow2 {
     private static final long INCOMPATIBLE_DATA_FILE = 1L << 2;
     /** dirty, corrupt, external data file, compression type, extended L2 entries */
     private static final long INCOMPATIBLE_KNOWN = 0b11111;
+
     private static final long EXTENSION_END = 0;
     private static final long EXTENSION_DATA_FILE_NAME = 0x44415441L;
     /** qemu's limits: 512-byte to 2 MiB clusters. */
     private static final int MIN_CLUSTER_BITS = 9;
+
     private static final int MAX_CLUSTER_BITS = 21;
 
-    private Qcow2() {
-    }
+    private Qcow2() {}
 
     static Optional<Reading> recognize(Bytes head) {
         if (!head.matches(0, MAGIC)) {

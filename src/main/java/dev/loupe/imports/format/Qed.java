@@ -15,8 +15,7 @@ final class Qed {
     private static final int HEADER = 64;
     private static final long FEATURE_BACKING_FILE = 1;
 
-    private Qed() {
-    }
+    private Qed() {}
 
     static Optional<Reading> recognize(Bytes head) {
         if (!head.matches(0, MAGIC)) {

@@ -5,8 +5,7 @@ final class Sizes {
 
     static final long SECTOR = 512;
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /** {@code count} units of {@code unit} bytes, or -1 when a field is out of range (negative means above 2^63). */
     static long times(long count, long unit) {

@@ -27,6 +27,7 @@ final class StreamCaptures {
     private boolean finished;
     /** Stream bytes before the chunk being fed; all of them once the stream is finished. */
     private long position;
+
     private byte[] chunk;
     private int chunkFrom;
     private int chunkLength;

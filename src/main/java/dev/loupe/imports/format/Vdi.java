@@ -10,8 +10,7 @@ final class Vdi {
     private static final long SIGNATURE = 0xbeda107fL;
     private static final int DISK_SIZE_AT = 0x170;
 
-    private Vdi() {
-    }
+    private Vdi() {}
 
     static Optional<Reading> recognize(Bytes head) {
         if (!head.has(SIGNATURE_AT, 4) || head.u32le(SIGNATURE_AT) != SIGNATURE) {
@@ -21,7 +20,7 @@ final class Vdi {
             return Optional.of(Reading.of(DiskFormat.VDI, -1, List.of("vdi header is truncated; refused")));
         }
         long size = Sizes.times(head.u64le(DISK_SIZE_AT), 1);
-        return Optional.of(Reading.of(DiskFormat.VDI, size,
-                size < 0 ? List.of("vdi image has an invalid size; refused") : List.of()));
+        return Optional.of(Reading.of(
+                DiskFormat.VDI, size, size < 0 ? List.of("vdi image has an invalid size; refused") : List.of()));
     }
 }

@@ -18,8 +18,7 @@ final class Vhd {
     /** A differencing disk's data is only complete with the parent its header locates. */
     private static final long DIFFERENCING_TYPE = 4;
 
-    private Vhd() {
-    }
+    private Vhd() {}
 
     /** A dynamic or differencing disk, by the footer copy at the start. */
     static Optional<Reading> recognizeDynamic(Bytes head) {

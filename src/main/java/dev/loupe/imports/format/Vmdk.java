@@ -17,8 +17,7 @@ final class Vmdk {
     private static final byte[] SPARSE_MAGIC = {'K', 'D', 'M', 'V'};
     private static final byte[] COWD_MAGIC = {'C', 'O', 'W', 'D'};
 
-    private Vmdk() {
-    }
+    private Vmdk() {}
 
     static Optional<Reading> recognize(Bytes head, StreamCaptures captures) {
         if (head.matches(0, SPARSE_MAGIC)) {
@@ -55,8 +54,11 @@ final class Vmdk {
         /** Reads the header, and asks for the descriptor it points at. */
         static Sparse start(Bytes head, StreamCaptures captures) {
             Sparse sparse = new Sparse();
-            sparse.readHeader(head).ifPresent(length -> captures.request(sparse.descriptorOffset * Sizes.SECTOR,
-                    length, descriptor -> sparse.read(descriptor, length)));
+            sparse.readHeader(head)
+                    .ifPresent(length -> captures.request(
+                            sparse.descriptorOffset * Sizes.SECTOR,
+                            length,
+                            descriptor -> sparse.read(descriptor, length)));
             return sparse;
         }
 

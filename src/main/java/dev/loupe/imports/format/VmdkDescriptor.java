@@ -18,11 +18,11 @@ final class VmdkDescriptor {
 
     /** The create types whose data lives in the file that carries the descriptor. */
     private static final Set<String> SINGLE_FILE_TYPES = Set.of("monolithicsparse", "streamoptimized");
+
     private static final Set<String> ACCESS_MODES = Set.of("RW", "RDONLY", "NOACCESS");
     private static final String NO_PARENT_CID = "ffffffff";
 
-    private VmdkDescriptor() {
-    }
+    private VmdkDescriptor() {}
 
     /**
      * Whether the image is a descriptor on its own, as qemu would take it: comment and blank lines, then a
@@ -33,7 +33,8 @@ final class VmdkDescriptor {
             if (line.startsWith("#") || line.replace('\r', ' ').isBlank()) {
                 continue;
             }
-            return line.length() > "version=".length() && line.startsWith("version=")
+            return line.length() > "version=".length()
+                    && line.startsWith("version=")
                     && Character.isDigit(line.charAt("version=".length()));
         }
         return false;
@@ -65,7 +66,7 @@ final class VmdkDescriptor {
                 case "createtype" -> createType = value;
                 case "parentfilenamehint" -> parent = true;
                 case "parentcid" -> parent |= !value.equalsIgnoreCase(NO_PARENT_CID);
-                default -> { }
+                default -> {}
             }
         }
         if (createType == null && extents.isEmpty()) {
@@ -105,7 +106,8 @@ final class VmdkDescriptor {
 
     private static String unquote(String value) {
         return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                ? value.substring(1, value.length() - 1) : value;
+                ? value.substring(1, value.length() - 1)
+                : value;
     }
 
     /** The text up to the first NUL, which pads the descriptor's sectors. */

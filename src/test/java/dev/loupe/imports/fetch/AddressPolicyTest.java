@@ -1,13 +1,13 @@
 package dev.loupe.imports.fetch;
 
+import static dev.loupe.imports.fetch.TestSettings.address;
+import static dev.loupe.imports.fetch.TestSettings.ipv6;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static dev.loupe.imports.fetch.TestSettings.address;
-import static dev.loupe.imports.fetch.TestSettings.ipv6;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Which addresses an import may not connect to (C8). */
 class AddressPolicyTest {
@@ -45,9 +45,24 @@ class AddressPolicyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.1", "192.169.0.1", "100.63.255.255",
-            "100.128.0.1", "169.253.255.255", "223.255.255.255", "11.0.0.1", "2001:4860:4860::8888",
-            "2a00:1450::1", "fbff::1", "fe00::1", "ff::1"})
+    @ValueSource(
+            strings = {
+                "8.8.8.8",
+                "1.1.1.1",
+                "172.15.255.255",
+                "172.32.0.1",
+                "192.169.0.1",
+                "100.63.255.255",
+                "100.128.0.1",
+                "169.253.255.255",
+                "223.255.255.255",
+                "11.0.0.1",
+                "2001:4860:4860::8888",
+                "2a00:1450::1",
+                "fbff::1",
+                "fe00::1",
+                "ff::1"
+            })
     void publicAddressesPass(String literal) {
         assertThat(AddressPolicy.refusal(address(literal))).isEmpty();
     }
@@ -80,7 +95,8 @@ class AddressPolicyTest {
 
     @Test
     void embeddedPublicAddressesPass() {
-        assertThat(AddressPolicy.refusal(ipv6(0, 0, 0, 0, 0, 0xffff, 0x0808, 0x0808))).isEmpty();
+        assertThat(AddressPolicy.refusal(ipv6(0, 0, 0, 0, 0, 0xffff, 0x0808, 0x0808)))
+                .isEmpty();
         assertThat(AddressPolicy.refusal(address("64:ff9b::8.8.8.8"))).isEmpty();
     }
 }

@@ -1,21 +1,20 @@
 package dev.loupe.imports.fetch;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
-
 import static dev.loupe.imports.fetch.TestSettings.address;
 import static dev.loupe.imports.fetch.TestSettings.filter;
 import static dev.loupe.imports.fetch.TestSettings.ipv6;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The address check OkHttp resolves through. No connection is made here: these cases name addresses that tests
@@ -58,7 +57,8 @@ class CheckedDnsTest {
 
     @Test
     void aMappedAnswerIsRefusedAsTheAddressItCarries() {
-        assertThatThrownBy(() -> dns(answering(ipv6(0, 0, 0, 0, 0, 0xffff, 0xa9fe, 0xa9fe))).lookup("m.example"))
+        assertThatThrownBy(() -> dns(answering(ipv6(0, 0, 0, 0, 0, 0xffff, 0xa9fe, 0xa9fe)))
+                        .lookup("m.example"))
                 .isInstanceOf(CheckedDns.Refused.class)
                 .hasMessage("m.example resolves to 0:0:0:0:0:ffff:a9fe:a9fe, a cloud metadata address embedded in"
                         + " an IPv6 address" + HOW_TO_ALLOW);
@@ -66,7 +66,8 @@ class CheckedDnsTest {
 
     @Test
     void oneRefusedAddressAmongPublicOnesRefusesTheName() {
-        assertThatThrownBy(() -> dns(answering(address("203.0.113.7"), address("10.0.0.7"))).lookup("mixed.example"))
+        assertThatThrownBy(() -> dns(answering(address("203.0.113.7"), address("10.0.0.7")))
+                        .lookup("mixed.example"))
                 .isInstanceOf(CheckedDns.Refused.class)
                 .hasMessageStartingWith("mixed.example resolves to 10.0.0.7, a private address");
     }
@@ -97,8 +98,9 @@ class CheckedDnsTest {
     @Test
     void unresolvableAndEmptyAnswersSaySo() {
         assertThatThrownBy(() -> dns(host -> {
-            throw new UnknownHostException(host);
-        }).lookup("nowhere.example"))
+                            throw new UnknownHostException(host);
+                        })
+                        .lookup("nowhere.example"))
                 .isInstanceOf(CheckedDns.Unresolvable.class)
                 .hasMessage("Cannot resolve host nowhere.example");
         assertThatThrownBy(() -> dns(host -> List.of()).lookup("empty.example"))
@@ -124,9 +126,11 @@ class CheckedDnsTest {
     @Test
     void literalHostsNamedInAllowedHostsPass() {
         assertThatCode(() -> dns(Resolver.SYSTEM, "import_filtering_opts.allowed_hosts=[10.1.2.3, [fd00::1]]")
-                .checkLiteral("10.1.2.3")).doesNotThrowAnyException();
+                        .checkLiteral("10.1.2.3"))
+                .doesNotThrowAnyException();
         assertThatCode(() -> dns(Resolver.SYSTEM, "import_filtering_opts.allowed_hosts=[10.1.2.3, [fd00::1]]")
-                .checkLiteral("fd00::1")).doesNotThrowAnyException();
+                        .checkLiteral("fd00::1"))
+                .doesNotThrowAnyException();
     }
 
     @Test
@@ -140,7 +144,8 @@ class CheckedDnsTest {
 
     @Test
     void namesAndPublicLiteralsAreLeftToTheLookup() {
-        assertThatCode(() -> dns(Resolver.SYSTEM).checkLiteral("images.example")).doesNotThrowAnyException();
+        assertThatCode(() -> dns(Resolver.SYSTEM).checkLiteral("images.example"))
+                .doesNotThrowAnyException();
         assertThatCode(() -> dns(Resolver.SYSTEM).checkLiteral("203.0.113.9")).doesNotThrowAnyException();
         assertThatCode(() -> dns(Resolver.SYSTEM).checkLiteral("2001:db8::9")).doesNotThrowAnyException();
     }

@@ -1,20 +1,5 @@
 package dev.loupe.imports.fetch;
 
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-
 import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
 import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
 import static dev.loupe.imports.fetch.TestSettings.address;
@@ -23,6 +8,20 @@ import static dev.loupe.imports.fetch.TestSettings.ipv6;
 import static dev.loupe.imports.fetch.TestSettings.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The address check at connect time (C8) through a real fetch. Every refused address here is on this machine, so a
@@ -55,7 +54,8 @@ class FetcherAddressTest {
     }
 
     private static String read(Source source) throws Exception {
-        try (source; InputStream body = source.body()) {
+        try (source;
+                InputStream body = source.body()) {
             return new String(body.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -111,8 +111,8 @@ class FetcherAddressTest {
     @Test
     void aNameResolvingToAMappedLoopbackIsRefused() {
         String uri = "http://mapped.test:" + server.getPort() + "/image";
-        Fetcher fetcher = new Fetcher(settings(filter(ANY_PORT),
-                resolving(ipv6(0, 0, 0, 0, 0, 0xffff, 0x7f00, 0x0001))));
+        Fetcher fetcher =
+                new Fetcher(settings(filter(ANY_PORT), resolving(ipv6(0, 0, 0, 0, 0, 0xffff, 0x7f00, 0x0001))));
         assertThatThrownBy(() -> fetcher.open(uri))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused to fetch from " + uri + ": mapped.test resolves to 0:0:0:0:0:ffff:7f00:1,"
@@ -123,9 +123,11 @@ class FetcherAddressTest {
     @Test
     void aNameInAllowedHostsConnectsToTheAddressTheHookReturned() throws Exception {
         server.enqueue(new MockResponse.Builder().body("disk image").build());
-        Fetcher fetcher = new Fetcher(settings(filter(ANY_PORT, "import_filtering_opts.allowed_hosts=[images.test]"),
+        Fetcher fetcher = new Fetcher(settings(
+                filter(ANY_PORT, "import_filtering_opts.allowed_hosts=[images.test]"),
                 resolving(address("127.0.0.1"))));
-        assertThat(read(fetcher.open("http://images.test:" + server.getPort() + "/image"))).isEqualTo("disk image");
+        assertThat(read(fetcher.open("http://images.test:" + server.getPort() + "/image")))
+                .isEqualTo("disk image");
         // The name exists only in the test resolver, so reaching the server proves OkHttp used no other lookup.
         RecordedRequest request = server.takeRequest();
         assertThat(request.getHeaders().get("Host")).isEqualTo("images.test:" + server.getPort());

@@ -1,13 +1,7 @@
 package dev.loupe.imports.fetch;
 
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import okhttp3.tls.HandshakeCertificates;
-import okhttp3.tls.HeldCertificate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,9 +13,14 @@ import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * https sources are checked against the JVM's default trust store. The test points that store at its own
@@ -34,7 +33,9 @@ class FetcherHttpsTest {
 
     private final MockWebServer server = new MockWebServer();
     private final HeldCertificate authority = new HeldCertificate.Builder()
-            .certificateAuthority(0).commonName("Loupe test CA").build();
+            .certificateAuthority(0)
+            .commonName("Loupe test CA")
+            .build();
     private final Map<String, String> savedProperties = new HashMap<>();
 
     @TempDir
@@ -43,9 +44,13 @@ class FetcherHttpsTest {
     @BeforeEach
     void start() throws Exception {
         HeldCertificate serverCertificate = new HeldCertificate.Builder()
-                .addSubjectAlternativeName("127.0.0.1").signedBy(authority).build();
+                .addSubjectAlternativeName("127.0.0.1")
+                .signedBy(authority)
+                .build();
         server.useHttps(new HandshakeCertificates.Builder()
-                .heldCertificate(serverCertificate, authority.certificate()).build().sslSocketFactory());
+                .heldCertificate(serverCertificate, authority.certificate())
+                .build()
+                .sslSocketFactory());
         server.start(InetAddress.getByName("127.0.0.1"), 0);
         TRUST_PROPERTIES.forEach(name -> savedProperties.put(name, System.getProperty(name)));
     }
@@ -83,7 +88,8 @@ class FetcherHttpsTest {
     void aSourceTrustedByTheDefaultStoreIsFetched() throws Exception {
         trustTheTestAuthority();
         server.enqueue(new MockResponse.Builder().body("disk image").build());
-        try (Source source = new Fetcher(TestSettings.loopback()).open(url()); InputStream body = source.body()) {
+        try (Source source = new Fetcher(TestSettings.loopback()).open(url());
+                InputStream body = source.body()) {
             assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("disk image");
             assertThat(source.finalUri()).isEqualTo(url());
         }

@@ -1,5 +1,17 @@
 package dev.loupe.imports.fetch;
 
+import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
+import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
+import static dev.loupe.imports.fetch.TestSettings.filter;
+import static dev.loupe.imports.fetch.TestSettings.settings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -7,19 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
-import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
-import static dev.loupe.imports.fetch.TestSettings.filter;
-import static dev.loupe.imports.fetch.TestSettings.settings;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Redirects are followed by hand, each hop checked again (C8). */
 class FetcherRedirectTest {
@@ -41,11 +40,15 @@ class FetcherRedirectTest {
     }
 
     private void redirect(int code, String location) {
-        server.enqueue(new MockResponse.Builder().code(code).addHeader("Location", location).build());
+        server.enqueue(new MockResponse.Builder()
+                .code(code)
+                .addHeader("Location", location)
+                .build());
     }
 
     private static String read(Source source) throws Exception {
-        try (source; InputStream body = source.body()) {
+        try (source;
+                InputStream body = source.body()) {
             return new String(body.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -89,8 +92,13 @@ class FetcherRedirectTest {
     @Test
     void theLimitComesFromTheSettings() {
         redirect(302, "/again");
-        FetchSettings none = new FetchSettings(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2), 0,
-                1L << 40, filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM);
+        FetchSettings none = new FetchSettings(
+                java.time.Duration.ofSeconds(2),
+                java.time.Duration.ofSeconds(2),
+                0,
+                1L << 40,
+                filter(ANY_PORT, LOOPBACK_ALLOWED),
+                Resolver.SYSTEM);
         assertThatThrownBy(() -> new Fetcher(none).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Too many redirects (more than 0) fetching " + url("/image"));
@@ -120,8 +128,9 @@ class FetcherRedirectTest {
     @Test
     void aRedirectToAPortOutsideAllowedPortsIsRefused() {
         redirect(302, "http://127.0.0.1:22/");
-        FetchSettings settings = settings(filter(LOOPBACK_ALLOWED,
-                "import_filtering_opts.allowed_ports=[" + server.getPort() + "]"), Resolver.SYSTEM);
+        FetchSettings settings = settings(
+                filter(LOOPBACK_ALLOWED, "import_filtering_opts.allowed_ports=[" + server.getPort() + "]"),
+                Resolver.SYSTEM);
         assertThatThrownBy(() -> new Fetcher(settings).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused redirect from " + url("/image") + " to http://127.0.0.1:22/:"
@@ -131,8 +140,8 @@ class FetcherRedirectTest {
     @Test
     void aRedirectToADisallowedSchemeIsRefused() {
         redirect(302, "https://127.0.0.1:" + server.getPort() + "/image");
-        FetchSettings settings = settings(filter(ANY_PORT, LOOPBACK_ALLOWED,
-                "import_filtering_opts.allowed_schemes=[http]"), Resolver.SYSTEM);
+        FetchSettings settings = settings(
+                filter(ANY_PORT, LOOPBACK_ALLOWED, "import_filtering_opts.allowed_schemes=[http]"), Resolver.SYSTEM);
         assertThatThrownBy(() -> new Fetcher(settings).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessageStartingWith("Refused redirect from " + url("/image") + " to https://127.0.0.1:");
@@ -147,8 +156,8 @@ class FetcherRedirectTest {
         };
         redirect(302, "http://mirror.test:" + server.getPort() + "/image");
         server.enqueue(new MockResponse.Builder().body("disk image").build());
-        FetchSettings settings = settings(filter(ANY_PORT,
-                "import_filtering_opts.allowed_hosts=[images.test, mirror.test]"), resolver);
+        FetchSettings settings =
+                settings(filter(ANY_PORT, "import_filtering_opts.allowed_hosts=[images.test, mirror.test]"), resolver);
         Source source = new Fetcher(settings).open("http://images.test:" + server.getPort() + "/image");
         assertThat(read(source)).isEqualTo("disk image");
         assertThat(lookups).containsExactly("images.test", "mirror.test");

@@ -1,10 +1,11 @@
 package dev.loupe.imports.fetch;
 
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static dev.loupe.imports.fetch.OneShotServer.write;
+import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
+import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
+import static dev.loupe.imports.fetch.TestSettings.filter;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -13,13 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
-import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
-import static dev.loupe.imports.fetch.TestSettings.filter;
-import static dev.loupe.imports.fetch.OneShotServer.write;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** What the source answers, and how its body arrives (C9). */
 class FetcherResponseTest {
@@ -41,8 +40,8 @@ class FetcherResponseTest {
     }
 
     private static Fetcher fetcher(long sizeCap, Duration readTimeout) {
-        return new Fetcher(new FetchSettings(Duration.ofSeconds(2), readTimeout, 5, sizeCap,
-                filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM));
+        return new Fetcher(new FetchSettings(
+                Duration.ofSeconds(2), readTimeout, 5, sizeCap, filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM));
     }
 
     private static Fetcher fetcher() {
@@ -50,14 +49,16 @@ class FetcherResponseTest {
     }
 
     private static byte[] readAll(Source source) throws Exception {
-        try (source; InputStream body = source.body()) {
+        try (source;
+                InputStream body = source.body()) {
             return body.readAllBytes();
         }
     }
 
     @Test
     void notFoundNamesStatusAndReason() {
-        server.enqueue(new MockResponse.Builder().code(404).body("no such image").build());
+        server.enqueue(
+                new MockResponse.Builder().code(404).body("no such image").build());
         assertThatThrownBy(() -> fetcher().open(url()))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Source answered HTTP 404 Not Found");
@@ -73,7 +74,9 @@ class FetcherResponseTest {
 
     @Test
     void anUnusualStatusKeepsTheServersReason() {
-        server.enqueue(new MockResponse.Builder().status("HTTP/1.1 599 Origin Unplugged").build());
+        server.enqueue(new MockResponse.Builder()
+                .status("HTTP/1.1 599 Origin Unplugged")
+                .build());
         assertThatThrownBy(() -> fetcher().open(url()))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Source answered HTTP 599 Origin Unplugged");
@@ -112,8 +115,8 @@ class FetcherResponseTest {
 
     @Test
     void aBodyShorterThanItsLengthFails() throws Exception {
-        try (OneShotServer source = OneShotServer.start((socket, out) ->
-                write(out, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789"))) {
+        try (OneShotServer source = OneShotServer.start(
+                (socket, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789"))) {
             Source opened = fetcher().open(source.url());
             assertThat(opened.contentLength()).hasValue(20);
             assertThatThrownBy(() -> readAll(opened))
@@ -168,7 +171,10 @@ class FetcherResponseTest {
 
     @Test
     void aSourceStalledBeforeAnsweringFailsAfterTheReadTimeout() {
-        server.enqueue(new MockResponse.Builder().headersDelay(5, TimeUnit.SECONDS).body("late").build());
+        server.enqueue(new MockResponse.Builder()
+                .headersDelay(5, TimeUnit.SECONDS)
+                .body("late")
+                .build());
         assertThatThrownBy(() -> fetcher(1 << 20, Duration.ofSeconds(1)).open(url()))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Source stopped sending data for 1 s");
@@ -218,7 +224,10 @@ class FetcherResponseTest {
 
     @Test
     void theBodyIsNotDecompressed() throws Exception {
-        server.enqueue(new MockResponse.Builder().addHeader("Content-Encoding", "gzip").body("raw bytes").build());
+        server.enqueue(new MockResponse.Builder()
+                .addHeader("Content-Encoding", "gzip")
+                .body("raw bytes")
+                .build());
         assertThat(readAll(fetcher().open(url()))).isEqualTo("raw bytes".getBytes(StandardCharsets.UTF_8));
         assertThat(server.takeRequest().getHeaders().get("Accept-Encoding")).isEqualTo("identity");
     }

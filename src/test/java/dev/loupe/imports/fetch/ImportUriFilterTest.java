@@ -1,5 +1,7 @@
 package dev.loupe.imports.fetch;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -7,24 +9,21 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.loupe.config.Config;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** The checks on {@code import_from} at create (C7, spec §3.1 step 6 and §8.2), with upstream's messages. */
 class ImportUriFilterTest {
 
     private static final String NOT_VALID = "The given uri is not valid. Please specify a valid uri from the following"
             + " list of supported uri ['http']";
-    private static final String FILE = "File based imports are not allowed. Please use a non-local source of image"
-            + " data.";
+    private static final String FILE =
+            "File based imports are not allowed. Please use a non-local source of image" + " data.";
     private static final String FILTERED = "URI for legacy import task does not pass filtering: ";
 
     @TempDir
@@ -69,10 +68,15 @@ class ImportUriFilterTest {
         @Test
         void nonStringsAreRefused() {
             ImportUriFilter f = filter();
-            for (JsonNode value : List.of(IntNode.valueOf(5), IntNode.valueOf(0), BooleanNode.TRUE,
-                    JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.objectNode())) {
-                assertThat(f.refusal(value)).as(value.toString()).hasValueSatisfying(
-                        refusal -> assertThat(refusal).startsWith("Invalid location: "));
+            for (JsonNode value : List.of(
+                    IntNode.valueOf(5),
+                    IntNode.valueOf(0),
+                    BooleanNode.TRUE,
+                    JsonNodeFactory.instance.arrayNode(),
+                    JsonNodeFactory.instance.objectNode())) {
+                assertThat(f.refusal(value))
+                        .as(value.toString())
+                        .hasValueSatisfying(refusal -> assertThat(refusal).startsWith("Invalid location: "));
             }
         }
 
@@ -93,19 +97,41 @@ class ImportUriFilterTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"ftp://example.invalid/x", "file://host/etc/passwd", "file:/etc/passwd",
-                "HTTP://example.invalid/x", "Https://example.invalid/x", "swift://container/obj", "cinder://vol",
-                "rbd://pool/img", " http://example.invalid/", "http:/example.invalid/", "http:example.invalid",
-                "example.invalid/image.raw", "//example.invalid/x", "javascript:alert(1)", "s3://bucket/key"})
+        @ValueSource(
+                strings = {
+                    "ftp://example.invalid/x",
+                    "file://host/etc/passwd",
+                    "file:/etc/passwd",
+                    "HTTP://example.invalid/x",
+                    "Https://example.invalid/x",
+                    "swift://container/obj",
+                    "cinder://vol",
+                    "rbd://pool/img",
+                    " http://example.invalid/",
+                    "http:/example.invalid/",
+                    "http:example.invalid",
+                    "example.invalid/image.raw",
+                    "//example.invalid/x",
+                    "javascript:alert(1)",
+                    "s3://bucket/key"
+                })
         void notHttp(String uri) {
             refused(filter(), uri, NOT_VALID);
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"http://example.invalid/image.raw", "https://example.invalid/image.raw",
-                "http://images.example.com:80/a.qcow2", "https://images.example.com:443/a?b=c",
-                "http://user:pw@example.invalid/x", "http://EXAMPLE.invalid/x",
-                "http://127.0.0.1/x", "http://10.0.0.1/x", "http://localhost/x"})
+        @ValueSource(
+                strings = {
+                    "http://example.invalid/image.raw",
+                    "https://example.invalid/image.raw",
+                    "http://images.example.com:80/a.qcow2",
+                    "https://images.example.com:443/a?b=c",
+                    "http://user:pw@example.invalid/x",
+                    "http://EXAMPLE.invalid/x",
+                    "http://127.0.0.1/x",
+                    "http://10.0.0.1/x",
+                    "http://localhost/x"
+                })
         void httpAndHttpsPassByDefault(String uri) {
             passes(filter(), uri);
         }
@@ -118,9 +144,20 @@ class ImportUriFilterTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"http://", "https://", "http:///path", "http://exa mple.invalid/",
-                "http://[::1/x", "http://example.invalid:port/", "http://%65xample.invalid/",
-                "http://пример.испытание/", "http://.invalid/", "http://-a-.invalid/", "http://a..b/"})
+        @ValueSource(
+                strings = {
+                    "http://",
+                    "https://",
+                    "http:///path",
+                    "http://exa mple.invalid/",
+                    "http://[::1/x",
+                    "http://example.invalid:port/",
+                    "http://%65xample.invalid/",
+                    "http://пример.испытание/",
+                    "http://.invalid/",
+                    "http://-a-.invalid/",
+                    "http://a..b/"
+                })
         void malformedUrisDoNotPassTheFilter(String uri) {
             filtered(filter(), uri);
         }
@@ -130,9 +167,25 @@ class ImportUriFilterTest {
     class NumericHosts {
 
         @ParameterizedTest
-        @ValueSource(strings = {"2130706433", "127.1", "0x7f000001", "0177.0.0.1", "0x7f.1", "0x7f.0.0.1",
-                "127.0.0.01", "01.02.03.04", "4294967296", "0", "127.0.1", "0X7F000001", "017700000001",
-                "1.2.3.4.5", "999.1.1.1", "2130706433."})
+        @ValueSource(
+                strings = {
+                    "2130706433",
+                    "127.1",
+                    "0x7f000001",
+                    "0177.0.0.1",
+                    "0x7f.1",
+                    "0x7f.0.0.1",
+                    "127.0.0.01",
+                    "01.02.03.04",
+                    "4294967296",
+                    "0",
+                    "127.0.1",
+                    "0X7F000001",
+                    "017700000001",
+                    "1.2.3.4.5",
+                    "999.1.1.1",
+                    "2130706433."
+                })
         void refusedInEveryEncoding(String host) {
             filtered(filter(), "http://" + host + "/image.raw");
         }
@@ -154,15 +207,27 @@ class ImportUriFilterTest {
     class Ipv6 {
 
         @ParameterizedTest
-        @ValueSource(strings = {"http://[::1]/x", "http://[2001:db8::1]:80/x", "https://[fe80::1]/x",
-                "http://[::ffff:192.0.2.1]/x", "http://[0:0:0:0:0:0:0:1]/x"})
+        @ValueSource(
+                strings = {
+                    "http://[::1]/x",
+                    "http://[2001:db8::1]:80/x",
+                    "https://[fe80::1]/x",
+                    "http://[::ffff:192.0.2.1]/x",
+                    "http://[0:0:0:0:0:0:0:1]/x"
+                })
         void literalsPassByDefault(String uri) {
             passes(filter(), uri);
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"http://[::g]/x", "http://[1:2:3:4:5:6:7:8:9]/x", "http://[]/x", "http://[:::]/x",
-                "http://[v1.x]/x"})
+        @ValueSource(
+                strings = {
+                    "http://[::g]/x",
+                    "http://[1:2:3:4:5:6:7:8:9]/x",
+                    "http://[]/x",
+                    "http://[:::]/x",
+                    "http://[v1.x]/x"
+                })
         void badLiteralsAreRefused(String uri) {
             filtered(filter(), uri);
         }
@@ -202,7 +267,8 @@ class ImportUriFilterTest {
 
         @Test
         void anAllowListOfHostsDecidesAloneAndTheDenyListIsIgnored() {
-            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=[a.invalid]",
+            ImportUriFilter f = filter(
+                    "import_filtering_opts.allowed_hosts=[a.invalid]",
                     "import_filtering_opts.disallowed_hosts=[a.invalid, b.invalid]");
             passes(f, "http://a.invalid/x");
             filtered(f, "http://b.invalid/x");
@@ -214,8 +280,8 @@ class ImportUriFilterTest {
             // allowed_schemes defaults to [http, https], so a deny list alone is ignored...
             passes(filter("import_filtering_opts.disallowed_schemes=[http]"), "http://a.invalid/x");
             // ... unless the allow list is emptied.
-            ImportUriFilter denyOnly = filter("import_filtering_opts.allowed_schemes=[]",
-                    "import_filtering_opts.disallowed_schemes=[http]");
+            ImportUriFilter denyOnly = filter(
+                    "import_filtering_opts.allowed_schemes=[]", "import_filtering_opts.disallowed_schemes=[http]");
             filtered(denyOnly, "http://a.invalid/x");
             passes(denyOnly, "https://a.invalid/x");
             ImportUriFilter httpsOnly = filter("import_filtering_opts.allowed_schemes=[https]");
@@ -258,8 +324,8 @@ class ImportUriFilterTest {
         void aDenyListAppliesOnlyWithoutAnAllowList() {
             ImportUriFilter ignored = filter("import_filtering_opts.disallowed_ports=[80]");
             passes(ignored, "http://a.invalid:80/x");
-            ImportUriFilter denyOnly = filter("import_filtering_opts.allowed_ports=[]",
-                    "import_filtering_opts.disallowed_ports=[22, 8080]");
+            ImportUriFilter denyOnly = filter(
+                    "import_filtering_opts.allowed_ports=[]", "import_filtering_opts.disallowed_ports=[22, 8080]");
             filtered(denyOnly, "http://a.invalid:8080/x");
             filtered(denyOnly, "http://a.invalid:22/x");
             passes(denyOnly, "http://a.invalid:8081/x");

@@ -29,8 +29,8 @@ final class OneShotServer implements AutoCloseable {
         listener = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
         thread = Thread.ofVirtual().start(() -> {
             try (Socket socket = listener.accept()) {
-                BufferedReader request = new BufferedReader(
-                        new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+                BufferedReader request =
+                        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
                 String line;
                 do {
                     line = request.readLine();

@@ -1,7 +1,6 @@
 package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -14,8 +13,7 @@ final class TestSettings {
     static final String ANY_PORT = "import_filtering_opts.allowed_ports=[]";
     static final String LOOPBACK_ALLOWED = "import_filtering_opts.allowed_hosts=[127.0.0.1]";
 
-    private TestSettings() {
-    }
+    private TestSettings() {}
 
     static ImportUriFilter filter(String... overrides) {
         return ImportUriFilter.from(Config.load(null, List.of(overrides), Path.of("target")));
@@ -23,8 +21,7 @@ final class TestSettings {
 
     /** Short timeouts, five redirects, the default cap. */
     static FetchSettings settings(ImportUriFilter filter, Resolver resolver) {
-        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 1L << 40,
-                filter, resolver);
+        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 1L << 40, filter, resolver);
     }
 
     /** Settings that may reach 127.0.0.1 on any port. */

@@ -1,5 +1,15 @@
 package dev.loupe.imports.format;
 
+import static dev.loupe.imports.format.Images.fixture;
+import static dev.loupe.imports.format.Images.inspect;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.IntSupplier;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -8,52 +18,74 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-import java.nio.charset.StandardCharsets;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Random;
-import java.util.Set;
-import java.util.function.IntSupplier;
-
-import static dev.loupe.imports.format.Images.fixture;
-import static dev.loupe.imports.format.Images.inspect;
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * Whatever bytes arrive, in whatever chunks, inspection answers without throwing, gives the same answer for every
  * chunking, and never takes a damaged or unsafe qcow2, qed or vmdk for a safe one.
  */
 class FormatInspectorProperties {
 
-    private static final List<String> FIXTURES = List.of("qcow2-v3.qcow2", "qcow2-v2.qcow2",
-            "qcow2-backing.qcow2", "qcow2-data-file.qcow2", "qed.qed", "qed-backing.qed", "vmdk-sparse.vmdk",
-            "vmdk-stream.vmdk", "vmdk-flat.vmdk", "vmdk-split.vmdk", "vmdk-split-s001.vmdk", "vhd-dynamic.vhd",
-            "vhd-fixed.vhd", Images.VHDX, "vdi.vdi", "ploop.hds", "raw.raw", "iso.iso", "gpt.img", "mbr.img");
-    private static final Set<String> UNSAFE = Set.of("qcow2-backing.qcow2", "qcow2-data-file.qcow2",
-            "qed-backing.qed", "vmdk-flat.vmdk", "vmdk-split.vmdk", "vmdk-split-s001.vmdk");
+    private static final List<String> FIXTURES = List.of(
+            "qcow2-v3.qcow2",
+            "qcow2-v2.qcow2",
+            "qcow2-backing.qcow2",
+            "qcow2-data-file.qcow2",
+            "qed.qed",
+            "qed-backing.qed",
+            "vmdk-sparse.vmdk",
+            "vmdk-stream.vmdk",
+            "vmdk-flat.vmdk",
+            "vmdk-split.vmdk",
+            "vmdk-split-s001.vmdk",
+            "vhd-dynamic.vhd",
+            "vhd-fixed.vhd",
+            Images.VHDX,
+            "vdi.vdi",
+            "ploop.hds",
+            "raw.raw",
+            "iso.iso",
+            "gpt.img",
+            "mbr.img");
+    private static final Set<String> UNSAFE = Set.of(
+            "qcow2-backing.qcow2",
+            "qcow2-data-file.qcow2",
+            "qed-backing.qed",
+            "vmdk-flat.vmdk",
+            "vmdk-split.vmdk",
+            "vmdk-split-s001.vmdk");
     /** The formats whose headers can send a consumer to another file. */
     private static final Set<DiskFormat> REFERRING = EnumSet.of(DiskFormat.QCOW2, DiskFormat.QED, DiskFormat.VMDK);
-    private static final List<byte[]> SIGNATURES = List.of(bytes("QFI\u00fb\0\0\0\3"), bytes("QFI\u00fb\0\0\0\2"),
-            bytes("QED\0"), bytes("KDMV"), bytes("COWD"), bytes("vhdxfile"), bytes("conectix"),
-            bytes("WithoutFreeSpace"), bytes("WithouFreSpacExt"), bytes("# Disk DescriptorFile\nversion=1\n"));
+
+    private static final List<byte[]> SIGNATURES = List.of(
+            bytes("QFI\u00fb\0\0\0\3"),
+            bytes("QFI\u00fb\0\0\0\2"),
+            bytes("QED\0"),
+            bytes("KDMV"),
+            bytes("COWD"),
+            bytes("vhdxfile"),
+            bytes("conectix"),
+            bytes("WithoutFreeSpace"),
+            bytes("WithouFreSpacExt"),
+            bytes("# Disk DescriptorFile\nversion=1\n"));
 
     @Property(tries = 300)
-    void truncatedFixturesNeverThrowAndUnsafeOnesStayUnsafe(@ForAll("fixtures") String name,
-                                                          @ForAll @IntRange(max = 1_000_000) int cutPermille,
-                                                          @ForAll long chunkSeed) {
+    void truncatedFixturesNeverThrowAndUnsafeOnesStayUnsafe(
+            @ForAll("fixtures") String name,
+            @ForAll @IntRange(max = 1_000_000) int cutPermille,
+            @ForAll long chunkSeed) {
         byte[] image = fixture(name);
         int length = (int) ((long) image.length * cutPermille / 1_000_000);
         Inspection whole = inspect(image, length, () -> Integer.MAX_VALUE);
         assertThat(inspect(image, length, chunks(chunkSeed))).isEqualTo(whole);
         if (UNSAFE.contains(name)) {
-            assertThat(REFERRING.contains(whole.format()) && whole.safe()).as("%s cut to %d: %s", name, length, whole)
+            assertThat(REFERRING.contains(whole.format()) && whole.safe())
+                    .as("%s cut to %d: %s", name, length, whole)
                     .isFalse();
         }
     }
 
     @Property(tries = 500)
-    void damagedFixturesNeverThrowAndChunkingDoesNotMatter(@ForAll("fixtures") String name,
-                                                          @ForAll long damageSeed, @ForAll long chunkSeed) {
+    void damagedFixturesNeverThrowAndChunkingDoesNotMatter(
+            @ForAll("fixtures") String name, @ForAll long damageSeed, @ForAll long chunkSeed) {
         byte[] image = fixture(name);
         damage(image, new Random(damageSeed));
         Inspection whole = inspect(image, image.length, () -> Integer.MAX_VALUE);
@@ -93,14 +125,15 @@ class FormatInspectorProperties {
     /** A known signature, then random bytes, sometimes as far as a vhdx region table. */
     @Provide
     Arbitrary<byte[]> signed() {
-        Arbitrary<Integer> length = Arbitraries.oneOf(Arbitraries.integers().between(0, 2048),
-                Arbitraries.integers().between(2048, 400_000));
-        return Combinators.combine(Arbitraries.of(SIGNATURES), length, Arbitraries.longs()).as((signature, n, seed) -> {
-            byte[] image = new byte[Math.max(n, signature.length)];
-            new Random(seed).nextBytes(image);
-            System.arraycopy(signature, 0, image, 0, signature.length);
-            return image;
-        });
+        Arbitrary<Integer> length = Arbitraries.oneOf(
+                Arbitraries.integers().between(0, 2048), Arbitraries.integers().between(2048, 400_000));
+        return Combinators.combine(Arbitraries.of(SIGNATURES), length, Arbitraries.longs())
+                .as((signature, n, seed) -> {
+                    byte[] image = new byte[Math.max(n, signature.length)];
+                    new Random(seed).nextBytes(image);
+                    System.arraycopy(signature, 0, image, 0, signature.length);
+                    return image;
+                });
     }
 
     /** Overwrites a few bytes, mostly in the first 4 KiB where headers live, some anywhere. */

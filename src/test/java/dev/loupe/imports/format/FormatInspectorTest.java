@@ -1,20 +1,19 @@
 package dev.loupe.imports.format;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import static dev.loupe.imports.format.Images.fixture;
+import static dev.loupe.imports.format.Images.inspect;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import static dev.loupe.imports.format.Images.fixture;
-import static dev.loupe.imports.format.Images.inspect;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every fixture made by make-fixtures.sh is recognised with the virtual size {@code qemu-img info --output=json}
@@ -33,13 +32,15 @@ class FormatInspectorTest {
                 Arguments.of("qcow2-backing.qcow2", new Inspection(DiskFormat.QCOW2, MIB, List.of(Qcow2.BACKING_FILE))),
                 Arguments.of("qcow2-data-file.qcow2", new Inspection(DiskFormat.QCOW2, MIB, List.of(Qcow2.DATA_FILE))),
                 Arguments.of("qed.qed", new Inspection(DiskFormat.QED, MIB, List.of())),
-                Arguments.of("qed-backing.qed",
+                Arguments.of(
+                        "qed-backing.qed",
                         new Inspection(DiskFormat.QED, MIB, List.of("qed image has a backing file; refused"))),
                 Arguments.of("vmdk-sparse.vmdk", new Inspection(DiskFormat.VMDK, MIB, List.of())),
                 Arguments.of("vmdk-stream.vmdk", new Inspection(DiskFormat.VMDK, MIB, List.of())),
                 Arguments.of("vmdk-flat.vmdk", new Inspection(DiskFormat.VMDK, -1, List.of(Vmdk.DESCRIPTOR_ONLY))),
                 Arguments.of("vmdk-split.vmdk", new Inspection(DiskFormat.VMDK, -1, List.of(Vmdk.DESCRIPTOR_ONLY))),
-                Arguments.of("vmdk-split-s001.vmdk",
+                Arguments.of(
+                        "vmdk-split-s001.vmdk",
                         new Inspection(DiskFormat.VMDK, MIB, List.of(VmdkDescriptor.NO_DESCRIPTOR))),
                 Arguments.of("vhd-dynamic.vhd", new Inspection(DiskFormat.VHD, VHD_1M, List.of())),
                 Arguments.of("vhd-fixed.vhd", new Inspection(DiskFormat.VHD, VHD_1M, List.of())),
@@ -59,8 +60,9 @@ class FormatInspectorTest {
     }
 
     static Stream<Arguments> fixturesByChunkSize() {
-        return fixtures().flatMap(f -> IntStream.of(1, 7, 512, 4096, 65_536, 1 << 20, Integer.MAX_VALUE)
-                .mapToObj(chunk -> Arguments.of(f.get()[0], f.get()[1], chunk)));
+        return fixtures()
+                .flatMap(f -> IntStream.of(1, 7, 512, 4096, 65_536, 1 << 20, Integer.MAX_VALUE)
+                        .mapToObj(chunk -> Arguments.of(f.get()[0], f.get()[1], chunk)));
     }
 
     @ParameterizedTest(name = "{0} in chunks of {2}")
@@ -76,7 +78,7 @@ class FormatInspectorTest {
 
     @Test
     void aFewBytesAreRaw() {
-        assertThat(inspect(new byte[]{'Q', 'F', 'I'})).isEqualTo(new Inspection(DiskFormat.RAW, 3, List.of()));
+        assertThat(inspect(new byte[] {'Q', 'F', 'I'})).isEqualTo(new Inspection(DiskFormat.RAW, 3, List.of()));
     }
 
     @Test
@@ -191,8 +193,8 @@ class FormatInspectorTest {
         assertThat(inspect(vdi).refusals()).containsExactly("vdi image has an invalid size; refused");
         byte[] ploop = fixture("ploop.hds");
         Images.little(ploop).putLong(36, Long.MAX_VALUE / 2);
-        assertThat(inspect(ploop)).isEqualTo(
-                new Inspection(DiskFormat.PLOOP, -1, List.of("ploop image has an invalid size; refused")));
+        assertThat(inspect(ploop))
+                .isEqualTo(new Inspection(DiskFormat.PLOOP, -1, List.of("ploop image has an invalid size; refused")));
         byte[] qed = fixture("qed.qed");
         Images.little(qed).putLong(48, Long.MIN_VALUE);
         assertThat(inspect(qed).refusals()).containsExactly("qed image has an invalid virtual size; refused");

@@ -15,13 +15,13 @@ final class Images {
 
     /** The vhdx is stored as its non-zero 64 KiB runs, named by offset, and put back together here. */
     static final String VHDX = "vhdx.vhdx";
+
     private static final int VHDX_LENGTH = 8 * 1024 * 1024;
     private static final int[] VHDX_RUNS = {0, 2 * 1024 * 1024, 3 * 1024 * 1024};
 
     private static final Map<String, byte[]> CACHE = new ConcurrentHashMap<>();
 
-    private Images() {
-    }
+    private Images() {}
 
     /** A fresh copy, free to patch. */
     static byte[] fixture(String name) {

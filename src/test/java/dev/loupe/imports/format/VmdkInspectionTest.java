@@ -1,17 +1,16 @@
 package dev.loupe.imports.format;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
-
 import static dev.loupe.imports.format.Images.fixture;
 import static dev.loupe.imports.format.Images.inspect;
 import static dev.loupe.imports.format.Images.little;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A vmdk is safe only as one sparse file carrying a descriptor that names that file alone (C11); the descriptor is
@@ -61,7 +60,8 @@ class VmdkInspectionTest {
                 .containsExactly("vmdk image refers to another file: RW 2048 FLAT \"disk-flat.vmdk\" 0; refused");
         assertThat(refusals(HEAD + SPARSE + "RDONLY 2048 SPARSE \"/etc/passwd\"\n"))
                 .containsExactly("vmdk image refers to another file: RDONLY 2048 SPARSE \"/etc/passwd\"; refused");
-        assertThat(refusals(HEAD + SPARSE + "RW 2048 SPARSE \"..\\\\other.vmdk\"\n")).hasSize(1);
+        assertThat(refusals(HEAD + SPARSE + "RW 2048 SPARSE \"..\\\\other.vmdk\"\n"))
+                .hasSize(1);
         assertThat(refusals(HEAD + SPARSE + "RW 2048 SPARSE\n")).hasSize(1);
         assertThat(refusals(HEAD + SPARSE + SELF + "NOACCESS 2048 SPARSE \"other.vmdk\"\n"))
                 .containsExactly("vmdk image has 2 extents; refused");
@@ -87,8 +87,8 @@ class VmdkInspectionTest {
     void aZeroCapacityIsRefusedBecauseQemuWouldThenFollowTheDescriptor() {
         byte[] image = fixture("vmdk-sparse.vmdk");
         little(image).putLong(12, 0);
-        assertThat(inspect(image)).isEqualTo(
-                new Inspection(DiskFormat.VMDK, 0, List.of("vmdk image has zero capacity; refused")));
+        assertThat(inspect(image))
+                .isEqualTo(new Inspection(DiskFormat.VMDK, 0, List.of("vmdk image has zero capacity; refused")));
     }
 
     @Test
@@ -104,8 +104,8 @@ class VmdkInspectionTest {
         assertThat(inspect(beyond).refusals()).containsExactly(VmdkDescriptor.NO_DESCRIPTOR);
         byte[] capacity = fixture("vmdk-sparse.vmdk");
         little(capacity).putLong(12, Long.MAX_VALUE / 4);
-        assertThat(inspect(capacity)).isEqualTo(
-                new Inspection(DiskFormat.VMDK, -1, List.of("vmdk image has an invalid capacity; refused")));
+        assertThat(inspect(capacity))
+                .isEqualTo(new Inspection(DiskFormat.VMDK, -1, List.of("vmdk image has an invalid capacity; refused")));
     }
 
     @ParameterizedTest
@@ -122,13 +122,16 @@ class VmdkInspectionTest {
 
     @Test
     void descriptorFilesAreRefusedAsQemuWouldProbeThem() {
-        for (String text : List.of("version=1\nRW 2048 FLAT \"/dev/sda\" 0\n",
-                "# comment\n   \r\n\nversion=3\r\n", HEAD + SPARSE + SELF)) {
+        for (String text : List.of(
+                "version=1\nRW 2048 FLAT \"/dev/sda\" 0\n",
+                "# comment\n   \r\n\nversion=3\r\n",
+                HEAD + SPARSE + SELF)) {
             assertThat(inspect(text.getBytes(StandardCharsets.US_ASCII)))
                     .isEqualTo(new Inspection(DiskFormat.VMDK, -1, List.of(Vmdk.DESCRIPTOR_ONLY)));
         }
         for (String text : List.of("# just a comment\n", "hello\nversion=1\n", "version=\n", "version=x\n")) {
-            assertThat(inspect(text.getBytes(StandardCharsets.US_ASCII)).format()).isEqualTo(DiskFormat.RAW);
+            assertThat(inspect(text.getBytes(StandardCharsets.US_ASCII)).format())
+                    .isEqualTo(DiskFormat.RAW);
         }
     }
 
@@ -136,14 +139,15 @@ class VmdkInspectionTest {
     void theLegacyCowdLayoutIsRefused() {
         byte[] image = new byte[4096];
         System.arraycopy("COWD".getBytes(StandardCharsets.US_ASCII), 0, image, 0, 4);
-        assertThat(inspect(image)).isEqualTo(
-                new Inspection(DiskFormat.VMDK, -1, List.of("vmdk image in the legacy COWD format; refused")));
+        assertThat(inspect(image))
+                .isEqualTo(
+                        new Inspection(DiskFormat.VMDK, -1, List.of("vmdk image in the legacy COWD format; refused")));
     }
 
     @Test
     void aTruncatedHeaderIsRefused() {
-        assertThat(inspect(Arrays.copyOf(fixture("vmdk-sparse.vmdk"), 40))).isEqualTo(
-                new Inspection(DiskFormat.VMDK, -1, List.of("vmdk header is truncated; refused")));
+        assertThat(inspect(Arrays.copyOf(fixture("vmdk-sparse.vmdk"), 40)))
+                .isEqualTo(new Inspection(DiskFormat.VMDK, -1, List.of("vmdk header is truncated; refused")));
     }
 
     @Test
