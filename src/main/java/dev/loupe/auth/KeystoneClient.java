@@ -42,6 +42,8 @@ final class KeystoneClient {
 
     /** Signals Keystone refusing Loupe's own service token (401): it must be renewed. */
     static final class ServiceTokenRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+
         ServiceTokenRefused(String message) {
             super(message);
         }

@@ -5,6 +5,7 @@ package dev.loupe.engine;
  * reaches a caller of the API, so it is not a {@link dev.loupe.failure.LoupeException}.
  */
 public final class TaskFailure extends Exception {
+    private static final long serialVersionUID = 1L;
 
     public TaskFailure(String message) {
         super(message);

@@ -6,6 +6,7 @@ package dev.loupe.failure;
  * is sealed: a new kind is a compile error in that one place until it is given a status.
  */
 public abstract sealed class LoupeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private LoupeException(String message, Throwable cause) {
         super(message, cause);
@@ -13,6 +14,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The caller sent something that breaks a rule of the API. */
     public static final class InvalidInput extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public InvalidInput(String message) {
             super(message, null);
         }
@@ -20,6 +23,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The request proves no identity, or one that does not hold. */
     public static final class Unauthenticated extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         private final String challenge;
 
         /** @param challenge the {@code WWW-Authenticate} value that tells clients where to authenticate, or null */
@@ -35,6 +40,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The caller is known but not allowed to do this. */
     public static final class Forbidden extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public Forbidden(String message) {
             super(message, null);
         }
@@ -42,6 +49,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The thing asked for does not exist, or the caller may not know that it exists. */
     public static final class NotFound extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public NotFound(String message) {
             super(message, null);
         }
@@ -49,6 +58,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The part of the data asked for does not exist (a byte range past the end, or one that cannot be read). */
     public static final class RangeNotSatisfiable extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public RangeNotSatisfiable(String message) {
             super(message, null);
         }
@@ -56,6 +67,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** A service Loupe depends on (the identity service) cannot answer now; the request is refused, never let by. */
     public static final class Unavailable extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public Unavailable(String message, Throwable cause) {
             super(message, cause);
         }
@@ -63,6 +76,8 @@ public abstract sealed class LoupeException extends RuntimeException {
 
     /** The configuration cannot be used; raised at start, before anything is served. */
     public static final class BadConfiguration extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
         public BadConfiguration(String message) {
             super(message, null);
         }

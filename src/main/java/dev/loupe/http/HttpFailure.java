@@ -5,6 +5,7 @@ package dev.loupe.http;
  * they stay outside {@link dev.loupe.failure.LoupeException}.
  */
 final class HttpFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private final int status;
     private final String allow;

@@ -34,6 +34,8 @@ public enum TaskStatus {
 
     /** Thrown on a move the machine does not allow; a bug in the caller, never the client's fault. */
     public static final class IllegalTransition extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
         IllegalTransition(TaskStatus from, TaskStatus to) {
             super("Status transition from " + from.wire() + " to " + to.wire() + " is not allowed");
         }

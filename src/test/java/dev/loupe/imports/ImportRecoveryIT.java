@@ -189,13 +189,17 @@ class ImportRecoveryIT {
                         taskId);
         seedLeftover(taskId);
 
-        try (LoupeServer loupe = LoupeServer.withWorkers(
+        // The sweep runs on a node's own; the test only needs one running.
+        LoupeServer loupe = LoupeServer.withWorkers(
                 dataDir,
                 UnaryOperator.identity(),
-                Imports.reaching(source, "task.lease_duration=1", "task.heartbeat_interval=0.2"))) {
+                Imports.reaching(source, "task.lease_duration=1", "task.heartbeat_interval=0.2"));
+        try {
             awaitNoImages();
             assertThat(files(dataDir, "images")).isEmpty();
             assertThat(source.requests("/image.raw")).isZero();
+        } finally {
+            loupe.close();
         }
     }
 

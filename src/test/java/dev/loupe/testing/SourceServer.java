@@ -171,7 +171,7 @@ public final class SourceServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             listener.close();
         } catch (IOException e) {
@@ -188,6 +188,10 @@ public final class SourceServer implements AutoCloseable {
         for (Thread thread : threads) {
             thread.interrupt();
         }
-        acceptor.join(5000);
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

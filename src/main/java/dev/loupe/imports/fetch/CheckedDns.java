@@ -68,6 +68,8 @@ final class CheckedDns implements Dns {
 
     /** The host's addresses may not be connected to; the message says why. */
     static final class Refused extends UnknownHostException {
+        private static final long serialVersionUID = 1L;
+
         Refused(String message) {
             super(message);
         }
@@ -75,6 +77,8 @@ final class CheckedDns implements Dns {
 
     /** The host has no address. */
     static final class Unresolvable extends UnknownHostException {
+        private static final long serialVersionUID = 1L;
+
         Unresolvable(String host) {
             super("Cannot resolve host " + host);
         }

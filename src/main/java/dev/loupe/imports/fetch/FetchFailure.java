@@ -5,6 +5,7 @@ package dev.loupe.imports.fetch;
  * where a setting can change that, which one.
  */
 public final class FetchFailure extends Exception {
+    private static final long serialVersionUID = 1L;
 
     FetchFailure(String message) {
         super(message);

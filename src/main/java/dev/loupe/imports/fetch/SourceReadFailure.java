@@ -8,6 +8,7 @@ import java.io.IOException;
  * message is meant for the user as it is, unlike those of the I/O errors it replaces.
  */
 public final class SourceReadFailure extends IOException {
+    private static final long serialVersionUID = 1L;
 
     SourceReadFailure(String message) {
         super(message);
