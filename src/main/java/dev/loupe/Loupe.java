@@ -11,10 +11,14 @@ import dev.loupe.config.Config;
 import dev.loupe.config.Option;
 import dev.loupe.config.Options;
 import dev.loupe.db.Database;
+import dev.loupe.db.DatabaseClock;
+import dev.loupe.db.DatabaseSettings;
 import dev.loupe.engine.EngineSettings;
 import dev.loupe.engine.Handlers;
+import dev.loupe.engine.PeriodicJobs;
 import dev.loupe.engine.SqlEngineStore;
 import dev.loupe.engine.TaskEngine;
+import dev.loupe.engine.TaskSignals;
 import dev.loupe.engine.UnsupportedType;
 import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.http.HttpApi;
@@ -34,7 +38,6 @@ import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Admissions;
-import dev.loupe.task.TaskExpiry;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskRowMapper;
 import dev.loupe.task.TaskSchema;
@@ -42,11 +45,15 @@ import dev.loupe.task.TaskService;
 import dev.loupe.task.TaskType;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 /**
@@ -54,6 +61,8 @@ import java.util.function.UnaryOperator;
  * together and stopped in the reverse order (the API first, so no task is accepted that nobody will run).
  */
 public final class Loupe implements AutoCloseable {
+
+    private static final Duration CLOCK_RESYNC = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> parts;
     private final HttpApi http;
@@ -66,51 +75,65 @@ public final class Loupe implements AutoCloseable {
     }
 
     /**
-     * @param customize changes to the task handlers this server builds; tests put handlers of their own in place
+     * Starts the parts in the order a failed start undoes cleanly: the database, then the API (so a port in use
+     * stops the start before any task runs), then the workers and periodic jobs.
+     *
+     * @param localClock this node's clock; on PostgreSQL everything is stamped on the database's clock through it
+     * @param customize  changes to the task handlers this server builds; tests put handlers of their own in place
      */
-    public static Loupe start(Config config, Clock clock, Role role, UnaryOperator<Handlers> customize) {
+    public static Loupe start(Config config, Clock localClock, Role role, UnaryOperator<Handlers> customize) {
         ObjectMapper json = PythonJson.mapper();
         Policy policy = config.get(Options.POLICY_FILE).isEmpty()
                 ? Policy.defaults()
                 : Policy.load(config.resolve(config.get(Options.POLICY_FILE)));
         List<AutoCloseable> parts = new ArrayList<>();
-        Database database = Database.open(config.get(Options.DATABASE_CONNECTION), config.dataDir());
+        Database database = Database.open(DatabaseSettings.from(config), config.dataDir());
         parts.add(database);
         try {
+            Clock clock = localClock;
+            if (database.dialect() == Database.Dialect.POSTGRESQL) {
+                DatabaseClock databaseClock = DatabaseClock.of(localClock, database, CLOCK_RESYNC);
+                parts.addFirst(databaseClock);
+                clock = databaseClock;
+            }
+            String node = nodeName();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TaskRowMapper rows = new TaskRowMapper(json);
             TaskRepository repository = new TaskRepository(database.jdbi(), rows);
             ImageRepository images = new ImageRepository(database.jdbi());
             // One store for the imports that write data and the API that reads and deletes it.
             ImageStore store = imageStore(config);
-            ImportUriFilter importFilter = ImportUriFilter.from(config);
+            TaskSignals signals = TaskSignals.forDatabase(database);
+            parts.addFirst(signals);
             // Each task type with what it checks at create and what runs it.
-            Admissions admissions = Admissions.none().with(TaskType.IMPORT, new ImportAdmission(importFilter));
+            Admissions admissions =
+                    Admissions.none().with(TaskType.IMPORT, new ImportAdmission(ImportUriFilter.from(config)));
             TaskEngine engine = null;
             if (role.runsTasks()) {
                 Handlers handlers = Handlers.none().with(TaskType.IMPORT, imports(config, images, store, clock));
                 for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
                     handlers = handlers.with(
                             type,
-                            new UnsupportedType("This server does not provide the"
-                                    + " image-import API, so " + type.wire()
-                                    + " tasks cannot run here; use an import task"
-                                    + " instead."));
+                            new UnsupportedType("This server does not provide the image-import API, so " + type.wire()
+                                    + " tasks cannot run here; use an import task instead."));
                 }
                 engine = new TaskEngine(
-                        new SqlEngineStore(database.jdbi(), rows),
+                        new SqlEngineStore(database.jdbi(), rows, database.dialect()),
                         customize.apply(handlers),
                         EngineSettings.from(config),
+                        node,
                         clock,
                         metrics);
+                signals.onTaskCreated(engine::wake);
             }
             ListSettings lists = ListSettings.from(config);
             TaskSchema schema = new TaskSchema(json);
-            TaskService tasks = new TaskService(
-                    repository, schema, admissions, policy, clock, lists, engine == null ? () -> {} : engine::wake);
-            parts.addFirst(TaskExpiry.start(tasks, config.get(Options.EXPIRY_INTERVAL)));
+            TaskService tasks =
+                    new TaskService(repository, schema, admissions, policy, clock, lists, signals::taskCreated);
+            PeriodicJobs jobs = new PeriodicJobs(database.jdbi(), clock, node, metrics)
+                    .every("task-expiry", config.get(Options.EXPIRY_INTERVAL), tasks::expire);
             if (engine != null) {
-                parts.addFirst(engine.start());
+                jobs.every("leftover-sweep", config.get(Options.LEASE_DURATION), engine::sweep);
             }
             HttpApi http = null;
             if (role.servesApi()) {
@@ -118,22 +141,40 @@ public final class Loupe implements AutoCloseable {
                 ImageService imageService = new ImageService(images, repository, store, policy, clock, lists);
                 http = new HttpApi(
                                 HttpSettings.from(config),
-                                authenticator(config, json, clock),
+                                authenticator(config, json, localClock),
                                 tasks,
                                 schema,
                                 imageService,
                                 new ImageSchema(json),
                                 policy,
                                 json,
-                                metrics)
+                                metrics,
+                                database::reachable)
                         .start();
                 parts.addFirst(http::stop);
             }
+            if (engine != null) {
+                parts.addFirst(engine.start());
+            }
+            parts.addFirst(jobs.start());
             return new Loupe(parts, http, engine);
         } catch (RuntimeException e) {
             close(parts);
             throw e;
         }
+    }
+
+    /** How this process names itself in leases and logs: the host, the process and a random part. */
+    private static String nodeName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        String name = host + "-" + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        return name.length() <= 64 ? name : name.substring(name.length() - 64);
     }
 
     /** The strategy {@code [DEFAULT] auth_strategy} names. */

@@ -93,8 +93,8 @@ final class DbCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), "--max-rows must be -1 (no bound) or more");
             }
             try (Database db = open(settings)) {
-                PurgeWindow window =
-                        new PurgeWindow(Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows);
+                PurgeWindow window = new PurgeWindow(
+                        Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows, db.dialect());
                 int tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper())).purge(window);
                 int images = new ImageRepository(db.jdbi()).purge(window);
                 System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "

@@ -209,6 +209,29 @@ public final class Options {
             "",
             "Database URL: sqlite:///relative/path, sqlite:////absolute/path, postgresql://user:pass@host/db or a"
                     + " jdbc: URL. Empty means the SQLite file loupe.db in the data directory.");
+    public static final Option<Integer> DATABASE_MAX_POOL_SIZE = Option.integer(
+            "database",
+            "max_pool_size",
+            10,
+            1,
+            1000,
+            "Connections one Loupe process keeps open to the database at most (besides one for wake-ups on"
+                    + " PostgreSQL). Mind the server's limit: nodes x (max_pool_size + 2) connections in all.");
+    public static final Option<Duration> DATABASE_POOL_TIMEOUT = Option.seconds(
+            "database",
+            "pool_timeout",
+            "5",
+            "Seconds a request waits for a database connection; when the database cannot be reached it is then"
+                    + " answered 503.");
+    public static final Option<Integer> DATABASE_MAX_RETRIES = Option.integer(
+            "database",
+            "max_retries",
+            10,
+            -1,
+            Integer.MAX_VALUE,
+            "Attempts to reach the database at start before giving up; -1 tries for ever.");
+    public static final Option<Duration> DATABASE_RETRY_INTERVAL = Option.seconds(
+            "database", "retry_interval", "10", "Seconds between two attempts to reach the database at start.");
 
     public static final Option<String> FILESYSTEM_STORE_DATADIR = Option.string(
             "glance_store",
@@ -262,6 +285,10 @@ public final class Options {
             SERVICE_TOKEN_ROLES_REQUIRED,
             HTTP_CONNECT_TIMEOUT,
             DATABASE_CONNECTION,
+            DATABASE_MAX_POOL_SIZE,
+            DATABASE_POOL_TIMEOUT,
+            DATABASE_MAX_RETRIES,
+            DATABASE_RETRY_INTERVAL,
             FILESYSTEM_STORE_DATADIR,
             POLICY_FILE);
 

@@ -3,6 +3,7 @@ package dev.loupe.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.Unavailable;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,34 +11,67 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.HandleCallbackDecorator;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The connection pool and schema of the task database: SQLite by default, PostgreSQL for many nodes. */
+/**
+ * The connection pool and schema of the task database: SQLite by default, PostgreSQL for many nodes. When no
+ * connection can be had within the pool timeout, a query fails with {@link Unavailable} (503), never hangs.
+ */
 public final class Database implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
     private final HikariDataSource dataSource;
+    private final Dialect dialect;
     private final Jdbi jdbi;
 
-    private Database(HikariDataSource dataSource, boolean sqlite) {
+    /** What SQL a database speaks beyond what SQLite and PostgreSQL share. */
+    public enum Dialect {
+        /** One writer at a time (this process queues its own); one machine. */
+        SQLITE,
+        /** Many writers, row locks with SKIP LOCKED, LISTEN/NOTIFY, the server's clock. */
+        POSTGRESQL
+    }
+
+    private Database(HikariDataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
-        if (sqlite) {
+        this.dialect = dialect;
+        this.jdbi = Jdbi.create(() -> connection(dataSource));
+        jdbi.setHandleCallbackDecorator(new LostConnections());
+        if (dialect == Dialect.SQLITE) {
             jdbi.setTransactionHandler(new SingleWriter(jdbi.getTransactionHandler()));
         }
     }
 
-    /**
-     * @param connection {@code [database] connection}: empty for {@code loupe.db} in the data directory, an
-     *                   SQLAlchemy-style URL as Glance takes ({@code sqlite:///path}, {@code postgresql://...}),
-     *                   or a {@code jdbc:} URL
-     */
+    /** {@link #open(DatabaseSettings, Path)} with the defaults: for tools and tests that name only a database. */
     public static Database open(String connection, Path dataDir) {
+        return open(DatabaseSettings.of(connection), dataDir);
+    }
+
+    /**
+     * Opens the pool, trying {@code max_retries} times {@code retry_interval} apart while the database cannot be
+     * reached, and brings the schema up to date.
+     */
+    public static Database open(DatabaseSettings settings, Path dataDir) {
+        String connection = settings.connection();
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("loupe-db");
         String url = jdbcUrl(connection, dataDir);
         hikari.setJdbcUrl(url);
-        if (url.startsWith("jdbc:sqlite:")) {
+        hikari.setMaximumPoolSize(settings.maxPoolSize());
+        hikari.setConnectionTimeout(Math.max(250, settings.poolTimeout().toMillis()));
+        Dialect dialect = url.startsWith("jdbc:sqlite:") ? Dialect.SQLITE : Dialect.POSTGRESQL;
+        if (dialect == Dialect.SQLITE) {
             prepareSqliteFolder(url);
             // WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock up front,
             // so two writers queue on busy_timeout instead of failing when one upgrades from reading.
@@ -46,7 +80,6 @@ public final class Database implements AutoCloseable {
             hikari.addDataSourceProperty("busy_timeout", "30000");
             hikari.addDataSourceProperty("foreign_keys", "true");
             hikari.addDataSourceProperty("transaction_mode", "IMMEDIATE");
-            hikari.setMaximumPoolSize(8);
         } else if (connection.startsWith("postgresql")) {
             URI uri = parse(connection);
             if (uri.getUserInfo() != null) {
@@ -56,17 +89,82 @@ public final class Database implements AutoCloseable {
                     hikari.setPassword(decode(userInfo[1]));
                 }
             }
-            hikari.setMaximumPoolSize(16);
         }
-        HikariDataSource dataSource;
-        try {
-            dataSource = new HikariDataSource(hikari);
-        } catch (RuntimeException e) {
-            throw new BadConfiguration("Cannot open the database " + redacted(connection) + ": " + e.getMessage(), e);
-        }
-        Database db = new Database(dataSource, url.startsWith("jdbc:sqlite:"));
+        Database db = new Database(pool(hikari, settings, connection), dialect);
         db.migrate();
         return db;
+    }
+
+    private static HikariDataSource pool(HikariConfig hikari, DatabaseSettings settings, String connection) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new HikariDataSource(hikari);
+            } catch (RuntimeException e) {
+                boolean more = settings.maxRetries() < 0 || attempt <= settings.maxRetries();
+                if (!more) {
+                    throw new BadConfiguration(
+                            "Cannot open the database " + redacted(connection) + ": " + e.getMessage(), e);
+                }
+                LOG.warn(
+                        "Cannot reach the database {} ({}); trying again in {} s (attempt {} of {})",
+                        redacted(connection),
+                        e.getMessage(),
+                        settings.retryInterval().toSeconds(),
+                        attempt,
+                        settings.maxRetries() < 0 ? "unbounded" : settings.maxRetries() + 1);
+                try {
+                    Thread.sleep(settings.retryInterval().toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new BadConfiguration("Interrupted while waiting for the database", interrupted);
+                }
+            }
+        }
+    }
+
+    /**
+     * A statement that fails because the connection under it broke (the server went away) says the database cannot
+     * be reached, as a connection that cannot be had says, instead of passing for an error of the statement.
+     */
+    private static final class LostConnections implements HandleCallbackDecorator {
+        @Override
+        public <R, X extends Exception> HandleCallback<R, X> decorate(HandleCallback<R, X> callback) {
+            return handle -> {
+                try {
+                    return callback.withHandle(handle);
+                } catch (JdbiException e) {
+                    if (lostConnection(e)) {
+                        throw new Unavailable(
+                                "The database cannot be reached now: "
+                                        + e.getCause().getMessage(),
+                                e);
+                    }
+                    throw e;
+                }
+            };
+        }
+
+        /** SQLSTATE class 08 is "connection exception", in PostgreSQL and the standard alike. */
+        private static boolean lostConnection(Throwable failure) {
+            for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+                if (cause instanceof SQLTransientConnectionException
+                        || cause instanceof SQLException sql
+                                && sql.getSQLState() != null
+                                && sql.getSQLState().startsWith("08")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** A pooled connection; none within the pool timeout means the database cannot be reached now. */
+    private static Connection connection(HikariDataSource dataSource) {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw new Unavailable("The database cannot be reached now: " + e.getMessage(), e);
+        }
     }
 
     static String jdbcUrl(String connection, Path dataDir) {
@@ -128,6 +226,26 @@ public final class Database implements AutoCloseable {
 
     public Jdbi jdbi() {
         return jdbi;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for work that holds one for long (LISTEN). The caller closes it.
+     */
+    public Connection dedicatedConnection() throws SQLException {
+        return DriverManager.getConnection(dataSource.getJdbcUrl(), dataSource.getUsername(), dataSource.getPassword());
+    }
+
+    /** Whether the database answers a trivial query now. */
+    public boolean reachable() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     @Override

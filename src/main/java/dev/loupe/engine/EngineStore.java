@@ -4,15 +4,23 @@ import dev.loupe.task.Task;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the engine reads and writes of tasks: the queue of pending ones, the leases of running ones, and the one
- * versioned write every change of a task's state goes through.
+ * versioned write every other change of a task's state goes through. Times are the database's (see the wiring's
+ * clock), so nodes whose own clocks disagree still agree on when a lease ends.
  */
 public interface EngineStore {
 
-    /** The oldest tasks waiting for a worker. */
-    List<Task> pending(int limit);
+    /**
+     * Claims up to {@code limit} of the oldest pending tasks for {@code node} in one statement: each becomes
+     * {@code processing}, one attempt more, with a clean message, leased until {@code leaseUntil}. Claimers running
+     * at once never get the same task, and never wait for each other's rows.
+     *
+     * @return the tasks claimed, as stored
+     */
+    List<Task> claim(String node, int limit, Instant now, Instant leaseUntil);
 
     /** Processing tasks whose worker stopped renewing its lease. */
     List<Task> expiredLeases(Instant now, int limit);
@@ -32,8 +40,12 @@ public interface EngineStore {
      */
     void reportProgress(String id, String leaseOwner, String message, Instant now);
 
-    /** Extends the leases a node holds on the given tasks; a lease it lost is left alone. */
-    int renewLeases(String leaseOwner, List<String> ids, Instant until);
+    /**
+     * Extends the leases a node holds on the given tasks.
+     *
+     * @return the ids whose lease the node still held and has extended; a task missing here was taken over
+     */
+    Set<String> renewLeases(String leaseOwner, List<String> ids, Instant until);
 
     /** Ends every lease a node holds now, so any node may recover those tasks at once. */
     int releaseLeases(String leaseOwner, Instant now);

@@ -1,31 +1,56 @@
 package dev.loupe.engine;
 
+import dev.loupe.db.Database;
 import dev.loupe.db.Micros;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
 
-/** The engine's store in SQL that SQLite and PostgreSQL both run. */
+/**
+ * The engine's store in the SQL that SQLite and PostgreSQL share, but for the claim's row locks: on PostgreSQL,
+ * claimers skip the rows another claimer holds ({@code FOR UPDATE SKIP LOCKED}); SQLite has one writer at a time.
+ */
 public final class SqlEngineStore implements EngineStore {
 
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
+    private final String skipLocked;
 
-    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows) {
+    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows, Database.Dialect dialect) {
         this.jdbi = jdbi;
         this.rows = rows;
+        this.skipLocked = dialect == Database.Dialect.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "";
     }
 
     @Override
-    public List<Task> pending(int limit) {
-        return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT
-                        + " WHERE t.status = 'pending' AND t.deleted = FALSE ORDER BY t.created_at, t.id LIMIT :limit")
-                .bind("limit", limit)
-                .map(rows)
-                .list());
+    public List<Task> claim(String node, int limit, Instant now, Instant leaseUntil) {
+        return jdbi.inTransaction(h -> {
+            List<String> ids = h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
+                            + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
+                            + " version = version + 1 WHERE id IN (SELECT id FROM tasks WHERE status = 'pending'"
+                            + " AND deleted = FALSE ORDER BY created_at, id LIMIT :limit" + skipLocked + ")"
+                            + " RETURNING id")
+                    .bind("now", Micros.of(now))
+                    .bind("node", node)
+                    .bind("until", Micros.of(leaseUntil))
+                    .bind("limit", limit)
+                    .mapTo(String.class)
+                    .list();
+            if (ids.isEmpty()) {
+                return List.<Task>of();
+            }
+            h.createUpdate("UPDATE task_info SET message = '' WHERE task_id IN (<ids>)")
+                    .bindList("ids", ids)
+                    .execute();
+            return h.createQuery(TaskRowMapper.SELECT + " WHERE t.id IN (<ids>) ORDER BY t.created_at, t.id")
+                    .bindList("ids", ids)
+                    .map(rows)
+                    .list();
+        });
     }
 
     @Override
@@ -86,13 +111,14 @@ public final class SqlEngineStore implements EngineStore {
     }
 
     @Override
-    public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
-        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET lease_expires_at = :until"
-                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>)")
+    public Set<String> renewLeases(String leaseOwner, List<String> ids, Instant until) {
+        return jdbi.inTransaction(h -> Set.copyOf(h.createQuery("UPDATE tasks SET lease_expires_at = :until"
+                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>) RETURNING id")
                 .bind("until", Micros.of(until))
                 .bind("owner", leaseOwner)
                 .bindList("ids", ids)
-                .execute());
+                .mapTo(String.class)
+                .list()));
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,25 +28,40 @@ import org.slf4j.LoggerFactory;
  * {@code processing} under a lease that it renews by heartbeat. When a node dies its leases run out, and any node
  * (or the same one restarted) recovers the task: it is started over when its handler allows and attempts remain,
  * failed otherwise. Every write is checked against the row's version, so a worker that lost its task can never
- * overwrite the one that now owns it.
+ * overwrite the one that now owns it; and a renewal that finds the lease gone cancels the local run, so a node
+ * that was paused stops the work another node has taken over.
  */
 public final class TaskEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaskEngine.class);
 
     private static final Duration CLAIMER_STOP_WAIT = Duration.ofSeconds(30);
+    private static final Duration FIRST_RETRY = Duration.ofMillis(100);
+    private static final Duration LONGEST_RETRY = Duration.ofSeconds(2);
+
+    /** A task this node runs: the run its handler sees, and until when this node last knew it held the lease. */
+    private static final class Running {
+        final Task task;
+        final TaskRun run;
+        volatile Instant leaseUntil;
+
+        Running(Task task, TaskRun run, Instant leaseUntil) {
+            this.task = task;
+            this.run = run;
+            this.leaseUntil = leaseUntil;
+        }
+    }
 
     private final EngineStore tasks;
     private final Handlers handlers;
     private final EngineSettings settings;
     private final Clock clock;
     private final EngineMetrics metrics;
-    private final String node = "node-" + UUID.randomUUID();
+    private final String node;
     private final ExecutorService workers;
     private final Semaphore slots;
-    private final Map<String, Task> running = new ConcurrentHashMap<>();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeat;
-    private final ScheduledExecutorService sweeper;
     private final Thread claimer;
     private final Object signal = new Object();
     private boolean woken;
@@ -54,9 +69,19 @@ public final class TaskEngine implements AutoCloseable {
     /** Set when shutdown interrupts the workers: whatever a handler then throws, its task is released, not failed. */
     private volatile boolean releasing;
 
+    /**
+     * @param node  this node's name in the leases it takes
+     * @param clock the database's clock, which every node reads alike
+     */
     public TaskEngine(
-            EngineStore tasks, Handlers handlers, EngineSettings settings, Clock clock, MeterRegistry registry) {
+            EngineStore tasks,
+            Handlers handlers,
+            EngineSettings settings,
+            String node,
+            Clock clock,
+            MeterRegistry registry) {
         this.tasks = tasks;
+        this.node = node;
         this.handlers = handlers;
         this.settings = settings;
         this.clock = clock;
@@ -66,16 +91,12 @@ public final class TaskEngine implements AutoCloseable {
         this.slots = new Semaphore(settings.maxWorkers());
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("task-heartbeat").daemon().factory());
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("task-sweeper").daemon().factory());
         this.claimer = Thread.ofPlatform().name("task-claimer").daemon().unstarted(this::claimLoop);
     }
 
     public TaskEngine start() {
         long period = settings.heartbeat().toMillis();
         heartbeat.scheduleAtFixedRate(this::renewLeases, period, period, TimeUnit.MILLISECONDS);
-        // Its own thread: a slow store must never delay the heartbeat that keeps this node's leases.
-        sweeper.scheduleWithFixedDelay(this::sweep, 0, settings.lease().toMillis(), TimeUnit.MILLISECONDS);
         claimer.start();
         LOG.info(
                 "Task engine {} started: {} workers, lease {}s, heartbeat {}s",
@@ -95,6 +116,20 @@ public final class TaskEngine implements AutoCloseable {
     }
 
     /**
+     * Removes what runs of ended tasks left behind because their own cleanup failed (the database or a store was
+     * down at that moment): a periodic job, run on one node at a time.
+     */
+    public void sweep() {
+        for (TaskHandler handler : handlers.all()) {
+            try {
+                handler.sweep();
+            } catch (Exception e) {
+                LOG.warn("Removing what ended tasks left behind failed; trying again at the next sweep", e);
+            }
+        }
+    }
+
+    /**
      * Runs one claim round now, on the calling thread, and waits until every task it claimed has ended: tests wait
      * for the engine's work with it instead of sleeping through poll intervals.
      *
@@ -109,6 +144,11 @@ public final class TaskEngine implements AutoCloseable {
         return runs.size();
     }
 
+    /** The number of tasks this node runs now. */
+    public int runningCount() {
+        return running.size();
+    }
+
     private void claimLoop() {
         while (!stopping) {
             try {
@@ -116,7 +156,7 @@ public final class TaskEngine implements AutoCloseable {
                     // a full batch was claimed: more may be waiting
                 }
             } catch (RuntimeException e) {
-                LOG.warn("Looking for work failed; trying again at the next poll", e);
+                LOG.warn("Looking for work failed; trying again at the next poll: {}", e.toString());
             }
             synchronized (signal) {
                 if (!woken && !stopping) {
@@ -148,26 +188,19 @@ public final class TaskEngine implements AutoCloseable {
                 claimed++;
             }
         }
-        if (claimed < free) {
-            for (Task pending : tasks.pending(free - claimed)) {
-                if (stopping || !slots.tryAcquire()) {
-                    break;
-                }
-                Instant now = now();
-                Optional<Task> stored = tasks.replace(pending, pending.beginProcessing(now), node, leaseEnd(now));
-                if (stored.isPresent()) {
-                    metrics.claimed(pending.type(), Duration.between(pending.createdAt(), now));
-                    LOG.info(
-                            "Task {} ({}) claimed by {}",
-                            pending.id(),
-                            pending.type().wire(),
-                            node);
-                    runs.add(run(stored.get()));
-                    claimed++;
-                } else {
-                    slots.release();
-                }
+        int wanted = free - claimed;
+        if (wanted > 0 && !stopping && slots.tryAcquire(wanted)) {
+            Instant now = now();
+            List<Task> fresh = tasks.claim(node, wanted, now, leaseEnd(now));
+            slots.release(wanted - fresh.size());
+            for (Task task : fresh) {
+                // Two nodes' readings of the database's clock may differ by a few milliseconds: never below 0.
+                Duration pickup = Duration.between(task.createdAt(), now);
+                metrics.claimed(task.type(), pickup.isNegative() ? Duration.ZERO : pickup);
+                LOG.info("Task {} ({}) claimed by {}", task.id(), task.type().wire(), node);
+                runs.add(run(task, leaseEnd(now)));
             }
+            claimed += fresh.size();
         }
         return claimed == free;
     }
@@ -193,7 +226,7 @@ public final class TaskEngine implements AutoCloseable {
                         stored.get().attempts(),
                         settings.maxAttempts());
                 metrics.recovered(orphan.type(), "retried");
-                runs.add(run(stored.get()));
+                runs.add(run(stored.get(), leaseEnd(now)));
                 return true;
             }
         } else {
@@ -210,20 +243,22 @@ public final class TaskEngine implements AutoCloseable {
         return false;
     }
 
-    private Future<?> run(Task task) {
-        running.put(task.id(), task);
+    private Future<?> run(Task task, Instant leaseUntil) {
+        Running entry = new Running(task, new TaskRun(task, node, message -> progress(task, message)), leaseUntil);
+        running.put(task.id(), entry);
         return workers.submit(() -> {
             try {
-                execute(task);
+                execute(entry);
             } finally {
-                running.remove(task.id(), task);
+                running.remove(task.id(), entry);
                 slots.release();
                 wake();
             }
         });
     }
 
-    private void execute(Task task) {
+    private void execute(Running entry) {
+        Task task = entry.task;
         long started = System.nanoTime();
         LOG.info("Task {} started (attempt {} of {})", task.id(), task.attempts(), settings.maxAttempts());
         Task finished;
@@ -234,7 +269,7 @@ public final class TaskEngine implements AutoCloseable {
                 // Only now, with the lease held, so no other node can be starting the task over at the same time.
                 handler.abandon(task);
             }
-            JsonNode result = handler.run(new TaskRun(task, message -> progress(task, message)));
+            JsonNode result = handler.run(entry.run);
             finished = task.succeed(result, now(), settings.timeToLive());
             outcome = "success";
         } catch (TaskFailure failure) {
@@ -259,8 +294,13 @@ public final class TaskEngine implements AutoCloseable {
             LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
             return;
         }
+        if (entry.run.cancelled()) {
+            LOG.warn("Task {}: {}; this node's {} is discarded", task.id(), entry.run.cancellation(), outcome);
+            metrics.discarded(task.type());
+            return;
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        if (tasks.replace(task, finished, null, null).isPresent()) {
+        if (finish(entry, finished)) {
             LOG.info(
                     "Task {} finished: {} in {} ms{}",
                     task.id(),
@@ -272,6 +312,38 @@ public final class TaskEngine implements AutoCloseable {
             LOG.warn(
                     "Task {} was taken over by another worker; this worker's late {} is discarded", task.id(), outcome);
             metrics.discarded(task.type());
+        }
+    }
+
+    /**
+     * Writes the outcome, retrying with backoff while the database cannot be reached and this node still holds
+     * the lease: an outage shorter than the lease costs no re-run.
+     *
+     * @return whether the outcome was written; false when another worker has the task now
+     */
+    private boolean finish(Running entry, Task finished) {
+        Duration wait = FIRST_RETRY;
+        while (true) {
+            try {
+                return tasks.replace(entry.task, finished, null, null).isPresent();
+            } catch (RuntimeException e) {
+                if (!now().plus(wait).isBefore(entry.leaseUntil)) {
+                    LOG.warn(
+                            "Task {}: writing its outcome failed until its lease ran out; another node will run it"
+                                    + " again",
+                            entry.task.id(),
+                            e);
+                    return false;
+                }
+                LOG.warn("Task {}: writing its outcome failed ({}); retrying in {} ms", entry.task.id(), e, wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                wait = wait.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : wait.multipliedBy(2);
+            }
         }
     }
 
@@ -287,32 +359,35 @@ public final class TaskEngine implements AutoCloseable {
         try {
             tasks.reportProgress(task.id(), node, message, now());
         } catch (RuntimeException e) {
-            LOG.warn("Task {}: recording progress failed", task.id(), e);
+            LOG.warn("Task {}: recording progress failed: {}", task.id(), e.toString());
         }
     }
 
-    private void sweep() {
-        for (TaskHandler handler : handlers.all()) {
-            try {
-                handler.sweep();
-            } catch (Exception e) {
-                LOG.warn(
-                        "Removing what ended tasks left behind failed; trying again in {} s",
-                        settings.lease().toSeconds(),
-                        e);
-            }
-        }
-    }
-
+    /** Extends this node's leases; a run whose lease another node took is cancelled. */
     private void renewLeases() {
         List<String> ids = List.copyOf(running.keySet());
         if (ids.isEmpty()) {
             return;
         }
+        Instant until = leaseEnd(now());
+        Set<String> held;
         try {
-            tasks.renewLeases(node, ids, leaseEnd(now()));
+            held = tasks.renewLeases(node, ids, until);
         } catch (RuntimeException e) {
-            LOG.warn("Renewing the leases of {} task(s) failed; retrying at the next heartbeat", ids.size(), e);
+            LOG.warn("Renewing the leases of {} task(s) failed; retrying at the next heartbeat: {}", ids.size(), e);
+            return;
+        }
+        for (String id : ids) {
+            Running entry = running.get(id);
+            if (entry == null) {
+                continue;
+            }
+            if (held.contains(id)) {
+                entry.leaseUntil = until;
+            } else {
+                LOG.warn("Task {}: this node lost its lease (another node runs the task now); stopping", id);
+                entry.run.cancel("the lease was lost to another node");
+            }
         }
     }
 
@@ -330,23 +405,35 @@ public final class TaskEngine implements AutoCloseable {
             // without running. So the claimer finishes its round first.
             claimer.join(CLAIMER_STOP_WAIT.toMillis());
             workers.shutdown();
-            if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!running.isEmpty()) {
                 LOG.info(
-                        "{} task(s) still running after the shutdown grace; releasing them for recovery",
-                        running.size());
-                releasing = true;
-                workers.shutdownNow();
-                workers.awaitTermination(5, TimeUnit.SECONDS);
+                        "Stopping: {} task(s) running, waiting up to {} s for them to finish",
+                        running.size(),
+                        settings.shutdownGrace().toSeconds());
+            }
+            if (!workers.awaitTermination(settings.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                releaseRunning();
             }
         } catch (InterruptedException e) {
-            workers.shutdownNow();
+            releaseRunning();
             Thread.currentThread().interrupt();
         }
         heartbeat.shutdownNow();
-        sweeper.shutdownNow();
         int released = tasks.releaseLeases(node, now());
         if (released > 0) {
             LOG.info("Released {} task(s) for recovery", released);
+        }
+    }
+
+    /** Interrupts the running tasks; they are released, not failed, for another node to run at once. */
+    private void releaseRunning() {
+        LOG.info("{} task(s) still running; releasing them for recovery", running.size());
+        releasing = true;
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,20 +1,34 @@
 package dev.loupe.engine;
 
 import dev.loupe.task.Task;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** One attempt at a task, as its handler sees it. */
+/**
+ * One attempt at a task, as its handler sees it. The engine cancels a run whose lease it lost (another node now
+ * runs the task): the handler then stops, removes what this run wrote, and whatever it returns is discarded.
+ */
 public final class TaskRun {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
+
     private final Task task;
+    private final String leaseOwner;
     private final Consumer<String> progress;
+    private final List<Runnable> onCancel = new ArrayList<>();
+    private String cancelled;
 
     /**
-     * @param task     the task as claimed: status {@code processing}, {@code attempts} counting this one
-     * @param progress writes the task's {@code message} while it runs
+     * @param task       the task as claimed: status {@code processing}, {@code attempts} counting this one
+     * @param leaseOwner the node that holds the task's lease for this run
+     * @param progress   writes the task's {@code message} while it runs
      */
-    public TaskRun(Task task, Consumer<String> progress) {
+    public TaskRun(Task task, String leaseOwner, Consumer<String> progress) {
         this.task = task;
+        this.leaseOwner = leaseOwner;
         this.progress = progress;
     }
 
@@ -23,10 +37,69 @@ public final class TaskRun {
     }
 
     /**
+     * The node that runs this attempt. A handler's final write of its own (an image made active) checks that the
+     * task's lease is still this node's, in the same statement, so a node that lost the task writes nothing.
+     */
+    public String leaseOwner() {
+        return leaseOwner;
+    }
+
+    /**
      * Shows users how far the task got, in its {@code message} (C15). Best effort: a failed write is logged, never
      * thrown, and the message is replaced by the outcome when the task ends.
      */
     public void progress(String message) {
-        progress.accept(message);
+        if (!cancelled()) {
+            progress.accept(message);
+        }
+    }
+
+    /** Whether the run must stop; {@link #cancellation()} says why. */
+    public synchronized boolean cancelled() {
+        return cancelled != null;
+    }
+
+    /** Why the run was cancelled, or null while it runs. */
+    public synchronized String cancellation() {
+        return cancelled;
+    }
+
+    /**
+     * Has {@code action} run when the run is cancelled, at once if it already is: a handler closes what may block
+     * (a download, a child process) so that the run stops promptly.
+     */
+    public void onCancel(Runnable action) {
+        boolean now;
+        synchronized (this) {
+            now = cancelled != null;
+            if (!now) {
+                onCancel.add(action);
+            }
+        }
+        if (now) {
+            run(action);
+        }
+    }
+
+    /** Stops the run: the actions registered with {@link #onCancel} run once, on the calling thread. */
+    void cancel(String reason) {
+        List<Runnable> actions;
+        synchronized (this) {
+            if (cancelled != null) {
+                return;
+            }
+            cancelled = reason;
+            actions = List.copyOf(onCancel);
+            onCancel.clear();
+        }
+        actions.forEach(TaskRun::run);
+    }
+
+    private static void run(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping a cancelled task's work failed", e);
+        }
     }
 }

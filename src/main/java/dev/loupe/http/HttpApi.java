@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
@@ -52,7 +53,8 @@ public final class HttpApi {
             ImageSchema imageSchema,
             Policy policy,
             ObjectMapper json,
-            PrometheusMeterRegistry metrics) {
+            PrometheusMeterRegistry metrics,
+            BooleanSupplier databaseReachable) {
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(settings.publicEndpoint());
@@ -74,7 +76,7 @@ public final class HttpApi {
             c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
-            c.routes.get("/healthcheck", HttpApi::healthy);
+            c.routes.get("/healthcheck", ctx -> health(ctx, databaseReachable.getAsBoolean()));
             c.routes.get("/metrics", ctx -> {
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
                 ctx.result(metrics.scrape().getBytes(StandardCharsets.UTF_8));
@@ -154,9 +156,11 @@ public final class HttpApi {
         Identity.authenticate(ctx, requestId, authenticator, policy);
     }
 
-    private static void healthy(Context ctx) {
+    /** As oslo's healthcheck answers: 200 OK, or 503 with the reason when this node cannot do its work. */
+    private static void health(Context ctx, boolean databaseReachable) {
         ctx.contentType("text/plain; charset=UTF-8");
-        ctx.result("OK".getBytes(StandardCharsets.UTF_8));
+        ctx.status(databaseReachable ? 200 : 503);
+        ctx.result((databaseReachable ? "OK" : "The database cannot be reached").getBytes(StandardCharsets.UTF_8));
     }
 
     /** A request no route takes: upstream's 405 (with Allow) on a known path, 404 anywhere else. */

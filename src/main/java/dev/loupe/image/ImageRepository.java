@@ -20,9 +20,14 @@ import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.Update;
 
 /** Images in the database: the {@code images} row with its tags, extra properties and location. */
 public final class ImageRepository {
+
+    /** The image's task is still running on the node named {@code :owner}. */
+    private static final String LEASE_HELD = " AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = images.task_id"
+            + " AND tasks.status = 'processing' AND tasks.lease_owner = :owner)";
 
     private static final String ROW =
             "SELECT i.*, l.url FROM images i LEFT JOIN image_locations l ON l.image_id = i.id";
@@ -186,13 +191,20 @@ public final class ImageRepository {
                 == 1;
     }
 
-    /** Records an import's outcome and makes the image active, if it is still being saved. */
-    public boolean activate(Image active) {
+    /**
+     * Records an import's outcome and makes the image active, if it is still being saved.
+     *
+     * @param leaseOwner the node whose run of the image's task makes it active: the task must still be leased to
+     *                   it, so a node that lost the task (paused, then taken over) activates nothing; null for an
+     *                   image that no task run makes
+     */
+    public boolean activate(Image active, String leaseOwner) {
         return jdbi.inTransaction(h -> {
-            int changed = h.createUpdate("UPDATE images SET status = :status, disk_format = :disk_format,"
+            Update update = h.createUpdate("UPDATE images SET status = :status, disk_format = :disk_format,"
                             + " size = :size, virtual_size = :virtual_size, checksum = :checksum,"
                             + " os_hash_algo = :os_hash_algo, os_hash_value = :os_hash_value, updated_at = :now"
-                            + " WHERE id = :id AND status = :saving AND deleted = FALSE")
+                            + " WHERE id = :id AND status = :saving AND deleted = FALSE"
+                            + (leaseOwner == null ? "" : LEASE_HELD))
                     .bind("status", active.status().wire())
                     .bind("disk_format", active.diskFormat())
                     .bind("size", active.size())
@@ -202,8 +214,11 @@ public final class ImageRepository {
                     .bind("os_hash_value", active.osHashValue())
                     .bind("now", Micros.of(active.updatedAt()))
                     .bind("id", active.id())
-                    .bind("saving", ImageStatus.SAVING.wire())
-                    .execute();
+                    .bind("saving", ImageStatus.SAVING.wire());
+            if (leaseOwner != null) {
+                update.bind("owner", leaseOwner);
+            }
+            int changed = update.execute();
             if (changed == 0) {
                 return false;
             }
@@ -220,14 +235,21 @@ public final class ImageRepository {
      * their tags, properties and locations: {@code loupe db purge}, as Glance's purge removes images too.
      */
     public int purge(PurgeWindow window) {
-        String victims = window.victims("images");
         return jdbi.inTransaction(h -> {
-            // The images table is deleted from last, so the same subquery picks the same rows every time.
+            // Picked once and locked: purges running at once take different rows.
+            List<String> ids = window.bind(h.createQuery(window.victims("images")))
+                    .mapTo(String.class)
+                    .list();
+            if (ids.isEmpty()) {
+                return 0;
+            }
             for (String table : List.of("image_locations", "image_properties", "image_tags")) {
-                window.bind(h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (" + victims + ")"))
+                h.createUpdate("DELETE FROM " + table + " WHERE image_id IN (<ids>)")
+                        .bindList("ids", ids)
                         .execute();
             }
-            return window.bind(h.createUpdate("DELETE FROM images WHERE id IN (" + victims + ")"))
+            return h.createUpdate("DELETE FROM images WHERE id IN (<ids>)")
+                    .bindList("ids", ids)
                     .execute();
         });
     }

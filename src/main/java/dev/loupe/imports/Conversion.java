@@ -89,7 +89,7 @@ public final class Conversion {
             run.progress("Converting to " + target);
             Path converted = converted(queued.id());
             try {
-                convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted);
+                convert(Path.of(java.net.URI.create(sourceLocation)), qemuName(queued.diskFormat()), converted, run);
                 try (InputStream in = Files.newInputStream(converted);
                         ImageStore.Upload upload = store.begin(queued.id())) {
                     Transfer.Copied copied = transfer.copy(in, OptionalLong.of(Files.size(converted)), upload);
@@ -136,9 +136,10 @@ public final class Conversion {
 
     /**
      * Runs qemu-img with its output in a file, so that waiting for it can be interrupted (shutdown), which then
-     * stops it; any output at all means trouble, as upstream judges it.
+     * stops it, as a cancelled run does; any output at all means trouble, as upstream judges it.
      */
-    private void convert(Path source, String sourceFormat, Path output) throws TaskFailure, InterruptedException {
+    private void convert(Path source, String sourceFormat, Path output, TaskRun run)
+            throws TaskFailure, InterruptedException {
         List<String> command =
                 List.of("qemu-img", "convert", "-f", sourceFormat, "-O", target, source.toString(), output.toString());
         Path log = logOf(output);
@@ -148,6 +149,7 @@ public final class Conversion {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
                     .start();
+            run.onCancel(process::destroyForcibly);
             int exit = process.waitFor();
             String said;
             try (InputStream out = Files.newInputStream(log)) {

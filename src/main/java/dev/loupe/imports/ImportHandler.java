@@ -99,12 +99,16 @@ public final class ImportHandler implements TaskHandler {
     private Image importData(Image queued, String importFrom, TaskRun run) throws TaskFailure, InterruptedException {
         Transfer transfer = new Transfer(hashAlgorithm, run::progress);
         try (Source source = fetcher.open(importFrom)) {
+            // A node that lost the task stops copying at once: closing the source ends the read it is blocked in.
+            run.onCancel(source::close);
             images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
             Image.StoredData stored = conversion.wanted(queued.diskFormat())
                     ? conversion.convertAndStore(queued, source, transfer, store, run)
                     : storeAsIs(queued, source, transfer);
             Image active = queued.activate(stored, now());
-            if (!images.activate(active)) {
+            // Only while this node still holds the task: one that lost it (paused, then taken over) activates
+            // nothing, and the node that runs it now makes the one image.
+            if (!images.activate(active, run.leaseOwner())) {
                 throw new TaskFailure("Image " + queued.id() + " was deleted while it was being imported");
             }
             return active;

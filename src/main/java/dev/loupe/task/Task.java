@@ -66,16 +66,23 @@ public record Task(
                 0);
     }
 
-    /** A worker starts the first attempt. */
+    /**
+     * A worker starts the first attempt: what the engine store's claim does, in one statement, to each task it
+     * takes.
+     */
     public Task beginProcessing(Instant now) {
         return moveTo(TaskStatus.PROCESSING, result, message, now, null).withAttempts(attempts + 1);
     }
 
-    /** A worker starts the task over after the one running it stopped: still processing, one more attempt. */
+    /**
+     * A worker starts the task over after the one running it stopped: still processing, one more attempt, and a
+     * clean message.
+     */
     public Task retry(Instant now) {
         if (status != TaskStatus.PROCESSING) {
             throw new IllegalStateException("only a processing task can be retried, not a " + status.wire() + " one");
         }
+        // Each attempt starts with a clean message: the last one's progress says nothing about this one.
         return new Task(
                 id,
                 type,
@@ -83,7 +90,7 @@ public record Task(
                 owner,
                 input,
                 result,
-                message,
+                "",
                 createdAt,
                 now,
                 expiresAt,

@@ -145,22 +145,37 @@ public final class TaskRepository {
                 .list());
     }
 
-    /** Soft-deletes every task, of every project, whose expiry has passed. */
-    public int softDeleteExpired(Instant now) {
+    /**
+     * Soft-deletes up to {@code batch} tasks, of every project, whose expiry has passed, oldest expiry first.
+     *
+     * @return how many it soft-deleted; fewer than {@code batch} means none is left
+     */
+    public int softDeleteExpired(Instant now, int batch) {
         return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET deleted = TRUE, deleted_at = :now"
-                        + " WHERE deleted = FALSE AND expires_at IS NOT NULL AND expires_at <= :now")
+                        + " WHERE id IN (SELECT id FROM tasks WHERE deleted = FALSE AND expires_at IS NOT NULL"
+                        + " AND expires_at <= :now ORDER BY expires_at LIMIT :batch)")
                 .bind("now", Micros.of(now))
+                .bind("batch", batch)
                 .execute());
     }
 
-    /** Hard-deletes the soft-deleted tasks in the window, details first. */
+    /**
+     * Hard-deletes the soft-deleted tasks in the window, details first. The rows are picked once and locked, so
+     * purges running at once take different rows and never trip over each other's deletes.
+     */
     public int purge(PurgeWindow window) {
-        String victims = window.victims("tasks");
         return jdbi.inTransaction(h -> {
-            window.bind(h.createUpdate("DELETE FROM task_info WHERE task_id IN (" + victims + ")"))
+            List<String> ids = window.bind(h.createQuery(window.victims("tasks")))
+                    .mapTo(String.class)
+                    .list();
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            h.createUpdate("DELETE FROM task_info WHERE task_id IN (<ids>)")
+                    .bindList("ids", ids)
                     .execute();
-            // The first delete leaves the tasks table as it was, so the same subquery picks the same rows.
-            return window.bind(h.createUpdate("DELETE FROM tasks WHERE id IN (" + victims + ")"))
+            return h.createUpdate("DELETE FROM tasks WHERE id IN (<ids>)")
+                    .bindList("ids", ids)
                     .execute();
         });
     }

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates, lists, shows and expires tasks, with upstream's rules of access, visibility and validation. Every call
@@ -23,7 +25,9 @@ import java.util.function.Supplier;
 public final class TaskService {
 
     private static final String ACCESS = "tasks_api_access";
+    private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
     private static final int MAX_IMAGE_ID_LENGTH = 255;
+    private static final int EXPIRY_BATCH = 1000;
 
     private final TaskRepository repository;
     private final TaskSchema schema;
@@ -153,8 +157,21 @@ public final class TaskService {
         return new TaskPage(tasks, tasks.size() == limit);
     }
 
-    public int expire() {
-        return repository.softDeleteExpired(now());
+    /**
+     * Soft-deletes the expired tasks of every project, in bounded batches so no transaction holds the table long:
+     * a periodic job, on one node at a time.
+     */
+    public void expire() {
+        Instant now = now();
+        int expired = 0;
+        int batch;
+        do {
+            batch = repository.softDeleteExpired(now, EXPIRY_BATCH);
+            expired += batch;
+        } while (batch == EXPIRY_BATCH);
+        if (expired > 0) {
+            LOG.info("Soft-deleted {} expired task(s)", expired);
+        }
     }
 
     private Instant now() {

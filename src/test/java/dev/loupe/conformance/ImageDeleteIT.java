@@ -150,9 +150,11 @@ class ImageDeleteIT {
         assertThat(stored.status()).isEqualTo(ImageStatus.DELETED);
         // The import that was saving it can no longer activate it.
         assertThat(rows.repository()
-                        .activate(saving.activate(
-                                new Image.StoredData("file:///nowhere", 1, null, "x", "sha512", "y", "raw"),
-                                Instant.now())))
+                        .activate(
+                                saving.activate(
+                                        new Image.StoredData("file:///nowhere", 1, null, "x", "sha512", "y", "raw"),
+                                        Instant.now()),
+                                null))
                 .isFalse();
     }
 

@@ -302,16 +302,18 @@ class ImportRecoveryIT {
             byte[] bytes = fixture("raw.raw");
             Path file = file(id);
             Image saving = images.find(id).orElseThrow();
-            assertThat(images.activate(saving.activate(
-                            new Image.StoredData(
-                                    file.toUri().toString(),
-                                    bytes.length,
-                                    (long) bytes.length,
-                                    Imports.md5(bytes),
-                                    "sha512",
-                                    Imports.sha512(bytes),
-                                    "raw"),
-                            Instant.now())))
+            assertThat(images.activate(
+                            saving.activate(
+                                    new Image.StoredData(
+                                            file.toUri().toString(),
+                                            bytes.length,
+                                            (long) bytes.length,
+                                            Imports.md5(bytes),
+                                            "sha512",
+                                            Imports.sha512(bytes),
+                                            "raw"),
+                                    Instant.now()),
+                            null))
                     .isTrue();
             return id;
         }

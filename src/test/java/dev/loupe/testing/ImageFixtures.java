@@ -103,7 +103,7 @@ public final class ImageFixtures implements AutoCloseable {
                         hex("SHA-512", spec.data),
                         spec.diskFormat),
                 spec.updatedAt);
-        if (!images.activate(active)) {
+        if (!images.activate(active, null)) {
             throw new IllegalStateException("image " + spec.id + " could not be activated");
         }
         return images.find(spec.id).orElseThrow();

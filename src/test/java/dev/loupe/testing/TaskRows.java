@@ -16,8 +16,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * The task rows as stored in the embedded database ({@code <dataDir>/loupe.db}), read (and in set-ups written)
- * behind the server's back, to set up and check what the API hides.
+ * The task rows as stored (in the embedded database {@code <dataDir>/loupe.db}, or PostgreSQL), read (and in set-ups
+ * written) behind the server's back, to set up and check what the API hides.
  */
 public final class TaskRows {
 
@@ -39,8 +39,14 @@ public final class TaskRows {
 
     private final String url;
 
+    /** The rows of the embedded SQLite database in {@code dataDir}. */
     public TaskRows(Path dataDir) {
-        this.url = "jdbc:sqlite:" + dataDir.toAbsolutePath().resolve("loupe.db");
+        this("jdbc:sqlite:" + dataDir.toAbsolutePath().resolve("loupe.db"));
+    }
+
+    /** The rows of the database at a JDBC URL (credentials in the URL). */
+    public TaskRows(String jdbcUrl) {
+        this.url = jdbcUrl;
     }
 
     public static long micros(Instant instant) {
@@ -53,8 +59,10 @@ public final class TaskRows {
 
     private Connection connect() throws SQLException {
         Connection c = DriverManager.getConnection(url);
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA busy_timeout = 30000");
+        if (url.startsWith("jdbc:sqlite:")) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 30000");
+            }
         }
         return c;
     }
@@ -99,6 +107,17 @@ public final class TaskRows {
             last = row(id);
         }
         return last;
+    }
+
+    /** Waits until the task is soft-deleted (expired), failing after the timeout. */
+    public void awaitDeleted(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!deletion(id).deleted()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("task " + id + " was not soft-deleted within " + timeout);
+            }
+            LoupeProcess.sleep(20);
+        }
     }
 
     /** How many live tasks have each status. */

@@ -17,20 +17,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine store's lease rules on a real SQLite database: every state change is a versioned replace, so a worker
- * that lost its task (its lease ran out and another node took it over) can write nothing back, renew nothing, and
- * releasing leases touches only the releasing node's processing rows.
+ * The engine store's rules, on each database Loupe runs on (a subclass per database): claims take the oldest pending
+ * tasks and never the same one twice, however many claim at once; every other state change is a versioned replace,
+ * so a worker that lost its task (its lease ran out and another node took it over) can write nothing back, renew
+ * nothing, and releasing leases touches only the releasing node's processing rows.
  */
-class SqlEngineStoreTest {
+abstract class EngineStoreContract {
 
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final Duration TTL = Duration.ofHours(48);
@@ -44,13 +51,17 @@ class SqlEngineStoreTest {
     private SqlEngineStore store;
     private TaskRows rows;
 
+    /** A new, empty database of the kind under test: its {@code [database] connection}. */
+    abstract String freshConnection();
+
     @BeforeEach
     void open() {
-        db = Database.open("", dir);
+        String connection = freshConnection();
+        db = Database.open(connection, dir);
         TaskRowMapper mapper = new TaskRowMapper(PythonJson.mapper());
         repo = new TaskRepository(db.jdbi(), mapper);
-        store = new SqlEngineStore(db.jdbi(), mapper);
-        rows = new TaskRows(dir);
+        store = new SqlEngineStore(db.jdbi(), mapper, db.dialect());
+        rows = connection.isEmpty() ? new TaskRows(dir) : new TaskRows(connection);
     }
 
     @AfterEach
@@ -69,7 +80,8 @@ class SqlEngineStoreTest {
         return insert(UUID.randomUUID().toString(), createdAt);
     }
 
-    private Task claim(Task pending, String node, Instant now) {
+    /** Leases one given task to a node, as the recovery path's versioned replace does. */
+    private Task lease(Task pending, String node, Instant now) {
         return store.replace(pending, pending.beginProcessing(now), node, now.plus(LEASE))
                 .orElseThrow();
     }
@@ -79,51 +91,102 @@ class SqlEngineStoreTest {
     }
 
     @Test
-    void aClaimIsAVersionedReplaceThatSetsTheLease() {
+    void aClaimMovesTheTaskAsBeginProcessingDescribesAndSetsTheLease() {
         Task pending = insert(T0);
         assertThat(pending.version()).isZero();
         assertThat(pending.attempts()).isZero();
         assertThat(rows.row(pending.id()).leaseOwner()).isNull();
 
         Instant now = T0.plusSeconds(1);
-        Task claimed = claim(pending, "node-a", now);
+        List<Task> claimed = store.claim("node-a", 10, now, now.plus(LEASE));
 
-        assertThat(claimed.status()).isEqualTo(TaskStatus.PROCESSING);
-        assertThat(claimed.attempts()).isEqualTo(1);
-        assertThat(claimed.version()).isEqualTo(1);
-        assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(claimed);
+        assertThat(claimed).containsExactly(pending.beginProcessing(now).withVersion(1));
+        assertThat(repo.find(pending.id()).orElseThrow()).isEqualTo(claimed.getFirst());
         TaskRows.Row row = rows.row(pending.id());
         assertThat(row.status()).isEqualTo("processing");
         assertThat(row.leaseOwner()).isEqualTo("node-a");
         assertThat(row.leaseExpiresAt()).isEqualTo(TaskRows.micros(now.plus(LEASE)));
         assertThat(row.version()).isEqualTo(1);
         assertThat(row.attempts()).isEqualTo(1);
+        assertThat(store.claim("node-b", 10, now, now.plus(LEASE)))
+                .as("nothing left")
+                .isEmpty();
     }
 
     @Test
-    void twoNodesClaimingTheSamePendingRowOnlyOneWins() {
+    void claimsTakeTheOldestPendingTasksFirstAndSkipDeletedAndRunningOnes() {
+        // inserted out of order, and with ids whose order differs from their creation order
+        Task third = insert("aaaaaaaa-0000-0000-0000-000000000003", T0.plusSeconds(3));
+        Task first = insert("cccccccc-0000-0000-0000-000000000001", T0.plusSeconds(1));
+        Task fourthTie = insert("bbbbbbbb-0000-0000-0000-000000000004", T0.plusSeconds(4));
+        Task second = insert("dddddddd-0000-0000-0000-000000000002", T0.plusSeconds(2));
+        Task fifthTie = insert("cccccccc-0000-0000-0000-000000000005", T0.plusSeconds(4));
+        Task running = insert("00000000-0000-0000-0000-000000000000", T0);
+        lease(running, "node-a", T0.plusSeconds(5));
+        Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
+        rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", TaskRows.micros(T0), deleted.id());
+
+        Instant now = T0.plusSeconds(10);
+        assertThat(store.claim("node-b", 2, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactly(first.id(), second.id());
+        assertThat(store.claim("node-b", 10, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactly(third.id(), fourthTie.id(), fifthTie.id());
+        assertThat(rows.row(deleted.id()).status()).isEqualTo("pending");
+        assertThat(rows.row(running.id()).leaseOwner()).isEqualTo("node-a");
+    }
+
+    @Test
+    void aClaimStartsTheAttemptWithACleanMessage() {
         Task pending = insert(T0);
-        Task seenByA = store.pending(10).getFirst();
-        Task seenByB = store.pending(10).getFirst();
-        assertThat(seenByA).isEqualTo(pending).isEqualTo(seenByB);
-
+        rows.execute("UPDATE task_info SET message = 'Copied 35 MiB of 60 MiB' WHERE task_id = ?", pending.id());
         Instant now = T0.plusSeconds(1);
-        assertThat(store.replace(seenByA, seenByA.beginProcessing(now), "node-a", now.plus(LEASE)))
-                .isPresent();
-        TaskRows.Row afterA = rows.row(pending.id());
-
-        assertThat(store.replace(seenByB, seenByB.beginProcessing(now), "node-b", now.plus(LEASE)))
+        assertThat(store.claim("node-a", 1, now, now.plus(LEASE)).getFirst().message())
                 .isEmpty();
-        assertThat(rows.row(pending.id())).isEqualTo(afterA);
-        assertThat(afterA.leaseOwner()).isEqualTo("node-a");
-        assertThat(store.pending(10)).isEmpty();
+        assertThat(rows.row(pending.id()).message()).isEmpty();
+    }
+
+    @Test
+    void claimersRunningAtOnceNeverGetTheSameTask() throws Exception {
+        int tasks = 400;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            ids.add(insert(T0.plusMillis(i)).id());
+        }
+        int claimers = 6;
+        List<Future<List<String>>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(claimers)) {
+            CountDownLatch start = new CountDownLatch(1);
+            for (int c = 0; c < claimers; c++) {
+                String node = "node-" + c;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    List<String> mine = new ArrayList<>();
+                    Instant now = T0.plusSeconds(1);
+                    List<Task> batch;
+                    do {
+                        batch = store.claim(node, 7, now, now.plus(LEASE));
+                        batch.forEach(t -> mine.add(t.id()));
+                    } while (!batch.isEmpty());
+                    return mine;
+                }));
+            }
+            start.countDown();
+        }
+        List<String> claimed = new ArrayList<>();
+        for (Future<List<String>> result : results) {
+            claimed.addAll(result.get());
+        }
+        assertThat(claimed).hasSize(tasks).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(rows.statusCounts()).containsExactly(Map.entry("processing", tasks));
     }
 
     @Test
     void aStaleWorkersLateWritesAreRejectedAfterATakeover() {
         Task pending = insert(T0);
         Instant claimedAt = T0.plusSeconds(1);
-        Task staleCopy = claim(pending, "node-a", claimedAt);
+        Task staleCopy = lease(pending, "node-a", claimedAt);
 
         // node-a goes quiet; its lease is live until claimedAt + LEASE, so nobody may take the task yet
         assertThat(store.expiredLeases(claimedAt.plus(LEASE).minusSeconds(1), 10))
@@ -164,12 +227,12 @@ class SqlEngineStoreTest {
 
         // its heartbeat renews nothing either
         assertThat(store.renewLeases("node-a", List.of(pending.id()), late.plus(LEASE)))
-                .isZero();
+                .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(takenOver);
 
         // the new owner's heartbeat and finish go through
         assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE)))
-                .isEqualTo(1);
+                .containsExactly(pending.id());
         assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(late.plus(LEASE)));
         assertThat(rows.row(pending.id()).version())
                 .as("a renewal does not bump the version, so the owner's copy stays current")
@@ -188,7 +251,7 @@ class SqlEngineStoreTest {
         // and a finished task is no longer anybody's: not expired, not renewable, not writable by the stale copy
         assertThat(store.expiredLeases(late.plus(Duration.ofDays(365)), 10)).isEmpty();
         assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE)))
-                .isZero();
+                .isEmpty();
         assertThat(store.replace(staleCopy, staleCopy.succeed(result("node-a"), late, TTL), null, null))
                 .isEmpty();
         assertThat(rows.row(pending.id())).isEqualTo(finished);
@@ -197,13 +260,13 @@ class SqlEngineStoreTest {
     @Test
     void renewalsExtendOnlyTheOwnersListedProcessingTasks() {
         Instant now = T0.plusSeconds(1);
-        Task a1 = claim(insert(T0), "node-a", now);
-        Task a2 = claim(insert(T0.plusMillis(1)), "node-a", now);
-        Task b1 = claim(insert(T0.plusMillis(2)), "node-b", now);
+        Task a1 = lease(insert(T0), "node-a", now);
+        Task a2 = lease(insert(T0.plusMillis(1)), "node-a", now);
+        Task b1 = lease(insert(T0.plusMillis(2)), "node-b", now);
         Instant until = now.plus(LEASE).plusSeconds(10);
 
         assertThat(store.renewLeases("node-a", List.of(a1.id(), b1.id()), until))
-                .isEqualTo(1);
+                .containsExactly(a1.id());
 
         assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(until));
         assertThat(rows.row(a2.id()).leaseExpiresAt()).as("not listed").isEqualTo(TaskRows.micros(now.plus(LEASE)));
@@ -213,14 +276,14 @@ class SqlEngineStoreTest {
     @Test
     void releasingLeasesTouchesOnlyTheNodesOwnProcessingRows() {
         Instant now = T0.plusSeconds(1);
-        Task mine = claim(insert(T0), "node-a", now);
-        Task theirs = claim(insert(T0.plusMillis(1)), "node-b", now);
+        Task mine = lease(insert(T0), "node-a", now);
+        Task theirs = lease(insert(T0.plusMillis(1)), "node-b", now);
         Task pending = insert(T0.plusMillis(2));
-        Task finishedMine = claim(insert(T0.plusMillis(3)), "node-a", now);
+        Task finishedMine = lease(insert(T0.plusMillis(3)), "node-a", now);
         store.replace(finishedMine, finishedMine.succeed(null, now, TTL), null, null)
                 .orElseThrow();
         // a finished row that (somehow) still names node-a as lease owner must not be touched either
-        Task oddFinished = claim(insert(T0.plusMillis(4)), "node-a", now);
+        Task oddFinished = lease(insert(T0.plusMillis(4)), "node-a", now);
         store.replace(oddFinished, oddFinished.fail("x", now, TTL), null, null).orElseThrow();
         long far = TaskRows.micros(now.plus(Duration.ofDays(1)));
         assertThat(rows.execute(
@@ -288,29 +351,9 @@ class SqlEngineStoreTest {
     }
 
     @Test
-    void pendingListsTheOldestWaitingTasksFirst() {
-        // inserted out of order, and with ids whose order differs from their creation order
-        Task third = insert("aaaaaaaa-0000-0000-0000-000000000003", T0.plusSeconds(3));
-        Task first = insert("cccccccc-0000-0000-0000-000000000001", T0.plusSeconds(1));
-        Task fourthTie = insert("bbbbbbbb-0000-0000-0000-000000000004", T0.plusSeconds(4));
-        Task second = insert("dddddddd-0000-0000-0000-000000000002", T0.plusSeconds(2));
-        Task fifthTie = insert("cccccccc-0000-0000-0000-000000000005", T0.plusSeconds(4));
-        Task running = insert("00000000-0000-0000-0000-000000000000", T0);
-        claim(running, "node-a", T0.plusSeconds(5));
-        Task deleted = insert("00000000-0000-0000-0000-00000000000d", T0);
-        rows.execute("UPDATE tasks SET deleted = TRUE, deleted_at = ? WHERE id = ?", TaskRows.micros(T0), deleted.id());
-
-        assertThat(store.pending(10))
-                .extracting(Task::id)
-                .containsExactly(first.id(), second.id(), third.id(), fourthTie.id(), fifthTie.id());
-        assertThat(store.pending(2)).extracting(Task::id).containsExactly(first.id(), second.id());
-        assertThat(store.pending(10)).allMatch(t -> t.status() == TaskStatus.PENDING);
-    }
-
-    @Test
     void replaceWritesResultAndMessageWithTheRowAndOnlyWhenTheVersionMatches() {
         Task pending = insert(T0);
-        Task claimed = claim(pending, "node-a", T0.plusSeconds(1));
+        Task claimed = lease(pending, "node-a", T0.plusSeconds(1));
         Optional<Task> failed = store.replace(claimed, claimed.fail("it broke", T0.plusSeconds(2), TTL), null, null);
         assertThat(failed).isPresent();
         Task stored = repo.find(pending.id()).orElseThrow();
