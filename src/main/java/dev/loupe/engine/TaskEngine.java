@@ -66,6 +66,7 @@ public final class TaskEngine implements AutoCloseable {
     private final Object signal = new Object();
     private boolean woken;
     private volatile boolean stopping;
+    private volatile long lastRecovery = System.nanoTime() - Long.MAX_VALUE / 2;
     /** Set when shutdown interrupts the workers: whatever a handler then throws, its task is released, not failed. */
     private volatile boolean releasing;
 
@@ -183,9 +184,15 @@ public final class TaskEngine implements AutoCloseable {
             return false;
         }
         int claimed = 0;
-        for (Task orphan : tasks.expiredLeases(now(), free)) {
-            if (recover(orphan, runs)) {
-                claimed++;
+        // Dead workers' tasks are looked for at the poll interval, not at every wake-up: a lease takes far longer
+        // to run out than that, and busy nodes wake up once per task.
+        long sinceRecovery = System.nanoTime() - lastRecovery;
+        if (sinceRecovery >= settings.pollInterval().toNanos()) {
+            lastRecovery = System.nanoTime();
+            for (Task orphan : tasks.expiredLeases(now(), free)) {
+                if (recover(orphan, runs)) {
+                    claimed++;
+                }
             }
         }
         int wanted = free - claimed;
@@ -197,7 +204,7 @@ public final class TaskEngine implements AutoCloseable {
                 // Two nodes' readings of the database's clock may differ by a few milliseconds: never below 0.
                 Duration pickup = Duration.between(task.createdAt(), now);
                 metrics.claimed(task.type(), pickup.isNegative() ? Duration.ZERO : pickup);
-                LOG.info("Task {} ({}) claimed by {}", task.id(), task.type().wire(), node);
+                LOG.debug("Task {} ({}) claimed by {}", task.id(), task.type().wire(), node);
                 runs.add(run(task, leaseEnd(now)));
             }
             claimed += fresh.size();
