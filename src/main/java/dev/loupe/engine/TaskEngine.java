@@ -131,13 +131,14 @@ public final class TaskEngine implements AutoCloseable {
     }
 
     /**
-     * Runs one claim round now, on the calling thread, and waits until every task it claimed has ended: tests wait
+     * Runs one claim round now (dead workers' tasks included), on the calling thread, and waits until every task it claimed has ended: tests wait
      * for the engine's work with it instead of sleeping through poll intervals.
      *
      * @return how many tasks the round claimed
      */
     public int runOnce() throws InterruptedException, ExecutionException {
         List<Future<?>> runs = new ArrayList<>();
+        lastRecovery = System.nanoTime() - settings.pollInterval().toNanos();
         claimSome(runs);
         for (Future<?> run : runs) {
             run.get();
