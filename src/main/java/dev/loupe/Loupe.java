@@ -232,6 +232,11 @@ public final class Loupe implements AutoCloseable {
         return Optional.ofNullable(engine);
     }
 
+    /** Releases the tasks this node runs for other nodes (or this one, restarted) to run at once: a stop in a hurry. */
+    public void releaseRunningTasks() {
+        engine().ifPresent(TaskEngine::releaseRunning);
+    }
+
     @Override
     public void close() {
         close(parts);

@@ -46,15 +46,7 @@ final class ServeCommand implements Runnable {
     public void run() {
         Config config = settings.load();
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, UnaryOperator.identity());
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            loupe.close();
-                            // SIGTERM is the normal way to stop a server: once everything is closed, report success,
-                            // not 143.
-                            Runtime.getRuntime().halt(0);
-                        },
-                        "shutdown"));
+        StopSignals.install(loupe);
         String host = config.get(Options.BIND_HOST);
         System.out.println(
                 role == Role.WORKER

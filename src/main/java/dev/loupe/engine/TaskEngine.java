@@ -434,7 +434,7 @@ public final class TaskEngine implements AutoCloseable {
     }
 
     /** Interrupts the running tasks; they are released, not failed, for another node to run at once. */
-    private void releaseRunning() {
+    public void releaseRunning() {
         LOG.info("{} task(s) still running; releasing them for recovery", running.size());
         releasing = true;
         workers.shutdownNow();

@@ -2,6 +2,7 @@ package dev.loupe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.auth.Authenticator;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
@@ -10,6 +11,7 @@ import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.util.JavalinBindException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +45,7 @@ public final class HttpApi {
             new Resource(Pattern.compile("/v2/schemas/images?"), "GET"));
 
     private final Javalin app;
+    private final String bindAddress;
 
     public HttpApi(
             HttpSettings settings,
@@ -55,6 +58,7 @@ public final class HttpApi {
             ObjectMapper json,
             PrometheusMeterRegistry metrics,
             BooleanSupplier databaseReachable) {
+        this.bindAddress = settings.bindHost() + ":" + settings.bindPort();
         ErrorResponder errors = new ErrorResponder(json);
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(settings.publicEndpoint());
@@ -119,8 +123,14 @@ public final class HttpApi {
         });
     }
 
+    /** Listens; a port that cannot be had stops the start with one line that says which. */
     public HttpApi start() {
-        app.start();
+        try {
+            app.start();
+        } catch (JavalinBindException e) {
+            throw new BadConfiguration("Cannot listen on " + bindAddress + ": "
+                    + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+        }
         return this;
     }
 
