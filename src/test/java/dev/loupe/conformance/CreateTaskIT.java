@@ -340,8 +340,12 @@ class CreateTaskIT {
 
     @Test
     void explicitPortOutsideDefaultAllowedPortsFailsFiltering() {
-        assertCreateError(importBody("http://127.0.0.1:9393/x"), FILTERING + "http://127.0.0.1:9393/x");
-        assertCreateError(importBody("http://example.com:8080/x"), FILTERING + "http://example.com:8080/x");
+        assertCreateError(
+                importBody("http://127.0.0.1:9393/x"),
+                FILTERING + "http://127.0.0.1:9393/x (port 9393 is not in allowed_ports)");
+        assertCreateError(
+                importBody("http://example.com:8080/x"),
+                FILTERING + "http://example.com:8080/x (port 8080 is not in allowed_ports)");
     }
 
     @Test
@@ -353,7 +357,7 @@ class CreateTaskIT {
     @Test
     void numericHostEncodingsFailFiltering() {
         for (String uri : new String[] {"http://2130706433/x", "http://127.1/x", "http://0x7f000001/x"}) {
-            assertCreateError(importBody(uri), FILTERING + uri);
+            assertCreateError(importBody(uri), FILTERING + uri + " (the host is not a valid host name or address)");
         }
     }
 

@@ -130,7 +130,8 @@ class ImportFailureIT {
                 client,
                 id,
                 "Refused redirect from " + source.url("/to-metadata") + " to " + metadata
-                        + ": URI for legacy import task does not pass filtering: " + metadata);
+                        + ": URI for legacy import task does not pass filtering: " + metadata
+                        + " (host 169.254.169.254 is not in allowed_hosts)");
         assertNothingLeft(guarded.dataDir());
     }
 
@@ -145,7 +146,8 @@ class ImportFailureIT {
                 client,
                 id,
                 "Refused redirect from " + source.url("/to-localhost") + " to " + elsewhere
-                        + ": URI for legacy import task does not pass filtering: " + elsewhere);
+                        + ": URI for legacy import task does not pass filtering: " + elsewhere
+                        + " (host localhost is not in allowed_hosts)");
         assertThat(source.requests("/elsewhere.raw")).isZero();
         assertNothingLeft(guarded.dataDir());
     }

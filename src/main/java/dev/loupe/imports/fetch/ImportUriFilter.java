@@ -36,6 +36,9 @@ public record ImportUriFilter(
     private static final Pattern HOST_NAME =
             Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
 
+    private static final String FILTERED = "URI for legacy import task does not pass filtering: ";
+    private static final String NO_HOST = "the URI has no host";
+
     private static final String NOT_A_URI = "The given uri is not valid. Please specify a valid uri from the"
             + " following list of supported uri ['http']";
 
@@ -87,10 +90,7 @@ public record ImportUriFilter(
         if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
             return Optional.of(NOT_A_URI);
         }
-        if (!passes(uri)) {
-            return Optional.of("URI for legacy import task does not pass filtering: " + uri);
-        }
-        return Optional.empty();
+        return filterRefusal(uri).map(reason -> FILTERED + uri + " (" + reason + ")");
     }
 
     /**
@@ -101,27 +101,40 @@ public record ImportUriFilter(
         return normalizeHost(host).map(allowedHosts::contains).orElse(false);
     }
 
-    private boolean passes(String text) {
+    /**
+     * Which {@code [import_filtering_opts]} rule refuses {@code text}, in words such as {@code port 9703 is not in
+     * allowed_ports}; empty when it passes. Upstream checks the scheme, then the host, then an explicit port.
+     */
+    private Optional<String> filterRefusal(String text) {
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            return false;
+            return Optional.of("the URI is not valid");
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme == null || !permitted(scheme, allowedSchemes, disallowedSchemes)) {
-            return false;
+        if (scheme == null) {
+            return Optional.of("the URI has no scheme");
         }
-        Optional<Authority> authority = Authority.of(uri);
-        if (authority.isEmpty()) {
-            return false;
+        Optional<String> refused = listRefusal("scheme", scheme, scheme, allowedSchemes, disallowedSchemes);
+        if (refused.isPresent()) {
+            return refused;
         }
-        Optional<String> host = normalizeHost(authority.get().host());
-        if (host.isEmpty() || !permitted(host.get(), allowedHosts, disallowedHosts)) {
-            return false;
+        Authority authority;
+        try {
+            authority = Authority.of(uri);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
         }
-        int port = authority.get().port();
-        return port < 0 || permitted(port, allowedPorts, disallowedPorts);
+        Optional<String> host = normalizeHost(authority.host());
+        if (host.isEmpty()) {
+            return Optional.of("the host is not a valid host name or address");
+        }
+        refused = listRefusal("host", authority.host(), host.get(), allowedHosts, disallowedHosts);
+        if (refused.isPresent() || authority.port() < 0) {
+            return refused;
+        }
+        return listRefusal("port", String.valueOf(authority.port()), authority.port(), allowedPorts, disallowedPorts);
     }
 
     /**
@@ -129,10 +142,11 @@ public record ImportUriFilter(
      * well-formed (not {@code my_host}), so the raw authority is read here.
      */
     private record Authority(String host, int port) {
-        static Optional<Authority> of(URI uri) {
+        /** @throws IllegalArgumentException saying what is wrong with the authority */
+        static Authority of(URI uri) {
             String authority = uri.getRawAuthority();
             if (authority == null || authority.isEmpty()) {
-                return Optional.empty();
+                throw new IllegalArgumentException(NO_HOST);
             }
             authority = authority.substring(authority.lastIndexOf('@') + 1);
             String host = authority;
@@ -140,38 +154,46 @@ public record ImportUriFilter(
             if (authority.startsWith("[")) {
                 int close = authority.indexOf(']');
                 if (close < 0) {
-                    return Optional.empty();
+                    throw new IllegalArgumentException("the host is not a valid host name or address");
                 }
                 host = authority.substring(0, close + 1);
                 String rest = authority.substring(close + 1);
                 if (rest.startsWith(":")) {
                     port = rest.substring(1);
                 } else if (!rest.isEmpty()) {
-                    return Optional.empty();
+                    throw new IllegalArgumentException("the host is not a valid host name or address");
                 }
             } else if (authority.contains(":")) {
                 host = authority.substring(0, authority.lastIndexOf(':'));
                 port = authority.substring(authority.lastIndexOf(':') + 1);
             }
             if (host.isEmpty()) {
-                return Optional.empty();
+                throw new IllegalArgumentException(NO_HOST);
             }
             if (port == null || port.isEmpty()) {
-                return Optional.of(new Authority(host, -1));
+                return new Authority(host, -1);
             }
             if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) {
-                return Optional.empty();
+                throw new IllegalArgumentException("the port is not a valid port number");
             }
-            return Optional.of(new Authority(host, Integer.parseInt(port)));
+            return new Authority(host, Integer.parseInt(port));
         }
     }
 
-    /** An allow list, when set, decides alone; otherwise the deny list does. */
-    private static <T> boolean permitted(T value, List<T> allowed, List<T> disallowed) {
+    /**
+     * An allow list, when set, decides alone; otherwise the deny list does. The reason names the value as the URI
+     * has it ({@code shown}) and the option that refused it.
+     */
+    private static <T> Optional<String> listRefusal(
+            String what, String shown, T value, List<T> allowed, List<T> disallowed) {
         if (!allowed.isEmpty()) {
-            return allowed.contains(value);
+            return allowed.contains(value)
+                    ? Optional.empty()
+                    : Optional.of(what + " " + shown + " is not in allowed_" + what + "s");
         }
-        return !disallowed.contains(value);
+        return disallowed.contains(value)
+                ? Optional.of(what + " " + shown + " is in disallowed_" + what + "s")
+                : Optional.empty();
     }
 
     /** The canonical form of a host, or empty for hosts that are refused outright (numeric encodings, junk). */

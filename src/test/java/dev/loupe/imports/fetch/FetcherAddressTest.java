@@ -151,7 +151,7 @@ class FetcherAddressTest {
         assertThatThrownBy(() -> fetcher.open(uri))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused to fetch from " + uri + ": URI for legacy import task does not pass filtering: "
-                        + uri);
+                        + uri + " (port " + server.getPort() + " is not in allowed_ports)");
         assertThat(server.getRequestCount()).isZero();
     }
 

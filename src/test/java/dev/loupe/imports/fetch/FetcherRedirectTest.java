@@ -122,7 +122,7 @@ class FetcherRedirectTest {
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused redirect from " + url("/image") + " to http://169.254.169.254/latest/meta-data/:"
                         + " URI for legacy import task does not pass filtering:"
-                        + " http://169.254.169.254/latest/meta-data/");
+                        + " http://169.254.169.254/latest/meta-data/ (host 169.254.169.254 is not in allowed_hosts)");
     }
 
     @Test
@@ -134,7 +134,8 @@ class FetcherRedirectTest {
         assertThatThrownBy(() -> new Fetcher(settings).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused redirect from " + url("/image") + " to http://127.0.0.1:22/:"
-                        + " URI for legacy import task does not pass filtering: http://127.0.0.1:22/");
+                        + " URI for legacy import task does not pass filtering: http://127.0.0.1:22/"
+                        + " (port 22 is not in allowed_ports)");
     }
 
     @Test
