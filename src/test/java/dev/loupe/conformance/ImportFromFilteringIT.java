@@ -54,6 +54,46 @@ class ImportFromFilteringIT {
                 "import_filtering_opts.allowed_hosts=[127.0.0.1]");
     }
 
+    /** An allowed address is allowed as the operator wrote it, not in its IPv6 spellings. */
+    @Test
+    void allowedHostsDoesNotAllowOtherSpellingsOfTheAddress() {
+        withServer(
+                c -> {
+                    accepted(c, "http://127.0.0.1:9393/tiny.raw");
+                    for (String host : new String[] {
+                        "[::ffff:127.0.0.1]",
+                        "[::ffff:7f00:1]",
+                        "[::ffff:7f00:0001]",
+                        "[0:0:0:0:0:ffff:127.0.0.1]",
+                        "[::127.0.0.1]",
+                        "[64:ff9b::7f00:1]"
+                    }) {
+                        filtered(c, "http://" + host + ":9393/tiny.raw", "host " + host + " is not in allowed_hosts");
+                    }
+                },
+                "import_filtering_opts.allowed_ports=[80,443,9393]",
+                "import_filtering_opts.allowed_hosts=127.0.0.1");
+    }
+
+    /** A disallowed address is refused however it is spelt. */
+    @Test
+    void disallowedHostsRefusesEverySpellingOfTheAddress() {
+        withServer(
+                c -> {
+                    filtered(
+                            c,
+                            "http://[::ffff:127.0.0.1]/x",
+                            "host [::ffff:127.0.0.1] is another spelling of"
+                                    + " 127.0.0.1, which is in disallowed_hosts");
+                    filtered(
+                            c,
+                            "http://[2002:7f00:1::1]/x",
+                            "host [2002:7f00:1::1] is a 6to4 address for 127.0.0.1," + " which is in disallowed_hosts");
+                    accepted(c, "http://[::ffff:192.0.2.1]/x");
+                },
+                "import_filtering_opts.disallowed_hosts=127.0.0.1");
+    }
+
     @Test
     void disallowedHostsRefusesTheListedHost() {
         withServer(

@@ -152,6 +152,24 @@ class ImportFailureIT {
         assertNothingLeft(guarded.dataDir());
     }
 
+    /** allowed_hosts names 127.0.0.1, which allows that spelling, not the IPv4-mapped one OkHttp would fold into it. */
+    @Test
+    void aRedirectToAnotherSpellingOfTheAllowedAddressIsRefusedAndNotFollowed() {
+        source.serve("/mapped.raw", fixture("raw.raw"));
+        String mapped = "http://[::ffff:127.0.0.1]:" + source.port() + "/mapped.raw";
+        source.redirect("/to-mapped", "302 Found", mapped);
+        Client client = guarded.client();
+        String id = create(client, source.url("/to-mapped"), "raw");
+        assertFailed(
+                client,
+                id,
+                "Refused redirect from " + source.url("/to-mapped") + " to " + mapped
+                        + ": URI for legacy import task does not pass filtering: " + mapped
+                        + " (host [::ffff:127.0.0.1] is not in allowed_hosts)");
+        assertThat(source.requests("/mapped.raw")).isZero();
+        assertNothingLeft(guarded.dataDir());
+    }
+
     @Test
     void aNameResolvingToLoopbackIsRefusedWithoutAnAllowListEntry() {
         source.serve("/by-name.raw", fixture("raw.raw"));

@@ -255,6 +255,112 @@ class ImportUriFilterTest {
         }
     }
 
+    /**
+     * An allow-list entry allows the host the operator wrote, not other spellings of its address; a deny-list entry
+     * refuses its address however it is spelt.
+     */
+    @Nested
+    class OtherSpellingsOfAnAddress {
+
+        @ParameterizedTest
+        @ValueSource(
+                strings = {
+                    "[::ffff:127.0.0.1]",
+                    "[::ffff:7f00:1]",
+                    "[::ffff:7f00:0001]",
+                    "[::FFFF:7F00:1]",
+                    "[0:0:0:0:0:ffff:127.0.0.1]",
+                    "[0000:0000:0000:0000:0000:ffff:7f00:0001]",
+                    "[::127.0.0.1]",
+                    "[::7f00:1]",
+                    "[64:ff9b::7f00:1]",
+                    "[64:ff9b::127.0.0.1]",
+                    "[2002:7f00:1::1]"
+                })
+        void anAllowedIpv4AddressDoesNotAllowItsIpv6Spellings(String host) {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=127.0.0.1");
+            filtered(f, "http://" + host + "/x", "host " + host + " is not in allowed_hosts");
+            filtered(f, "http://" + host + ":80/x", "host " + host + " is not in allowed_hosts");
+            passes(f, "http://127.0.0.1/x");
+        }
+
+        @Test
+        void anAllowedIpv6AddressAllowsItsOwnSpellingsOnly() {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=[[64:ff9b::7f00:1]]");
+            passes(f, "http://[64:ff9b::127.0.0.1]/x");
+            passes(f, "http://[64:FF9B:0:0:0:0:7F00:0001]/x");
+            filtered(f, "http://127.0.0.1/x", "host 127.0.0.1 is not in allowed_hosts");
+            filtered(f, "http://[::ffff:127.0.0.1]/x", "host [::ffff:127.0.0.1] is not in allowed_hosts");
+        }
+
+        /** The JDK, and so the fetcher, connects to an IPv4-mapped literal as the IPv4 address it carries. */
+        @Test
+        void anAllowedMappedLiteralMustAlsoBeAllowedAsTheAddressItIsConnectedTo() {
+            filtered(
+                    filter("import_filtering_opts.allowed_hosts=[[::ffff:127.0.0.1]]"),
+                    "http://[::ffff:7f00:1]/x",
+                    "host [::ffff:7f00:1] is connected to as 127.0.0.1, which is not in allowed_hosts");
+            ImportUriFilter both = filter("import_filtering_opts.allowed_hosts=[[::ffff:127.0.0.1], 127.0.0.1]");
+            passes(both, "http://[::ffff:7f00:1]/x");
+            passes(both, "http://127.0.0.1/x");
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @CsvSource(delimiter = '|', textBlock = """
+                127.0.0.1                  | host 127.0.0.1 is in disallowed_hosts
+                [::ffff:127.0.0.1]         | host [::ffff:127.0.0.1] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [::ffff:7f00:0001]         | host [::ffff:7f00:0001] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [0:0:0:0:0:ffff:127.0.0.1] | host [0:0:0:0:0:ffff:127.0.0.1] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [::127.0.0.1]              | host [::127.0.0.1] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [::7f00:1]                 | host [::7f00:1] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [64:ff9b::7f00:1]          | host [64:ff9b::7f00:1] is another spelling of 127.0.0.1, which is in disallowed_hosts
+                [2002:7f00:1::1]           | host [2002:7f00:1::1] is a 6to4 address for 127.0.0.1, which is in disallowed_hosts
+                [2002:7f00:1:2:3:4:5:6]    | host [2002:7f00:1:2:3:4:5:6] is a 6to4 address for 127.0.0.1, which is in disallowed_hosts
+                """)
+        void aDisallowedAddressIsRefusedInEverySpelling(String host, String reason) {
+            ImportUriFilter f = filter("import_filtering_opts.disallowed_hosts=127.0.0.1");
+            filtered(f, "http://" + host + "/x", reason);
+        }
+
+        @Test
+        void aDisallowedMappedLiteralRefusesTheIpv4AddressItCarries() {
+            ImportUriFilter f = filter("import_filtering_opts.disallowed_hosts=[[::ffff:10.0.0.1]]");
+            filtered(
+                    f,
+                    "http://10.0.0.1/x",
+                    "host 10.0.0.1 is another spelling of [::ffff:10.0.0.1], which is in disallowed_hosts");
+            filtered(
+                    f,
+                    "http://[64:ff9b::a00:1]/x",
+                    "host [64:ff9b::a00:1] is another spelling of [::ffff:10.0.0.1], which is in disallowed_hosts");
+            passes(f, "http://10.0.0.2/x");
+        }
+
+        @Test
+        void otherAddressesAreNotSpellingsOfADisallowedOne() {
+            ImportUriFilter f = filter("import_filtering_opts.disallowed_hosts=[127.0.0.1, [2002:a00:1::1]]");
+            passes(f, "http://[::1]/x");
+            passes(f, "http://[::]/x");
+            passes(f, "http://127.0.0.2/x");
+            passes(f, "http://[::ffff:127.0.0.2]/x");
+            passes(f, "http://[2002:7f00:2::1]/x");
+            // A 6to4 address is one host behind its IPv4 router, not a spelling of the router's address.
+            passes(f, "http://10.0.0.1/x");
+            filtered(f, "http://[2002:a00:1:0::1]/x", "host [2002:a00:1:0::1] is in disallowed_hosts");
+        }
+
+        @Test
+        void theFetchersAllowListLiftFollowsTheSameRule() {
+            ImportUriFilter f = filter("import_filtering_opts.allowed_hosts=127.0.0.1");
+            assertThat(f.namesAllowedHost("127.0.0.1")).isTrue();
+            assertThat(f.namesAllowedHost("::ffff:127.0.0.1")).isFalse();
+            assertThat(f.namesAllowedHost("[::ffff:7f00:1]")).isFalse();
+            assertThat(f.namesAllowedHost("::127.0.0.1")).isFalse();
+            assertThat(f.namesAllowedHost("64:ff9b::7f00:1")).isFalse();
+            assertThat(filter().namesAllowedHost("127.0.0.1")).isFalse();
+        }
+    }
+
     @Nested
     class Precedence {
 
