@@ -291,17 +291,23 @@ class CreateTaskIT {
 
     @Test
     void inputNullSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": null}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": null}",
+                "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test
     void inputWithoutImportFromSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": {}}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": {}}",
+                "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test
     void importFromNullSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": {\"import_from\": null}}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": {\"import_from\": null}}",
+                "Invalid location: None (import_from is null)");
     }
 
     @Test
@@ -546,7 +552,7 @@ class CreateTaskIT {
                         "/v2/tasks",
                         with(asJson(ADMIN_A), "Content-Type", "application/openstack-images-v2.1-json-patch"),
                         "{\"type\": \"import\", \"input\": {}}");
-        assertJsonError(r, 400, "Invalid location: None");
+        assertJsonError(r, 400, "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test

@@ -74,13 +74,17 @@ public final class ImportUriFilter {
     }
 
     /**
-     * Why {@code importFrom} may not be imported from, in upstream's words; empty when it may.
+     * Why {@code importFrom} may not be imported from, in upstream's words; empty when it may. Upstream says
+     * {@code Invalid location: None} both for a missing and a null {@code import_from}; which one it was follows.
      *
      * @param importFrom the value of {@code import_from} as given (null when absent)
      */
     public Optional<String> refusal(JsonNode importFrom) {
-        if (importFrom == null || importFrom.isNull() || importFrom.isMissingNode()) {
-            return Optional.of("Invalid location: None");
+        if (importFrom == null || importFrom.isMissingNode()) {
+            return Optional.of("Invalid location: None (input does not contain 'import_from')");
+        }
+        if (importFrom.isNull()) {
+            return Optional.of("Invalid location: None (import_from is null)");
         }
         if (!importFrom.isTextual()) {
             // As upstream prints a falsy location: False, 0, [], {}.

@@ -55,12 +55,13 @@ class ImportUriFilterTest {
     @Nested
     class Location {
 
+        /** Upstream's words first, then which of the two it was. */
         @Test
-        void missingOrNullIsNone() {
+        void missingOrNullIsNoneAndSaysWhich() {
             ImportUriFilter f = filter();
-            refused(f, (JsonNode) null, "Invalid location: None");
-            refused(f, NullNode.getInstance(), "Invalid location: None");
-            refused(f, MissingNode.getInstance(), "Invalid location: None");
+            refused(f, (JsonNode) null, "Invalid location: None (input does not contain 'import_from')");
+            refused(f, MissingNode.getInstance(), "Invalid location: None (input does not contain 'import_from')");
+            refused(f, NullNode.getInstance(), "Invalid location: None (import_from is null)");
         }
 
         @Test
