@@ -291,17 +291,23 @@ class CreateTaskIT {
 
     @Test
     void inputNullSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": null}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": null}",
+                "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test
     void inputWithoutImportFromSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": {}}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": {}}",
+                "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test
     void importFromNullSays_InvalidLocationNone() {
-        assertCreateError("{\"type\": \"import\", \"input\": {\"import_from\": null}}", "Invalid location: None");
+        assertCreateError(
+                "{\"type\": \"import\", \"input\": {\"import_from\": null}}",
+                "Invalid location: None (import_from is null)");
     }
 
     @Test
@@ -340,8 +346,12 @@ class CreateTaskIT {
 
     @Test
     void explicitPortOutsideDefaultAllowedPortsFailsFiltering() {
-        assertCreateError(importBody("http://127.0.0.1:9393/x"), FILTERING + "http://127.0.0.1:9393/x");
-        assertCreateError(importBody("http://example.com:8080/x"), FILTERING + "http://example.com:8080/x");
+        assertCreateError(
+                importBody("http://127.0.0.1:9393/x"),
+                FILTERING + "http://127.0.0.1:9393/x (port 9393 is not in allowed_ports)");
+        assertCreateError(
+                importBody("http://example.com:8080/x"),
+                FILTERING + "http://example.com:8080/x (port 8080 is not in allowed_ports)");
     }
 
     @Test
@@ -353,7 +363,7 @@ class CreateTaskIT {
     @Test
     void numericHostEncodingsFailFiltering() {
         for (String uri : new String[] {"http://2130706433/x", "http://127.1/x", "http://0x7f000001/x"}) {
-            assertCreateError(importBody(uri), FILTERING + uri);
+            assertCreateError(importBody(uri), FILTERING + uri + " (the host is not a valid host name or address)");
         }
     }
 
@@ -542,7 +552,7 @@ class CreateTaskIT {
                         "/v2/tasks",
                         with(asJson(ADMIN_A), "Content-Type", "application/openstack-images-v2.1-json-patch"),
                         "{\"type\": \"import\", \"input\": {}}");
-        assertJsonError(r, 400, "Invalid location: None");
+        assertJsonError(r, 400, "Invalid location: None (input does not contain 'import_from')");
     }
 
     @Test

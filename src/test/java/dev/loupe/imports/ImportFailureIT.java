@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,7 +132,8 @@ class ImportFailureIT {
                 client,
                 id,
                 "Refused redirect from " + source.url("/to-metadata") + " to " + metadata
-                        + ": URI for legacy import task does not pass filtering: " + metadata);
+                        + ": URI for legacy import task does not pass filtering: " + metadata
+                        + " (host 169.254.169.254 is not in allowed_hosts)");
         assertNothingLeft(guarded.dataDir());
     }
 
@@ -145,8 +148,27 @@ class ImportFailureIT {
                 client,
                 id,
                 "Refused redirect from " + source.url("/to-localhost") + " to " + elsewhere
-                        + ": URI for legacy import task does not pass filtering: " + elsewhere);
+                        + ": URI for legacy import task does not pass filtering: " + elsewhere
+                        + " (host localhost is not in allowed_hosts)");
         assertThat(source.requests("/elsewhere.raw")).isZero();
+        assertNothingLeft(guarded.dataDir());
+    }
+
+    /** allowed_hosts names 127.0.0.1, which allows that spelling, not the IPv4-mapped one OkHttp would fold into it. */
+    @Test
+    void aRedirectToAnotherSpellingOfTheAllowedAddressIsRefusedAndNotFollowed() {
+        source.serve("/mapped.raw", fixture("raw.raw"));
+        String mapped = "http://[::ffff:127.0.0.1]:" + source.port() + "/mapped.raw";
+        source.redirect("/to-mapped", "302 Found", mapped);
+        Client client = guarded.client();
+        String id = create(client, source.url("/to-mapped"), "raw");
+        assertFailed(
+                client,
+                id,
+                "Refused redirect from " + source.url("/to-mapped") + " to " + mapped
+                        + ": URI for legacy import task does not pass filtering: " + mapped
+                        + " (host [::ffff:127.0.0.1] is not in allowed_hosts)");
+        assertThat(source.requests("/mapped.raw")).isZero();
         assertNothingLeft(guarded.dataDir());
     }
 
@@ -234,6 +256,21 @@ class ImportFailureIT {
                                 + " qed image has a backing file; refused"),
                 Arguments.of("raw.raw", "qcow2", "Image content is raw but disk_format says qcow2; refused"),
                 Arguments.of("vhd-dynamic.vhd", "vmdk", "Image content is vhd but disk_format says vmdk; refused"));
+    }
+
+    /** A gzip of a raw disk is no raw disk: before, it became an active raw image of compressed bytes. */
+    @Test
+    void gzipCompressedContentDeclaredRawIsRefusedAndRemoved() throws Exception {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write(fixture("raw.raw"));
+        }
+        source.serve("/compressed/raw.raw.gz", compressed.toByteArray());
+        Client client = guarded.client();
+        String id = create(client, source.url("/compressed/raw.raw.gz"), "raw");
+        assertFailed(client, id, "Image content is gzip-compressed data, not a raw disk image; refused");
+        assertThat(source.requests("/compressed/raw.raw.gz")).isEqualTo(1);
+        assertNothingLeft(guarded.dataDir());
     }
 
     @ParameterizedTest(name = "{0} as {1}")

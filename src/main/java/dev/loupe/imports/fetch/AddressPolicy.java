@@ -41,14 +41,20 @@ final class AddressPolicy {
             Block.of("ff00::", 8, MULTICAST));
 
     /**
-     * IPv6 addresses that carry an IPv4 address in their last four bytes and reach it: IPv4-mapped
-     * ({@code ::ffff:a.b.c.d}, which a dual-stack socket connects to over IPv4), IPv4-compatible ({@code ::a.b.c.d})
-     * and NAT64 ({@code 64:ff9b::a.b.c.d}, which a translator forwards).
+     * IPv6 addresses that carry an IPv4 address and reach it: IPv4-mapped ({@code ::ffff:a.b.c.d}, which a
+     * dual-stack socket connects to over IPv4), IPv4-compatible ({@code ::a.b.c.d}) and NAT64
+     * ({@code 64:ff9b::a.b.c.d}, which a translator forwards) in their last four bytes, and 6to4
+     * ({@code 2002:AABB:CCDD::/48}, tunnelled to the IPv4 address in bytes 2 to 5).
      */
-    private static final List<Block> CARRIERS_OF_IPV4 = List.of(
-            new Block(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0}, 96, ""),
-            Block.of("::", 96, ""),
-            Block.of("64:ff9b::", 96, ""));
+    private static final List<Carrier> CARRIERS_OF_IPV4 = List.of(
+            new Carrier(
+                    new Block(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0}, 96, ""),
+                    12),
+            new Carrier(Block.of("::", 96, ""), 12),
+            new Carrier(Block.of("64:ff9b::", 96, ""), 12),
+            new Carrier(Block.of("2002::", 16, ""), 2));
+
+    private record Carrier(Block block, int offset) {}
 
     private AddressPolicy() {}
 
@@ -59,9 +65,10 @@ final class AddressPolicy {
         if (kind.isPresent() || bytes.length == 4) {
             return kind;
         }
-        for (Block carrier : CARRIERS_OF_IPV4) {
-            if (carrier.contains(bytes)) {
-                return kindOf(Arrays.copyOfRange(bytes, 12, 16)).map(k -> k + " embedded in an IPv6 address");
+        for (Carrier carrier : CARRIERS_OF_IPV4) {
+            if (carrier.block().contains(bytes)) {
+                return kindOf(Arrays.copyOfRange(bytes, carrier.offset(), carrier.offset() + 4))
+                        .map(k -> k + " embedded in an IPv6 address");
             }
         }
         return Optional.empty();

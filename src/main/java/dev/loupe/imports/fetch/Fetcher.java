@@ -54,7 +54,7 @@ public final class Fetcher {
 
     /** Opens the source; the caller reads the body once, streaming, and closes the source. */
     public Source open(String uri) throws FetchFailure {
-        HttpUrl url = admit(HttpUrl.parse(uri), uri, "Refused to fetch from " + uri + ": ");
+        HttpUrl url = admit(null, uri, HttpUrl.parse(uri), uri, "Refused to fetch from " + uri + ": ");
         String via = "";
         for (int followed = 0; ; followed++) {
             Response response = request(url, via);
@@ -68,15 +68,30 @@ public final class Fetcher {
                         "Too many redirects (more than " + settings.maxRedirects() + ") fetching " + uri);
             }
             HttpUrl resolved = url.resolve(location);
-            String target = resolved == null ? location : resolved.toString();
-            HttpUrl next = admit(resolved, target, "Refused redirect from " + url + " to " + target + ": ");
+            // A location naming its own host is shown as written, so the refusal names the spelling it judged.
+            String target = resolved == null
+                    ? location
+                    : WrittenAuthority.of(url, location).isPresent()
+                            ? WrittenAuthority.shown(url, location)
+                            : resolved.toString();
+            HttpUrl next =
+                    admit(url, location, resolved, target, "Refused redirect from " + url + " to " + target + ": ");
             via = " (redirected from " + url + ")";
             url = next;
         }
     }
 
-    /** The hop to fetch, once it is known to be an http(s) URL that passes the filter. */
-    private HttpUrl admit(HttpUrl url, String target, String refusal) throws FetchFailure {
+    /**
+     * The hop to fetch, once it is known to be an http(s) URL that passes the filter twice: with its host as the
+     * reference writes it, since an allow-list entry allows that spelling only, and as OkHttp will connect to it.
+     *
+     * @param base      the URL {@code reference} was resolved against; null for the first hop
+     * @param reference the URL or redirect location as given
+     * @param url       {@code reference} as OkHttp parsed it; null when it could not
+     * @param target    the hop as refusals name it
+     */
+    private HttpUrl admit(HttpUrl base, String reference, HttpUrl url, String target, String refusal)
+            throws FetchFailure {
         if (url == null) {
             Matcher scheme = SCHEME.matcher(target);
             boolean otherScheme = scheme.matches()
@@ -84,8 +99,13 @@ public final class Fetcher {
             throw new FetchFailure(
                     refusal + (otherScheme ? "only http and https sources can be fetched" : "not a valid URL"));
         }
-        // The URL as OkHttp will request it, so the filter sees the host that is connected to.
-        Optional<String> refused = settings.filter().refusal(url.toString());
+        ImportUriFilter filter = settings.filter();
+        // Only scheme, host and port are the filter's business, so only they are checked (a path java.net.URI
+        // would call malformed is no reason to refuse).
+        String connected = WrittenAuthority.of(null, url.toString()).orElseThrow();
+        Optional<String> refused = WrittenAuthority.of(base, reference)
+                .flatMap(written -> filter.filterRefusal(written, target))
+                .or(() -> filter.filterRefusal(connected, target));
         if (refused.isPresent()) {
             throw new FetchFailure(refusal + refused.get());
         }

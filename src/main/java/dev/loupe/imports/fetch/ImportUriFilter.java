@@ -4,50 +4,63 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The checks an {@code import_from} location must pass when a task is created and at every redirect: upstream's
  * location checks, then the {@code [import_filtering_opts]} filter on scheme, host and explicit port. Nothing here
  * resolves names: whether a name leads somewhere safe is decided where the connection is made, against the address
- * actually connected to. Hosts are kept in the canonical form the filter compares them in.
+ * actually connected to. Hosts are compared as {@link FilterHost} says: an allow-list entry matches its own
+ * spelling only, a deny-list entry every spelling of its address.
  */
-public record ImportUriFilter(
-        List<String> allowedSchemes,
-        List<String> disallowedSchemes,
-        List<String> allowedHosts,
-        List<String> disallowedHosts,
-        List<Integer> allowedPorts,
-        List<Integer> disallowedPorts) {
+public final class ImportUriFilter {
 
-    private static final Pattern DOTTED_QUAD =
-            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    /** Numbers in any base, alone or dotted: {@code 2130706433}, {@code 127.1}, {@code 0x7f.1}, {@code 0177.0.0.1}. */
-    private static final Pattern NUMERIC_HOST =
-            Pattern.compile("(0x[0-9a-f]*|\\d+)(\\.(0x[0-9a-f]*|\\d+))*\\.?", Pattern.CASE_INSENSITIVE);
-
-    private static final Pattern HOST_NAME =
-            Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\\.?");
+    private static final String FILTERED = "URI for legacy import task does not pass filtering: ";
+    private static final String NO_HOST = "the URI has no host";
+    private static final String INVALID_HOST = "the host is not a valid host name or address";
 
     private static final String NOT_A_URI = "The given uri is not valid. Please specify a valid uri from the"
             + " following list of supported uri ['http']";
 
-    public ImportUriFilter {
-        allowedSchemes = List.copyOf(allowedSchemes);
-        disallowedSchemes = List.copyOf(disallowedSchemes);
-        allowedHosts =
-                allowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
-        disallowedHosts =
-                disallowedHosts.stream().map(h -> normalizeHost(h).orElse(h)).toList();
-        allowedPorts = List.copyOf(allowedPorts);
-        disallowedPorts = List.copyOf(disallowedPorts);
+    private final List<String> allowedSchemes;
+    private final List<String> disallowedSchemes;
+    private final List<HostEntry> allowedHosts;
+    private final List<HostEntry> disallowedHosts;
+    private final List<Integer> allowedPorts;
+    private final List<Integer> disallowedPorts;
+
+    /** A {@code [import_filtering_opts]} host entry as the operator wrote it, and the host it names if it names one. */
+    private record HostEntry(String written, Optional<FilterHost> host) {
+        static HostEntry of(String written) {
+            return new HostEntry(written, FilterHost.parse(written));
+        }
+
+        boolean is(String canonical) {
+            return host.map(h -> h.canonical().equals(canonical)).orElse(false);
+        }
+
+        Optional<String> ipv4() {
+            return host.flatMap(FilterHost::ipv4);
+        }
+    }
+
+    public ImportUriFilter(
+            List<String> allowedSchemes,
+            List<String> disallowedSchemes,
+            List<String> allowedHosts,
+            List<String> disallowedHosts,
+            List<Integer> allowedPorts,
+            List<Integer> disallowedPorts) {
+        this.allowedSchemes = List.copyOf(allowedSchemes);
+        this.disallowedSchemes = List.copyOf(disallowedSchemes);
+        this.allowedHosts = allowedHosts.stream().map(HostEntry::of).toList();
+        this.disallowedHosts = disallowedHosts.stream().map(HostEntry::of).toList();
+        this.allowedPorts = List.copyOf(allowedPorts);
+        this.disallowedPorts = List.copyOf(disallowedPorts);
     }
 
     public static ImportUriFilter from(Config config) {
@@ -61,13 +74,17 @@ public record ImportUriFilter(
     }
 
     /**
-     * Why {@code importFrom} may not be imported from, in upstream's words; empty when it may.
+     * Why {@code importFrom} may not be imported from, in upstream's words; empty when it may. Upstream says
+     * {@code Invalid location: None} both for a missing and a null {@code import_from}; which one it was follows.
      *
      * @param importFrom the value of {@code import_from} as given (null when absent)
      */
     public Optional<String> refusal(JsonNode importFrom) {
-        if (importFrom == null || importFrom.isNull() || importFrom.isMissingNode()) {
-            return Optional.of("Invalid location: None");
+        if (importFrom == null || importFrom.isMissingNode()) {
+            return Optional.of("Invalid location: None (input does not contain 'import_from')");
+        }
+        if (importFrom.isNull()) {
+            return Optional.of("Invalid location: None (import_from is null)");
         }
         if (!importFrom.isTextual()) {
             // As upstream prints a falsy location: False, 0, [], {}.
@@ -87,41 +104,63 @@ public record ImportUriFilter(
         if (!uri.startsWith("http://") && !uri.startsWith("https://")) {
             return Optional.of(NOT_A_URI);
         }
-        if (!passes(uri)) {
-            return Optional.of("URI for legacy import task does not pass filtering: " + uri);
-        }
-        return Optional.empty();
+        return filterRefusal(uri).map(reason -> FILTERED + uri + " (" + reason + ")");
     }
 
     /**
-     * Whether {@code allowed_hosts} names {@code host}, compared in the same canonical form as the filter compares
-     * hosts. The operator chose such a host, so the fetcher lets it reach addresses it refuses otherwise.
+     * Whether {@code allowed_hosts} names {@code host}, by the same rule as the filter: the spelling the operator
+     * wrote, not another spelling of its address. The operator chose such a host, so the fetcher lets it reach
+     * addresses it refuses otherwise.
      */
     public boolean namesAllowedHost(String host) {
-        return normalizeHost(host).map(allowedHosts::contains).orElse(false);
+        return !allowedHosts.isEmpty()
+                && FilterHost.parse(host)
+                        .map(h -> hostRefusal(host, h).isEmpty())
+                        .orElse(false);
     }
 
-    private boolean passes(String text) {
+    /**
+     * The filter alone, for the fetcher: why {@code checked} does not pass it, as a refusal naming {@code shown}
+     * (the URL as the source wrote it); empty when it passes.
+     */
+    Optional<String> filterRefusal(String checked, String shown) {
+        return filterRefusal(checked).map(reason -> FILTERED + shown + " (" + reason + ")");
+    }
+
+    /**
+     * Which {@code [import_filtering_opts]} rule refuses {@code text}, in words such as {@code port 9703 is not in
+     * allowed_ports}; empty when it passes. Upstream checks the scheme, then the host, then an explicit port.
+     */
+    private Optional<String> filterRefusal(String text) {
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            return false;
+            return Optional.of("the URI is not valid");
         }
         String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme == null || !permitted(scheme, allowedSchemes, disallowedSchemes)) {
-            return false;
+        if (scheme == null) {
+            return Optional.of("the URI has no scheme");
         }
-        Optional<Authority> authority = Authority.of(uri);
-        if (authority.isEmpty()) {
-            return false;
+        Optional<String> refused = listRefusal("scheme", scheme, scheme, allowedSchemes, disallowedSchemes);
+        if (refused.isPresent()) {
+            return refused;
         }
-        Optional<String> host = normalizeHost(authority.get().host());
-        if (host.isEmpty() || !permitted(host.get(), allowedHosts, disallowedHosts)) {
-            return false;
+        Authority authority;
+        try {
+            authority = Authority.of(uri);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
         }
-        int port = authority.get().port();
-        return port < 0 || permitted(port, allowedPorts, disallowedPorts);
+        Optional<FilterHost> host = FilterHost.parse(authority.host());
+        if (host.isEmpty()) {
+            return Optional.of(INVALID_HOST);
+        }
+        refused = hostRefusal(authority.host(), host.get());
+        if (refused.isPresent() || authority.port() < 0) {
+            return refused;
+        }
+        return listRefusal("port", String.valueOf(authority.port()), authority.port(), allowedPorts, disallowedPorts);
     }
 
     /**
@@ -129,10 +168,11 @@ public record ImportUriFilter(
      * well-formed (not {@code my_host}), so the raw authority is read here.
      */
     private record Authority(String host, int port) {
-        static Optional<Authority> of(URI uri) {
+        /** @throws IllegalArgumentException saying what is wrong with the authority */
+        static Authority of(URI uri) {
             String authority = uri.getRawAuthority();
             if (authority == null || authority.isEmpty()) {
-                return Optional.empty();
+                throw new IllegalArgumentException(NO_HOST);
             }
             authority = authority.substring(authority.lastIndexOf('@') + 1);
             String host = authority;
@@ -140,68 +180,81 @@ public record ImportUriFilter(
             if (authority.startsWith("[")) {
                 int close = authority.indexOf(']');
                 if (close < 0) {
-                    return Optional.empty();
+                    throw new IllegalArgumentException(INVALID_HOST);
                 }
                 host = authority.substring(0, close + 1);
                 String rest = authority.substring(close + 1);
                 if (rest.startsWith(":")) {
                     port = rest.substring(1);
                 } else if (!rest.isEmpty()) {
-                    return Optional.empty();
+                    throw new IllegalArgumentException(INVALID_HOST);
                 }
             } else if (authority.contains(":")) {
                 host = authority.substring(0, authority.lastIndexOf(':'));
                 port = authority.substring(authority.lastIndexOf(':') + 1);
             }
             if (host.isEmpty()) {
-                return Optional.empty();
+                throw new IllegalArgumentException(NO_HOST);
             }
             if (port == null || port.isEmpty()) {
-                return Optional.of(new Authority(host, -1));
+                return new Authority(host, -1);
             }
             if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) {
-                return Optional.empty();
+                throw new IllegalArgumentException("the port is not a valid port number");
             }
-            return Optional.of(new Authority(host, Integer.parseInt(port)));
+            return new Authority(host, Integer.parseInt(port));
         }
     }
 
-    /** An allow list, when set, decides alone; otherwise the deny list does. */
-    private static <T> boolean permitted(T value, List<T> allowed, List<T> disallowed) {
+    /**
+     * An allow list, when set, decides alone; otherwise the deny list does. The reason names the value as the URI
+     * has it ({@code shown}) and the option that refused it.
+     */
+    private static <T> Optional<String> listRefusal(
+            String what, String shown, T value, List<T> allowed, List<T> disallowed) {
         if (!allowed.isEmpty()) {
-            return allowed.contains(value);
+            return allowed.contains(value)
+                    ? Optional.empty()
+                    : Optional.of(what + " " + shown + " is not in allowed_" + what + "s");
         }
-        return !disallowed.contains(value);
+        return disallowed.contains(value)
+                ? Optional.of(what + " " + shown + " is in disallowed_" + what + "s")
+                : Optional.empty();
+    }
+
+    /**
+     * Why the host lists refuse {@code host} ({@code shown} as the URI has it). An allow list, when set, decides
+     * alone and matches a host's own spelling only; an IPv4-mapped literal must also be allowed as the IPv4 address
+     * it is connected to. A deny list refuses its entries' addresses in every spelling.
+     */
+    private Optional<String> hostRefusal(String shown, FilterHost host) {
+        if (!allowedHosts.isEmpty()) {
+            if (allowedHosts.stream().noneMatch(entry -> entry.is(host.canonical()))) {
+                return Optional.of("host " + shown + " is not in allowed_hosts");
+            }
+            return host.connectedAs()
+                    .filter(ipv4 -> allowedHosts.stream().noneMatch(entry -> entry.is(ipv4)))
+                    .map(ipv4 -> "host " + shown + " is connected to as " + ipv4 + ", which is not in allowed_hosts");
+        }
+        for (HostEntry entry : disallowedHosts) {
+            if (entry.is(host.canonical())) {
+                return Optional.of("host " + shown + " is in disallowed_hosts");
+            }
+            Optional<String> ipv4 = entry.ipv4();
+            if (ipv4.isPresent() && ipv4.equals(host.ipv4())) {
+                return Optional.of("host " + shown + " is another spelling of " + entry.written()
+                        + ", which is in disallowed_hosts");
+            }
+            if (ipv4.isPresent() && ipv4.equals(host.via6to4())) {
+                return Optional.of(
+                        "host " + shown + " is a 6to4 address for " + ipv4.get() + ", which is in disallowed_hosts");
+            }
+        }
+        return Optional.empty();
     }
 
     /** The canonical form of a host, or empty for hosts that are refused outright (numeric encodings, junk). */
     public static Optional<String> normalizeHost(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.startsWith("[") && h.endsWith("]")) {
-            return ipv6(h);
-        }
-        if (DOTTED_QUAD.matcher(h).matches()) {
-            return Optional.of(h);
-        }
-        if (h.contains(":")) {
-            return ipv6("[" + h + "]");
-        }
-        if (NUMERIC_HOST.matcher(h).matches() || !HOST_NAME.matcher(h).matches()) {
-            return Optional.empty();
-        }
-        return Optional.of(h.endsWith(".") ? h.substring(0, h.length() - 1) : h);
-    }
-
-    private static Optional<String> ipv6(String bracketed) {
-        String literal = bracketed.substring(1, bracketed.length() - 1);
-        if (!literal.matches("[0-9a-f:.]+")) {
-            return Optional.empty();
-        }
-        try {
-            // A bracketed literal is parsed, never looked up.
-            return Optional.of(InetAddress.getByName(bracketed).getHostAddress());
-        } catch (UnknownHostException e) {
-            return Optional.empty();
-        }
+        return FilterHost.parse(host).map(FilterHost::canonical);
     }
 }

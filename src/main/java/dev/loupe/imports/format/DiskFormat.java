@@ -1,11 +1,14 @@
 package dev.loupe.imports.format;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What an image's bytes turned out to be. The first eight are Glance {@code disk_format} values; {@link #GPT} and
  * {@link #MBR} are raw disks recognised by their partition table; {@link #QED} is a qemu format Glance cannot
- * declare, detected only so that it is never let through under another name (it can name a backing file).
+ * declare, detected only so that it is never let through under another name (it can name a backing file). The
+ * compressed kinds ({@link #GZIP}, {@link #XZ}, {@link #BZIP2}, {@link #ZSTD}) are no disk format at all, and
+ * match no declaration either.
  */
 public enum DiskFormat {
     RAW("raw", Set.of("raw", "ami", "ari", "aki")),
@@ -18,15 +21,26 @@ public enum DiskFormat {
     PLOOP("ploop", Set.of("ploop")),
     GPT("gpt", RAW.declaredAs),
     MBR("mbr", RAW.declaredAs),
-    QED("qed", Set.of());
+    QED("qed", Set.of()),
+    GZIP("gzip", Set.of(), "gzip-compressed data"),
+    XZ("xz", Set.of(), "xz-compressed data"),
+    BZIP2("bzip2", Set.of(), "bzip2-compressed data"),
+    ZSTD("zstd", Set.of(), "zstd-compressed data");
 
     private final String wireName;
     /** The Glance {@code disk_format} values under which content of this kind may be stored. */
     private final Set<String> declaredAs;
+    /** For compressed data, what it is in words; null for disk formats. */
+    private final String compressed;
 
     DiskFormat(String wireName, Set<String> declaredAs) {
+        this(wireName, declaredAs, null);
+    }
+
+    DiskFormat(String wireName, Set<String> declaredAs, String compressed) {
         this.wireName = wireName;
         this.declaredAs = declaredAs;
+        this.compressed = compressed;
     }
 
     /** The name used in messages; for the first eight, the Glance {@code disk_format} value. */
@@ -40,5 +54,10 @@ public enum DiskFormat {
      */
     public boolean satisfies(String diskFormat) {
         return declaredAs.contains(diskFormat);
+    }
+
+    /** For compressed data, what it is in words ({@code gzip-compressed data}); empty for disk formats. */
+    public Optional<String> compressed() {
+        return Optional.ofNullable(compressed);
     }
 }

@@ -50,7 +50,8 @@ public final class FormatInspector {
     }
 
     private void recognize(Bytes head) {
-        signed = Qcow2.recognize(head)
+        signed = Compressed.recognize(head)
+                .or(() -> Qcow2.recognize(head))
                 .or(() -> Qed.recognize(head))
                 .or(() -> Vmdk.recognize(head, captures))
                 .or(() -> Vhdx.recognize(head, captures))

@@ -26,7 +26,8 @@ public record Inspection(DiskFormat format, long virtualSize, List<String> refus
     /**
      * Every reason not to store this content as the declared Glance {@code disk_format}: a mismatch between the
      * declaration and the content first (a qcow2 declared raw would be handed to consumers that trust the
-     * declaration), then the content's own refusals. Empty when the image may be stored.
+     * declaration; compressed data, which is no disk image at all, is named as what it is), then the content's own
+     * refusals. Empty when the image may be stored.
      */
     public List<String> refusalsFor(String diskFormat) {
         Objects.requireNonNull(diskFormat, "diskFormat");
@@ -34,8 +35,16 @@ public record Inspection(DiskFormat format, long virtualSize, List<String> refus
             return refusals;
         }
         List<String> all = new ArrayList<>();
-        all.add("Image content is " + format.wireName() + " but disk_format says " + diskFormat + "; refused");
+        all.add(format.compressed()
+                .map(what -> "Image content is " + what + ", not " + article(diskFormat) + " " + diskFormat
+                        + " disk image; refused")
+                .orElse("Image content is " + format.wireName() + " but disk_format says " + diskFormat + "; refused"));
         all.addAll(refusals);
         return List.copyOf(all);
+    }
+
+    /** "an" before the names said with a leading vowel sound (ami, aki, ari, iso), "a" otherwise. */
+    private static String article(String diskFormat) {
+        return !diskFormat.isEmpty() && "aeiou".indexOf(diskFormat.charAt(0)) >= 0 ? "an" : "a";
     }
 }

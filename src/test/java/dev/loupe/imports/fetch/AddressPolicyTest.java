@@ -94,6 +94,17 @@ class AddressPolicyTest {
     }
 
     @Test
+    void sixToFourFormsAreRefusedAsTheIpv4AddressTheyTunnelTo() {
+        assertThat(AddressPolicy.refusal(address("2002:7f00:1::1")))
+                .contains("a loopback address embedded in an IPv6 address");
+        assertThat(AddressPolicy.refusal(address("2002:a9fe:a9fe::")))
+                .contains("a cloud metadata address embedded in an IPv6 address");
+        assertThat(AddressPolicy.refusal(address("2002:c0a8:101:5::9")))
+                .contains("a private address embedded in an IPv6 address");
+        assertThat(AddressPolicy.refusal(address("2002:808:808::1"))).isEmpty();
+    }
+
+    @Test
     void embeddedPublicAddressesPass() {
         assertThat(AddressPolicy.refusal(ipv6(0, 0, 0, 0, 0, 0xffff, 0x0808, 0x0808)))
                 .isEmpty();

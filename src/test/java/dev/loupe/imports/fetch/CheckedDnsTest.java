@@ -133,6 +133,25 @@ class CheckedDnsTest {
                 .doesNotThrowAnyException();
     }
 
+    /** An allow-list entry lifts the check for the spelling it names only. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ::ffff:127.0.0.1         | a loopback address
+            ::ffff:7f00:1            | a loopback address
+            ::ffff:7f00:0001         | a loopback address
+            0:0:0:0:0:ffff:127.0.0.1 | a loopback address
+            ::127.0.0.1              | a loopback address embedded in an IPv6 address
+            64:ff9b::7f00:1          | a loopback address embedded in an IPv6 address
+            2002:7f00:1::1           | a loopback address embedded in an IPv6 address
+            """)
+    void otherSpellingsOfAnAllowedLiteralGetTheCheck(String host, String kind) {
+        CheckedDns dns = dns(Resolver.SYSTEM, "import_filtering_opts.allowed_hosts=127.0.0.1");
+        assertThatCode(() -> dns.checkLiteral("127.0.0.1")).doesNotThrowAnyException();
+        assertThatThrownBy(() -> dns.checkLiteral(host))
+                .isInstanceOf(CheckedDns.Refused.class)
+                .hasMessage(host + " is " + kind + HOW_TO_ALLOW);
+    }
+
     @Test
     void digitStringsThatAreNotDottedQuadsAreRefused() {
         assertThatThrownBy(() -> dns(Resolver.SYSTEM).checkLiteral("127.1"))

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The address check at connect time (C8) through a real fetch. Every refused address here is on this machine, so a
@@ -151,7 +152,20 @@ class FetcherAddressTest {
         assertThatThrownBy(() -> fetcher.open(uri))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused to fetch from " + uri + ": URI for legacy import task does not pass filtering: "
-                        + uri);
+                        + uri + " (port " + server.getPort() + " is not in allowed_ports)");
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:127.0.0.1]"})
+    void anotherSpellingOfTheAllowedLoopbackLiteralIsRefusedAndNothingIsSent(String host) {
+        server.enqueue(new MockResponse.Builder().body("disk image").build());
+        String uri = "http://" + host + ":" + server.getPort() + "/image";
+        Fetcher fetcher = new Fetcher(settings(filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM));
+        assertThatThrownBy(() -> fetcher.open(uri))
+                .isInstanceOf(FetchFailure.class)
+                .hasMessage("Refused to fetch from " + uri + ": URI for legacy import task does not pass filtering: "
+                        + uri + " (host " + host + " is not in allowed_hosts)");
         assertThat(server.getRequestCount()).isZero();
     }
 

@@ -12,12 +12,15 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Redirects are followed by hand, each hop checked again (C8). */
@@ -122,7 +125,7 @@ class FetcherRedirectTest {
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused redirect from " + url("/image") + " to http://169.254.169.254/latest/meta-data/:"
                         + " URI for legacy import task does not pass filtering:"
-                        + " http://169.254.169.254/latest/meta-data/");
+                        + " http://169.254.169.254/latest/meta-data/ (host 169.254.169.254 is not in allowed_hosts)");
     }
 
     @Test
@@ -134,7 +137,104 @@ class FetcherRedirectTest {
         assertThatThrownBy(() -> new Fetcher(settings).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Refused redirect from " + url("/image") + " to http://127.0.0.1:22/:"
-                        + " URI for legacy import task does not pass filtering: http://127.0.0.1:22/");
+                        + " URI for legacy import task does not pass filtering: http://127.0.0.1:22/"
+                        + " (port 22 is not in allowed_ports)");
+    }
+
+    /**
+     * allowed_hosts names 127.0.0.1, so a location spelling that address another way is refused, and the refusal
+     * names the spelling as the location wrote it, whatever OkHttp would make of it.
+     */
+    static Stream<Arguments> otherSpellingsOfTheAllowedHost() {
+        return Stream.of(
+                Arguments.of(
+                        "http://[::ffff:127.0.0.1]:PORT/moved", "http://[::ffff:127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of("http://[::ffff:7f00:1]:PORT/moved", "http://[::ffff:7f00:1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of(
+                        "http://[::ffff:7f00:0001]:PORT/moved", "http://[::ffff:7f00:0001]:PORT/moved", NOT_ALLOWED),
+                Arguments.of(
+                        "http://[0:0:0:0:0:ffff:127.0.0.1]:PORT/moved",
+                        "http://[0:0:0:0:0:ffff:127.0.0.1]:PORT/moved",
+                        NOT_ALLOWED),
+                Arguments.of("http://[::127.0.0.1]:PORT/moved", "http://[::127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of("http://[64:ff9b::7f00:1]:PORT/moved", "http://[64:ff9b::7f00:1]:PORT/moved", NOT_ALLOWED),
+                // Without a scheme, with backslashes, with surrounding blanks: OkHttp still reads the same host.
+                Arguments.of("//[::ffff:127.0.0.1]:PORT/moved", "http://[::ffff:127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of(
+                        "\\\\[::ffff:127.0.0.1]:PORT/moved", "http:\\\\[::ffff:127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of(
+                        "http:\\\\[::ffff:127.0.0.1]:PORT\\moved",
+                        "http:\\\\[::ffff:127.0.0.1]:PORT\\moved",
+                        NOT_ALLOWED),
+                Arguments.of(
+                        " http://[::ffff:127.0.0.1]:PORT/moved ", "http://[::ffff:127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                Arguments.of(
+                        "http:///[::ffff:127.0.0.1]:PORT/moved", "http:///[::ffff:127.0.0.1]:PORT/moved", NOT_ALLOWED),
+                // Encodings OkHttp decodes into 127.0.0.1 are no host name or address the filter takes.
+                Arguments.of("http://%31%32%37.0.0.1:PORT/moved", "http://%31%32%37.0.0.1:PORT/moved", INVALID_HOST));
+    }
+
+    private static final String NOT_ALLOWED = "host HOST is not in allowed_hosts";
+    private static final String INVALID_HOST = "the host is not a valid host name or address";
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("otherSpellingsOfTheAllowedHost")
+    void aRedirectToAnotherSpellingOfAnAllowedAddressIsRefused(String location, String shown, String reason) {
+        String port = String.valueOf(server.getPort());
+        location = location.replace("PORT", port);
+        shown = shown.replace("PORT", port);
+        String host = shown.contains("[") ? shown.substring(shown.indexOf('['), shown.indexOf(']') + 1) : "";
+        redirect(302, location);
+        // Were the redirect followed, this would be fetched.
+        server.enqueue(new MockResponse.Builder().body("disk image").build());
+        assertThatThrownBy(() -> new Fetcher(TestSettings.loopback()).open(url("/image")))
+                .isInstanceOf(FetchFailure.class)
+                .hasMessage("Refused redirect from " + url("/image") + " to " + shown
+                        + ": URI for legacy import task does not pass filtering: " + shown + " ("
+                        + reason.replace("HOST", host) + ")");
+        assertThat(server.getRequestCount()).isEqualTo(1);
+    }
+
+    /** MockWebServer sends no such header, so a raw server does: OkHttp reads full-width digits as 127.0.0.1. */
+    @Test
+    void aRedirectToFullWidthDigitsIsRefused() throws Exception {
+        String location = "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:" + server.getPort() + "/moved";
+        try (OneShotServer source = OneShotServer.start((socket, out) -> {
+            out.write(("HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        })) {
+            assertThatThrownBy(() -> new Fetcher(TestSettings.loopback()).open(source.url()))
+                    .isInstanceOf(FetchFailure.class)
+                    .hasMessage("Refused redirect from " + source.url() + " to " + location
+                            + ": URI for legacy import task does not pass filtering: " + location + " ("
+                            + INVALID_HOST + ")");
+        }
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    /** The location as written is judged, so an explicit default port is checked as it would be at create. */
+    @Test
+    void anExplicitDefaultPortInALocationIsChecked() {
+        redirect(302, "http://127.0.0.1:80/moved");
+        FetchSettings settings = settings(
+                filter(LOOPBACK_ALLOWED, "import_filtering_opts.allowed_ports=[" + server.getPort() + "]"),
+                Resolver.SYSTEM);
+        assertThatThrownBy(() -> new Fetcher(settings).open(url("/image")))
+                .isInstanceOf(FetchFailure.class)
+                .hasMessage("Refused redirect from " + url("/image") + " to http://127.0.0.1:80/moved:"
+                        + " URI for legacy import task does not pass filtering: http://127.0.0.1:80/moved"
+                        + " (port 80 is not in allowed_ports)");
+    }
+
+    @Test
+    void aRelativeLocationKeepsTheHostItWasAdmittedWith() throws Exception {
+        // A path that looks like a host is still a path on the same host.
+        redirect(302, "http:/[::ffff:127.0.0.1]/moved");
+        server.enqueue(new MockResponse.Builder().body("disk image").build());
+        Source source = new Fetcher(TestSettings.loopback()).open(url("/image"));
+        assertThat(read(source)).isEqualTo("disk image");
+        assertThat(source.finalUri()).isEqualTo(url("/[::ffff:127.0.0.1]/moved"));
     }
 
     @Test

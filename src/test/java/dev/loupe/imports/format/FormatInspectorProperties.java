@@ -65,7 +65,11 @@ class FormatInspectorProperties {
             bytes("conectix"),
             bytes("WithoutFreeSpace"),
             bytes("WithouFreSpacExt"),
-            bytes("# Disk DescriptorFile\nversion=1\n"));
+            bytes("# Disk DescriptorFile\nversion=1\n"),
+            bytes("\u001f\u008b\u0008"),
+            bytes("\u00fd7zXZ\0"),
+            bytes("BZh91AY&SY"),
+            bytes("(\u00b5/\u00fd"));
 
     @Property(tries = 300)
     void truncatedFixturesNeverThrowAndUnsafeOnesStayUnsafe(
