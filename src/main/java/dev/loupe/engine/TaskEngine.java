@@ -437,6 +437,8 @@ public final class TaskEngine implements AutoCloseable {
     public void releaseRunning() {
         LOG.info("{} task(s) still running; releasing them for recovery", running.size());
         releasing = true;
+        // An interrupt does not end a read from a socket: cancelling closes what each run waits on.
+        running.values().forEach(entry -> entry.run.cancel("the server is stopping"));
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
