@@ -104,6 +104,7 @@ public final class Loupe implements AutoCloseable {
             // One store for the imports that write data and the API that reads and deletes it.
             ImageStore store = imageStore(config);
             TaskSignals signals = TaskSignals.forDatabase(database);
+            EngineSettings engineSettings = EngineSettings.from(config);
             parts.addFirst(signals);
             // Each task type with what it checks at create and what runs it.
             Admissions admissions =
@@ -118,9 +119,10 @@ public final class Loupe implements AutoCloseable {
                                     + " tasks cannot run here; use an import task instead."));
                 }
                 engine = new TaskEngine(
-                        new SqlEngineStore(database.jdbi(), rows, database.dialect()),
+                        new SqlEngineStore(
+                                database.jdbi(), rows, database.dialect(), engineSettings.maxRunningPerProject()),
                         customize.apply(handlers),
-                        EngineSettings.from(config),
+                        engineSettings,
                         node,
                         clock,
                         metrics);
@@ -128,8 +130,15 @@ public final class Loupe implements AutoCloseable {
             }
             ListSettings lists = ListSettings.from(config);
             TaskSchema schema = new TaskSchema(json);
-            TaskService tasks =
-                    new TaskService(repository, schema, admissions, policy, clock, lists, signals::taskCreated);
+            TaskService tasks = new TaskService(
+                    repository,
+                    schema,
+                    admissions,
+                    policy,
+                    clock,
+                    lists,
+                    engineSettings.timeToLive(),
+                    signals::taskCreated);
             PeriodicJobs jobs = new PeriodicJobs(database.jdbi(), clock, node, metrics)
                     .every("task-expiry", config.get(Options.EXPIRY_INTERVAL), tasks::expire);
             if (engine != null) {

@@ -82,6 +82,14 @@ public final class Options {
             "",
             "Scratch directory for imports that are converted; empty means 'work' in the data directory.");
 
+    public static final Option<Integer> MAX_RUNNING_PER_PROJECT = Option.integer(
+            "task",
+            "max_running_per_project",
+            0,
+            0,
+            Integer.MAX_VALUE,
+            "The most tasks of one project running at once, on all nodes together; 0 for no cap. Whatever the cap,"
+                    + " a free worker takes a task of the project with the fewest running first.");
     public static final Option<Integer> MAX_ATTEMPTS = Option.integer(
             "task",
             "max_attempts",
@@ -259,6 +267,7 @@ public final class Options {
             TASK_TIME_TO_LIVE,
             EXPIRY_INTERVAL,
             WORK_DIR,
+            MAX_RUNNING_PER_PROJECT,
             MAX_ATTEMPTS,
             HEARTBEAT_INTERVAL,
             LEASE_DURATION,

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  * @param maxAttempts   attempts at a task before an interrupted one is failed instead of retried
  * @param shutdownGrace how long SIGTERM waits for running tasks before releasing them for recovery
  * @param timeToLive    how long a finished task is kept before it expires
+ * @param maxRunningPerProject the most tasks of one project running at once on all nodes; 0 for no cap
  */
 public record EngineSettings(
         int maxWorkers,
@@ -24,7 +25,8 @@ public record EngineSettings(
         Duration pollInterval,
         int maxAttempts,
         Duration shutdownGrace,
-        Duration timeToLive) {
+        Duration timeToLive,
+        int maxRunningPerProject) {
 
     public EngineSettings {
         for (Duration d : new Duration[] {heartbeat, lease, pollInterval, shutdownGrace}) {
@@ -52,6 +54,7 @@ public record EngineSettings(
                 config.get(Options.POLL_INTERVAL),
                 config.get(Options.MAX_ATTEMPTS),
                 config.get(Options.SHUTDOWN_GRACE),
-                Duration.ofHours(config.get(Options.TASK_TIME_TO_LIVE)));
+                Duration.ofHours(config.get(Options.TASK_TIME_TO_LIVE)),
+                config.get(Options.MAX_RUNNING_PER_PROJECT));
     }
 }

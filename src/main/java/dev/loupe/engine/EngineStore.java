@@ -4,7 +4,6 @@ import dev.loupe.task.Task;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What the engine reads and writes of tasks: the queue of pending ones, the leases of running ones, and the one
@@ -40,12 +39,15 @@ public interface EngineStore {
      */
     void reportProgress(String id, String leaseOwner, String message, Instant now);
 
+    /** A lease a node still holds, and the cancel a caller asked for, if one did. */
+    record Renewal(String id, String cancelRequest) {}
+
     /**
      * Extends the leases a node holds on the given tasks.
      *
-     * @return the ids whose lease the node still held and has extended; a task missing here was taken over
+     * @return the leases the node still held and has extended; a task missing here was taken over
      */
-    Set<String> renewLeases(String leaseOwner, List<String> ids, Instant until);
+    List<Renewal> renewLeases(String leaseOwner, List<String> ids, Instant until);
 
     /** Ends every lease a node holds now, so any node may recover those tasks at once. */
     int releaseLeases(String leaseOwner, Instant now);

@@ -5,41 +5,84 @@ import dev.loupe.db.Micros;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.PriorityQueue;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * The engine's store in the SQL that SQLite and PostgreSQL share, but for the claim's row locks: on PostgreSQL,
  * claimers skip the rows another claimer holds ({@code FOR UPDATE SKIP LOCKED}); SQLite has one writer at a time.
+ *
+ * <p>Claims are fair between projects: each free slot goes to the project with the fewest running tasks, then to the
+ * one whose oldest pending task is oldest, so one project's backlog never holds up another's first task; and
+ * {@code max_running_per_project} caps one project's running tasks across the cluster.
  */
 public final class SqlEngineStore implements EngineStore {
 
+    /** The projects with pending tasks: each one's oldest pending task and its running tasks (a loose index scan). */
+    private static final String WAITING_PROJECTS = "WITH RECURSIVE owners(owner) AS ("
+            + " SELECT MIN(owner) FROM tasks WHERE status = 'pending' AND deleted = FALSE"
+            + " UNION ALL SELECT (SELECT MIN(t.owner) FROM tasks t WHERE t.status = 'pending' AND t.deleted = FALSE"
+            + " AND t.owner > o.owner) FROM owners o WHERE o.owner IS NOT NULL)"
+            + " SELECT o.owner,"
+            + " (SELECT MIN(p.created_at) FROM tasks p WHERE p.status = 'pending' AND p.deleted = FALSE"
+            + " AND p.owner = o.owner) AS oldest,"
+            + " (SELECT COUNT(*) FROM tasks r WHERE r.status = 'processing' AND r.owner = o.owner) AS running"
+            + " FROM owners o WHERE o.owner IS NOT NULL";
+
+    /** A namespace for the advisory locks that make a project's running count hold while a claim caps it. */
+    private static final int PROJECT_LOCKS = 0x4c6f7570;
+
+    private record Waiting(String owner, long oldest, long running) {}
+
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
+    private final boolean postgres;
     private final String skipLocked;
+    private final int maxRunningPerProject;
 
-    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows, Database.Dialect dialect) {
+    /** @param maxRunningPerProject the most tasks of one project running at once, on all nodes; 0 for no cap */
+    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows, Database.Dialect dialect, int maxRunningPerProject) {
         this.jdbi = jdbi;
         this.rows = rows;
-        this.skipLocked = dialect == Database.Dialect.POSTGRESQL ? " FOR UPDATE SKIP LOCKED" : "";
+        this.postgres = dialect == Database.Dialect.POSTGRESQL;
+        this.skipLocked = postgres ? " FOR UPDATE SKIP LOCKED" : "";
+        this.maxRunningPerProject = maxRunningPerProject;
     }
 
     @Override
     public List<Task> claim(String node, int limit, Instant now, Instant leaseUntil) {
         return jdbi.inTransaction(h -> {
-            List<String> ids = h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
-                            + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
-                            + " version = version + 1 WHERE id IN (SELECT id FROM tasks WHERE status = 'pending'"
-                            + " AND deleted = FALSE ORDER BY created_at, id LIMIT :limit" + skipLocked + ")"
-                            + " RETURNING id")
-                    .bind("now", Micros.of(now))
-                    .bind("node", node)
-                    .bind("until", Micros.of(leaseUntil))
-                    .bind("limit", limit)
-                    .mapTo(String.class)
+            List<Waiting> waiting = h.createQuery(WAITING_PROJECTS)
+                    .map((rs, ctx) -> new Waiting(rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running")))
                     .list();
+            List<String> ids = new ArrayList<>();
+            for (Map.Entry<String, Integer> share : shares(waiting, limit).entrySet()) {
+                int wanted = share.getValue();
+                if (maxRunningPerProject > 0) {
+                    wanted = withinCap(h, share.getKey(), wanted);
+                }
+                if (wanted > 0) {
+                    ids.addAll(h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
+                                    + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
+                                    + " version = version + 1 WHERE id IN (SELECT id FROM tasks WHERE status ="
+                                    + " 'pending' AND deleted = FALSE AND owner = :owner ORDER BY created_at, id"
+                                    + " LIMIT :limit" + skipLocked + ") RETURNING id")
+                            .bind("now", Micros.of(now))
+                            .bind("node", node)
+                            .bind("until", Micros.of(leaseUntil))
+                            .bind("owner", share.getKey())
+                            .bind("limit", wanted)
+                            .mapTo(String.class)
+                            .list());
+                }
+            }
             if (ids.isEmpty()) {
                 return List.<Task>of();
             }
@@ -51,6 +94,49 @@ public final class SqlEngineStore implements EngineStore {
                     .map(rows)
                     .list();
         });
+    }
+
+    /**
+     * How many of {@code slots} each project gets: one at a time to the project with the fewest running (counting
+     * those given here), ties to the oldest waiting task; capped projects get none past the cap.
+     */
+    private Map<String, Integer> shares(List<Waiting> waiting, int slots) {
+        Map<String, Integer> shares = new LinkedHashMap<>();
+        PriorityQueue<long[]> next =
+                new PriorityQueue<>(Comparator.<long[]>comparingLong(w -> w[0]).thenComparingLong(w -> w[1]));
+        for (int i = 0; i < waiting.size(); i++) {
+            next.add(new long[] {waiting.get(i).running(), waiting.get(i).oldest(), i});
+        }
+        for (int slot = 0; slot < slots && !next.isEmpty(); slot++) {
+            long[] project = next.poll();
+            if (maxRunningPerProject > 0 && project[0] >= maxRunningPerProject) {
+                continue;
+            }
+            shares.merge(waiting.get((int) project[2]).owner(), 1, Integer::sum);
+            // The next of its tasks is younger than its oldest; after one more running it may still be the least busy.
+            next.add(new long[] {project[0] + 1, project[1], project[2]});
+        }
+        return shares;
+    }
+
+    /**
+     * What of {@code wanted} the project's cap leaves, counted under a lock on the project (PostgreSQL: an advisory
+     * lock for this transaction; a project another node is claiming for is left to that node this round).
+     */
+    private int withinCap(Handle h, String owner, int wanted) {
+        if (postgres
+                && !h.createQuery("SELECT pg_try_advisory_xact_lock(:space, hashtext(:owner))")
+                        .bind("space", PROJECT_LOCKS)
+                        .bind("owner", owner)
+                        .mapTo(Boolean.class)
+                        .one()) {
+            return 0;
+        }
+        long running = h.createQuery("SELECT COUNT(*) FROM tasks WHERE status = 'processing' AND owner = :owner")
+                .bind("owner", owner)
+                .mapTo(Long.class)
+                .one();
+        return (int) Math.max(0, Math.min(wanted, maxRunningPerProject - running));
     }
 
     @Override
@@ -111,14 +197,15 @@ public final class SqlEngineStore implements EngineStore {
     }
 
     @Override
-    public Set<String> renewLeases(String leaseOwner, List<String> ids, Instant until) {
-        return jdbi.inTransaction(h -> Set.copyOf(h.createQuery("UPDATE tasks SET lease_expires_at = :until"
-                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>) RETURNING id")
+    public List<Renewal> renewLeases(String leaseOwner, List<String> ids, Instant until) {
+        return jdbi.inTransaction(h -> h.createQuery("UPDATE tasks SET lease_expires_at = :until"
+                        + " WHERE lease_owner = :owner AND status = 'processing' AND id IN (<ids>)"
+                        + " RETURNING id, cancel_reason")
                 .bind("until", Micros.of(until))
                 .bind("owner", leaseOwner)
                 .bindList("ids", ids)
-                .mapTo(String.class)
-                .list()));
+                .map((rs, ctx) -> new Renewal(rs.getString("id"), rs.getString("cancel_reason")))
+                .list());
     }
 
     @Override

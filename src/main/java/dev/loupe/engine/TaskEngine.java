@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -225,7 +225,7 @@ public final class TaskEngine implements AutoCloseable {
         }
         TaskHandler handler = handlers.forType(orphan.type());
         Instant now = now();
-        if (handler.safeToRetry() && orphan.attempts() < settings.maxAttempts()) {
+        if (orphan.cancelRequest() == null && handler.safeToRetry() && orphan.attempts() < settings.maxAttempts()) {
             Optional<Task> stored = tasks.replace(orphan, orphan.retry(now), node, leaseEnd(now));
             if (stored.isPresent()) {
                 LOG.info(
@@ -238,8 +238,11 @@ public final class TaskEngine implements AutoCloseable {
                 return true;
             }
         } else {
-            String message = "Task interrupted: the worker running it stopped (attempt " + orphan.attempts() + " of "
-                    + settings.maxAttempts() + ")";
+            // A caller cancelled it while its worker was gone: that ends it, not a retry.
+            String message = orphan.cancelRequest() != null
+                    ? orphan.cancelRequest()
+                    : "Task interrupted: the worker running it stopped (attempt " + orphan.attempts() + " of "
+                            + settings.maxAttempts() + ")";
             if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null)
                     .isPresent()) {
                 LOG.info("Task {} recovered from a stopped worker: failed ({})", orphan.id(), message);
@@ -302,10 +305,22 @@ public final class TaskEngine implements AutoCloseable {
             LOG.info("Task {} interrupted by shutdown; released for recovery", task.id());
             return;
         }
-        if (entry.run.cancelled()) {
-            LOG.warn("Task {}: {}; this node's {} is discarded", task.id(), entry.run.cancellation(), outcome);
-            metrics.discarded(task.type());
-            return;
+        Cancellation cancellation = entry.run.cancellation();
+        if (cancellation != null) {
+            switch (cancellation.kind()) {
+                case REQUESTED -> {
+                    // A cancel that came after the work was done is too late: the outcome stands.
+                    if (!outcome.equals("success")) {
+                        finished = task.fail(cancellation.message(), now(), settings.timeToLive());
+                        outcome = "cancelled";
+                    }
+                }
+                case LEASE_LOST, STOPPING -> {
+                    LOG.warn("Task {}: {}; this node's {} is discarded", task.id(), cancellation.message(), outcome);
+                    metrics.discarded(task.type());
+                    return;
+                }
+            }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         if (finish(entry, finished)) {
@@ -378,9 +393,11 @@ public final class TaskEngine implements AutoCloseable {
             return;
         }
         Instant until = leaseEnd(now());
-        Set<String> held;
+        Map<String, String> held = new HashMap<>();
         try {
-            held = tasks.renewLeases(node, ids, until);
+            for (EngineStore.Renewal renewal : tasks.renewLeases(node, ids, until)) {
+                held.put(renewal.id(), renewal.cancelRequest() == null ? "" : renewal.cancelRequest());
+            }
         } catch (RuntimeException e) {
             LOG.warn("Renewing the leases of {} task(s) failed; retrying at the next heartbeat: {}", ids.size(), e);
             return;
@@ -390,11 +407,16 @@ public final class TaskEngine implements AutoCloseable {
             if (entry == null) {
                 continue;
             }
-            if (held.contains(id)) {
-                entry.leaseUntil = until;
-            } else {
+            String cancelRequest = held.get(id);
+            if (cancelRequest == null) {
                 LOG.warn("Task {}: this node lost its lease (another node runs the task now); stopping", id);
-                entry.run.cancel("the lease was lost to another node");
+                entry.run.cancel(Cancellation.leaseLost());
+                continue;
+            }
+            entry.leaseUntil = until;
+            if (!cancelRequest.isEmpty() && !entry.run.cancelled()) {
+                LOG.info("Task {}: {}; stopping", id, cancelRequest);
+                entry.run.cancel(Cancellation.requested(cancelRequest));
             }
         }
     }
@@ -438,7 +460,7 @@ public final class TaskEngine implements AutoCloseable {
         LOG.info("{} task(s) still running; releasing them for recovery", running.size());
         releasing = true;
         // An interrupt does not end a read from a socket: cancelling closes what each run waits on.
-        running.values().forEach(entry -> entry.run.cancel("the server is stopping"));
+        running.values().forEach(entry -> entry.run.cancel(Cancellation.stopping()));
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

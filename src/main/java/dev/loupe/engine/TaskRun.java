@@ -8,8 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One attempt at a task, as its handler sees it. The engine cancels a run whose lease it lost (another node now
- * runs the task): the handler then stops, removes what this run wrote, and whatever it returns is discarded.
+ * One attempt at a task, as its handler sees it. The engine cancels a run when a caller cancels the task, when another
+ * node has taken it over, or when the server stops in a hurry: the handler then stops and removes what this run
+ * wrote, and the engine decides what becomes of the task (see {@link Cancellation}).
  */
 public final class TaskRun {
 
@@ -19,7 +20,7 @@ public final class TaskRun {
     private final String leaseOwner;
     private final Consumer<String> progress;
     private final List<Runnable> onCancel = new ArrayList<>();
-    private String cancelled;
+    private Cancellation cancelled;
 
     /**
      * @param task       the task as claimed: status {@code processing}, {@code attempts} counting this one
@@ -60,7 +61,7 @@ public final class TaskRun {
     }
 
     /** Why the run was cancelled, or null while it runs. */
-    public synchronized String cancellation() {
+    public synchronized Cancellation cancellation() {
         return cancelled;
     }
 
@@ -82,7 +83,7 @@ public final class TaskRun {
     }
 
     /** Stops the run: the actions registered with {@link #onCancel} run once, on the calling thread. */
-    void cancel(String reason) {
+    void cancel(Cancellation reason) {
         List<Runnable> actions;
         synchronized (this) {
             if (cancelled != null) {

@@ -56,6 +56,24 @@ public abstract sealed class LoupeException extends RuntimeException {
         }
     }
 
+    /** The thing is not in a state that allows this (a task that has already ended cannot be cancelled). */
+    public static final class Conflict extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
+        public Conflict(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The request is well formed but contradicts an earlier one (an Idempotency-Key reused with another body). */
+    public static final class Unprocessable extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
+        public Unprocessable(String message) {
+            super(message, null);
+        }
+    }
+
     /** The part of the data asked for does not exist (a byte range past the end, or one that cannot be read). */
     public static final class RangeNotSatisfiable extends LoupeException {
         private static final long serialVersionUID = 1L;

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.failure.LoupeException;
 import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.failure.LoupeException.Conflict;
 import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
+import dev.loupe.failure.LoupeException.Unprocessable;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpStatus;
@@ -71,6 +73,8 @@ final class ErrorResponder {
             }
             case Forbidden ignored -> 403;
             case NotFound ignored -> 404;
+            case Conflict ignored -> 409;
+            case Unprocessable ignored -> 422;
             case RangeNotSatisfiable ignored -> 416;
             case Unavailable f -> {
                 LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage(), f.getCause());

@@ -38,6 +38,7 @@ public final class HttpApi {
     private static final List<Resource> RESOURCES = List.of(
             new Resource(Pattern.compile("/v2/tasks"), "GET, POST"),
             new Resource(Pattern.compile("/v2/tasks/[^/]+"), "GET, DELETE"),
+            new Resource(Pattern.compile("/v2/tasks/[^/]+/actions/cancel"), "POST"),
             new Resource(Pattern.compile("/v2/schemas/tasks?"), "GET"),
             new Resource(Pattern.compile("/v2/images"), "GET"),
             new Resource(Pattern.compile("/v2/images/[^/]+"), "GET, DELETE"),
@@ -91,6 +92,7 @@ public final class HttpApi {
             c.routes.get("/v2/tasks", taskResource::list);
             c.routes.get("/v2/tasks/{task_id}", taskResource::show);
             c.routes.delete("/v2/tasks/{task_id}", taskResource::delete);
+            c.routes.post("/v2/tasks/{task_id}/actions/cancel", taskResource::cancel);
             c.routes.get("/v2/schemas/image", imageResource::imageSchema);
             c.routes.get("/v2/schemas/images", imageResource::imagesSchema);
             c.routes.get("/v2/images", imageResource::list);

@@ -27,11 +27,23 @@ final class RequestBody {
 
     /** The body as an object or array; 400/413/415 with the matching message otherwise. */
     JsonNode read(Context ctx) {
-        long length = ctx.req().getContentLengthLong();
-        boolean hasBody = length > 0 || ctx.header("Transfer-Encoding") != null;
-        if (!hasBody) {
+        if (!hasBody(ctx)) {
             throw new InvalidInput("Body expected in request.");
         }
+        return parse(ctx);
+    }
+
+    /** As {@link #read}, for a request whose body may be left out: null when it is. */
+    JsonNode readIfAny(Context ctx) {
+        return hasBody(ctx) ? parse(ctx) : null;
+    }
+
+    private static boolean hasBody(Context ctx) {
+        return ctx.req().getContentLengthLong() > 0 || ctx.header("Transfer-Encoding") != null;
+    }
+
+    private JsonNode parse(Context ctx) {
+        long length = ctx.req().getContentLengthLong();
         if (length > maxBytes) {
             throw HttpFailure.tooLarge(maxBytes);
         }

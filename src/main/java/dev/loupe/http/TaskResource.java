@@ -26,9 +26,21 @@ final class TaskResource {
     }
 
     void create(Context ctx) {
-        Task task = tasks.create(Identity.of(ctx), () -> body.read(ctx));
+        TaskService.Creation created =
+                tasks.create(Identity.of(ctx), () -> body.read(ctx), ctx.header("Idempotency-Key"));
+        Task task = created.task();
         ctx.header("Location", baseUrl.of(ctx) + "/v2/tasks/" + task.id());
+        if (created.replayed()) {
+            ctx.header("Idempotent-Replayed", "true");
+        }
         out.send(ctx, 201, views.full(task));
+    }
+
+    /** Loupe's extension, after Glance's action URLs ({@code /v2/images/{id}/actions/deactivate}): 204. */
+    void cancel(Context ctx) {
+        tasks.cancel(Identity.of(ctx), ctx.pathParam("task_id"), () -> body.readIfAny(ctx));
+        ctx.status(204);
+        ctx.res().setContentType(null);
     }
 
     void list(Context ctx) {

@@ -28,8 +28,16 @@ public final class Policy {
 
     // Glance's names and defaults for what Loupe enforces. As in Glance, the empty "default" allows any name that no
     // rule defines.
-    private static final Map<String, String> DEFAULT_RULES =
-            Map.of("context_is_admin", "role:admin", "tasks_api_access", "rule:context_is_admin", DEFAULT_RULE, "");
+    // cancel_task is Loupe's own (Glance has no cancel): whoever may use the Tasks API may cancel.
+    private static final Map<String, String> DEFAULT_RULES = Map.of(
+            "context_is_admin",
+            "role:admin",
+            "tasks_api_access",
+            "rule:context_is_admin",
+            "cancel_task",
+            "rule:tasks_api_access",
+            DEFAULT_RULE,
+            "");
 
     private static final Policy DEFAULTS = new Policy(parseDefaults());
 
@@ -47,8 +55,8 @@ public final class Policy {
     }
 
     /**
-     * Built-in rules: "context_is_admin" is role:admin, "tasks_api_access" is rule:context_is_admin, and "default"
-     * allows everyone.
+     * Built-in rules: "context_is_admin" is role:admin, "tasks_api_access" is rule:context_is_admin, "cancel_task" is
+     * rule:tasks_api_access, and "default" allows everyone.
      */
     public static Policy defaults() {
         return DEFAULTS;

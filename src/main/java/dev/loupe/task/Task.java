@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param message  never null; empty when there is nothing to say
  * @param attempts how many times a worker has started it
  * @param version  the row's version when read; every write checks it, so a stale copy can never be written back
+ * @param cancelRequest the message a caller's cancel of the running task ends it with; null when none was asked
  */
 public record Task(
         String id,
@@ -31,7 +32,8 @@ public record Task(
         boolean deleted,
         Instant deletedAt,
         int attempts,
-        long version) {
+        long version,
+        String cancelRequest) {
 
     public Task {
         message = message == null ? "" : message;
@@ -63,7 +65,8 @@ public record Task(
                 false,
                 null,
                 0,
-                0);
+                0,
+                null);
     }
 
     /**
@@ -100,7 +103,8 @@ public record Task(
                 deleted,
                 deletedAt,
                 attempts + 1,
-                version);
+                version,
+                cancelRequest);
     }
 
     /** The same task as stored under a new row version. */
@@ -122,7 +126,8 @@ public record Task(
                 deleted,
                 deletedAt,
                 attempts,
-                newVersion);
+                newVersion,
+                cancelRequest);
     }
 
     private Task withAttempts(int newAttempts) {
@@ -143,7 +148,8 @@ public record Task(
                 deleted,
                 deletedAt,
                 newAttempts,
-                version);
+                version,
+                cancelRequest);
     }
 
     public Task succeed(JsonNode taskResult, Instant now, Duration timeToLive) {
@@ -176,6 +182,7 @@ public record Task(
                 deleted,
                 deletedAt,
                 attempts,
-                version);
+                version,
+                cancelRequest);
     }
 }

@@ -30,13 +30,19 @@ public final class TaskRepository {
         this.rows = rows;
     }
 
-    /** Adds the task and its details in one transaction: both rows or neither. */
-    public void insert(Task task) {
-        jdbi.useTransaction(h -> {
-            h.createUpdate("INSERT INTO tasks (id, type, status, owner, expires_at, created_at, updated_at,"
-                            + " deleted_at, deleted, image_id, request_id, user_id) VALUES (:id, :type, :status,"
-                            + " :owner, :expires_at, :created_at, :updated_at, NULL, FALSE, :image_id, :request_id,"
-                            + " :user_id)")
+    /**
+     * Adds the task and its details in one transaction: both rows or neither.
+     *
+     * @param idempotencyKey the create's Idempotency-Key, or null; the project's live task with that key wins
+     * @return false, with nothing added, when the project already has a live task with the key
+     */
+    public boolean insert(Task task, String idempotencyKey) {
+        return jdbi.inTransaction(h -> {
+            int added = h.createUpdate("INSERT INTO tasks (id, type, status, owner, expires_at, created_at,"
+                            + " updated_at, deleted_at, deleted, image_id, request_id, user_id, idempotency_key)"
+                            + " VALUES (:id, :type, :status, :owner, :expires_at, :created_at, :updated_at, NULL,"
+                            + " FALSE, :image_id, :request_id, :user_id, :key) ON CONFLICT (owner, idempotency_key)"
+                            + " WHERE idempotency_key IS NOT NULL AND deleted = FALSE DO NOTHING")
                     .bind("id", task.id())
                     .bind("type", task.type().wire())
                     .bind("status", task.status().wire())
@@ -47,7 +53,11 @@ public final class TaskRepository {
                     .bind("image_id", task.imageId())
                     .bind("request_id", task.requestId())
                     .bind("user_id", task.userId())
+                    .bind("key", idempotencyKey)
                     .execute();
+            if (added == 0) {
+                return false;
+            }
             h.createUpdate("INSERT INTO task_info (task_id, input, result, message) VALUES (:id, :input, :result,"
                             + " :message)")
                     .bind("id", task.id())
@@ -55,7 +65,55 @@ public final class TaskRepository {
                     .bind("result", rows.write(task.result()))
                     .bind("message", task.message())
                     .execute();
+            return true;
         });
+    }
+
+    /** The project's live task created with the Idempotency-Key. */
+    public Optional<Task> findByIdempotencyKey(String owner, String key) {
+        return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT
+                        + " WHERE t.owner = :owner AND t.idempotency_key = :key AND t.deleted = FALSE")
+                .bind("owner", owner)
+                .bind("key", key)
+                .map(rows)
+                .findOne());
+    }
+
+    /**
+     * Ends a pending task in failure with the message, as a cancel does.
+     *
+     * @return false when the task was no longer pending (a worker claimed it, or it ended)
+     */
+    public boolean failPending(String id, String message, Instant now, Instant expiresAt) {
+        return jdbi.inTransaction(h -> {
+            int changed = h.createUpdate("UPDATE tasks SET status = 'failure', updated_at = :now,"
+                            + " expires_at = :expires_at, version = version + 1 WHERE id = :id AND status = 'pending'")
+                    .bind("now", Micros.of(now))
+                    .bind("expires_at", Micros.of(expiresAt))
+                    .bind("id", id)
+                    .execute();
+            if (changed == 1) {
+                h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
+                        .bind("message", message)
+                        .bind("id", id)
+                        .execute();
+            }
+            return changed == 1;
+        });
+    }
+
+    /**
+     * Asks the node running a processing task to stop it; it ends in failure with the message of the first cancel.
+     *
+     * @return false when the task was not processing
+     */
+    public boolean requestCancel(String id, String message) {
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET cancel_reason = COALESCE(cancel_reason,"
+                                + " :message) WHERE id = :id AND status = 'processing'")
+                        .bind("message", message)
+                        .bind("id", id)
+                        .execute())
+                == 1;
     }
 
     public Optional<Task> find(String id) {

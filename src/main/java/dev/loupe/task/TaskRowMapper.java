@@ -44,7 +44,8 @@ public final class TaskRowMapper implements RowMapper<Task> {
                 rs.getBoolean("deleted"),
                 Micros.instant(rs, "deleted_at"),
                 rs.getInt("attempts"),
-                rs.getLong("version"));
+                rs.getLong("version"),
+                rs.getString("cancel_reason"));
     }
 
     static TaskType type(ResultSet rs) throws SQLException {

@@ -3,16 +3,20 @@ package dev.loupe.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.loupe.compat.ListSettings;
+import dev.loupe.failure.LoupeException.Conflict;
 import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
+import dev.loupe.failure.LoupeException.Unprocessable;
 import dev.loupe.policy.Caller;
 import dev.loupe.policy.Policy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class TaskService {
 
     private static final String ACCESS = "tasks_api_access";
+    private static final String CANCEL = "cancel_task";
+    private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+    private static final int MAX_REASON_LENGTH = 255;
     private static final Logger LOG = LoggerFactory.getLogger(TaskService.class);
     private static final int MAX_IMAGE_ID_LENGTH = 255;
     private static final int EXPIRY_BATCH = 1000;
@@ -35,9 +42,13 @@ public final class TaskService {
     private final Policy policy;
     private final Clock clock;
     private final ListSettings lists;
+    private final Duration timeToLive;
     private final Runnable taskCreated;
 
-    /** @param taskCreated told after each new task is committed, so a local worker can claim it at once */
+    /**
+     * @param timeToLive  how long a task is kept once it ended (a cancelled pending task ends here)
+     * @param taskCreated told after each new task is committed, so a local worker can claim it at once
+     */
     public TaskService(
             TaskRepository repository,
             TaskSchema schema,
@@ -45,6 +56,7 @@ public final class TaskService {
             Policy policy,
             Clock clock,
             ListSettings lists,
+            Duration timeToLive,
             Runnable taskCreated) {
         this.repository = repository;
         this.schema = schema;
@@ -52,8 +64,16 @@ public final class TaskService {
         this.policy = policy;
         this.clock = clock;
         this.lists = lists;
+        this.timeToLive = timeToLive;
         this.taskCreated = taskCreated;
     }
+
+    /**
+     * A task a create answered with.
+     *
+     * @param replayed the create repeated an earlier one's Idempotency-Key and body: the task is the earlier one's
+     */
+    public record Creation(Task task, boolean replayed) {}
 
     /** Throws 403 unless the caller may use the Tasks API at all. */
     public void requireAccess(Caller caller) {
@@ -61,10 +81,12 @@ public final class TaskService {
     }
 
     /**
-     * @param body reads the request body: an object or an array (anything else is refused while reading); read only
-     *             once the caller passed the policy
+     * @param body           reads the request body: an object or an array (anything else is refused while reading);
+     *                       read only once the caller passed the policy
+     * @param idempotencyKey the request's Idempotency-Key, or null: a repeat of a create with the same key and body
+     *                       gets the task the first one made, in its current state
      */
-    public Task create(Caller caller, Supplier<JsonNode> body) {
+    public Creation create(Caller caller, Supplier<JsonNode> body, String idempotencyKey) {
         requireAccess(caller);
         JsonNode request = body.get();
         if (!request.has("type")) {
@@ -87,6 +109,7 @@ public final class TaskService {
         if (admission != null) {
             admission.authorize(caller, input);
         }
+        checkIdempotencyKey(idempotencyKey);
         Task task = Task.create(
                 UUID.randomUUID().toString(),
                 type,
@@ -96,9 +119,86 @@ public final class TaskService {
                 caller.requestId(),
                 caller.userId(),
                 now());
-        repository.insert(task);
-        taskCreated.run();
-        return task;
+        // A repeat that lost the race to the first create finds its task; one made and gone meanwhile (expired and
+        // purged) frees the key, so the insert is tried once more.
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (repository.insert(task, idempotencyKey)) {
+                taskCreated.run();
+                return new Creation(task, false);
+            }
+            Optional<Task> earlier = repository.findByIdempotencyKey(caller.projectId(), idempotencyKey);
+            if (earlier.isPresent()) {
+                if (earlier.get().type() != type || !earlier.get().input().equals(input)) {
+                    throw new Unprocessable("Idempotency-Key '" + idempotencyKey + "' was used for another request"
+                            + " (task " + earlier.get().id() + "); a repeat must carry the same body");
+                }
+                return new Creation(earlier.get(), true);
+            }
+        }
+        throw new IllegalStateException("Idempotency-Key " + idempotencyKey + " neither inserts nor finds a task");
+    }
+
+    private static void checkIdempotencyKey(String key) {
+        if (key == null) {
+            return;
+        }
+        if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || key.indexOf('\0') >= 0) {
+            throw new InvalidInput(
+                    "Idempotency-Key must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters and no NUL");
+        }
+    }
+
+    /**
+     * Cancels a task (Loupe's extension, policy rule {@code cancel_task}): a pending task ends at once, a processing
+     * one within a heartbeat on whichever node runs it, in failure with a message naming who cancelled it and why.
+     *
+     * @param body reads the optional request body {@code {"reason": "..."}}; null when there is none
+     * @throws Conflict when the task has already ended
+     */
+    public void cancel(Caller caller, String id, Supplier<JsonNode> body) {
+        policy.enforce(CANCEL, caller);
+        String reason = reason(body.get());
+        Task task = show(caller, id);
+        String message = "Cancelled by " + (caller.userId() == null ? "a user" : "user " + caller.userId())
+                + " of project " + caller.projectId() + (reason == null ? "" : ": " + reason);
+        Instant now = now();
+        boolean cancelled = switch (task.status()) {
+            case PENDING ->
+                repository.failPending(id, message, now, now.plus(timeToLive)) || repository.requestCancel(id, message);
+            case PROCESSING -> repository.requestCancel(id, message);
+            case SUCCESS, FAILURE -> false;
+        };
+        if (!cancelled) {
+            Task ended = repository.find(id).orElse(task);
+            throw new Conflict(
+                    "Task " + id + " has already ended (" + ended.status().wire() + "); it cannot be" + " cancelled");
+        }
+        LOG.info("Task {}: {}", id, message);
+    }
+
+    private static String reason(JsonNode body) {
+        if (body == null) {
+            return null;
+        }
+        if (!body.isObject()) {
+            throw new InvalidInput("A cancel's body is an object: {\"reason\": \"...\"}");
+        }
+        for (Map.Entry<String, JsonNode> field : body.properties()) {
+            if (!field.getKey().equals("reason")) {
+                throw new InvalidInput("A cancel's body takes only 'reason', not '" + field.getKey() + "'");
+            }
+        }
+        JsonNode reason = body.get("reason");
+        if (reason == null || reason.isNull()) {
+            return null;
+        }
+        if (!reason.isTextual()
+                || reason.textValue().length() > MAX_REASON_LENGTH
+                || reason.textValue().indexOf('\0') >= 0) {
+            throw new InvalidInput(
+                    "A cancel's 'reason' is a string of at most " + MAX_REASON_LENGTH + " characters, without NUL");
+        }
+        return reason.textValue();
     }
 
     /** {@code input.image_id} is copied to the task, as upstream does; it must fit its column. */
