@@ -12,6 +12,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
@@ -67,9 +68,15 @@ public final class HttpApi {
             c.router.treatMultipleSlashesAsSingleSlash = false;
             c.jetty.host = settings.bindHost();
             c.jetty.port = settings.bindPort();
-            c.jetty.modifyServer(server -> server.setStopTimeout(5_000));
-            c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
-                    new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(5_000);
+                // Requests Jetty refuses before any handler runs (request line, headers, Content-Length).
+                server.setErrorHandler(errors.jettyErrors());
+            });
+            c.jetty.modifyServletContextHandler(handler -> {
+                handler.setErrorHandler(errors.jettyErrors());
+                handler.addFilter(new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST));
+            });
 
             c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
@@ -142,6 +149,7 @@ public final class HttpApi {
         if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
             throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
         }
+        requireDecodablePath(ctx.path());
         String first = VersionNegotiation.firstSegment(ctx.path());
         if (first.equals("versions") || first.equals("healthcheck") || first.equals("metrics") || first.isEmpty()) {
             return;
@@ -152,6 +160,18 @@ public final class HttpApi {
             return;
         }
         Identity.authenticate(ctx, requestId, authenticator, policy);
+    }
+
+    /** Javalin decodes path parameters with {@link URLDecoder}; a path it cannot decode is the client's fault. */
+    private static void requireDecodablePath(String path) {
+        if (path.indexOf('%') < 0) {
+            return;
+        }
+        try {
+            URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw HttpFailure.brokenEscape();
+        }
     }
 
     private static void healthy(Context ctx) {

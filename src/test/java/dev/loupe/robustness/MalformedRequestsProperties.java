@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -158,6 +159,31 @@ class MalformedRequestsProperties {
             assertThat(page.path("first").textValue()).as(target).startsWith("/v2/tasks");
             assertThat(page.path("schema").textValue()).isEqualTo("/v2/schemas/tasks");
         }
+    }
+
+    /**
+     * Requests that break HTTP itself (the request line, the headers, the framing of the body) are refused by the
+     * client's fault (below 500), in Loupe's error format: a body, a Content-Type that is not HTML, a request id.
+     */
+    @Property(tries = 600, shrinking = ShrinkingMode.OFF)
+    void brokenRequestsAreRefusedInLoupesFormat(@ForAll("brokenRequests") BrokenRequest request) {
+        RawHttp.Response response;
+        try {
+            response = http.exchange(request.bytes(), request.halfClose());
+        } catch (java.io.UncheckedIOException e) {
+            throw new AssertionError(e.getMessage() + "\n" + request, e);
+        }
+        Statistics.label("broken kinds").collect(request.kind(), response.status());
+        String context = request + "\n→ " + response;
+        assertThat(response.status()).as(context).isLessThan(500).isIn(request.expected());
+        assertThat(response.header("x-openstack-request-id"))
+                .as(context)
+                .isNotBlank()
+                .startsWith("req-")
+                .hasSizeLessThanOrEqualTo("req-".length() + 64);
+        assertThat(response.header("Content-Type")).as(context).isNotBlank().doesNotContainIgnoringCase("html");
+        assertThat(response.body()).as(context).isNotEmpty();
+        assertThat(response.errorMessage()).as(context).isNotBlank().doesNotContain("<");
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -404,6 +430,152 @@ class MalformedRequestsProperties {
             String whole = (r.nextBoolean() ? Json.taskLike(r) : Json.importBody(r)).strip();
             return whole.substring(0, r.nextInt(whole.length()));
         });
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Requests that break HTTP
+
+    /** Bytes sent as they are; {@code halfClose} ends the stream after them (a body that ends early). */
+    record BrokenRequest(String kind, byte[] bytes, boolean halfClose, Set<Integer> expected) {
+
+        @Override
+        public String toString() {
+            String text = new String(bytes, StandardCharsets.ISO_8859_1);
+            return "[" + kind + "] halfClose=" + halfClose + " expected=" + expected + " bytes=" + bytes.length + "\n"
+                    + (text.length() > 600 ? text.substring(0, 600) + "…" : text);
+        }
+    }
+
+    private static final List<String> BROKEN_ESCAPES =
+            List.of("%", "%z", "%zz", "%2", "%G1", "%%", "%u0041", "%U00e9", "%C3%28", "%ED%A0%80", "%C0%AF", "%E2%82");
+
+    @Provide
+    Arbitrary<BrokenRequest> brokenRequests() {
+        return Arbitraries.randomValue(MalformedRequestsProperties::brokenRequest);
+    }
+
+    private static BrokenRequest brokenRequest(Random r) {
+        String method = Json.pick(r, List.of("GET", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+        String headers = headerLines(r);
+        return switch (r.nextInt(7)) {
+            case 0 -> {
+                String path = Json.pick(r, List.of("/v2/tasks/", "/v2/images/", "/v2/", "/", "/v2/tasks/x"))
+                        + Json.randomChars(r, "abc019-", r.nextInt(5))
+                        + Json.pick(r, BROKEN_ESCAPES)
+                        // Never a hexadecimal digit right after the escape, which could complete it.
+                        + Json.randomChars(r, "gxyz-_", r.nextInt(5))
+                        + (r.nextInt(4) == 0 ? "/file" : "");
+                yield broken("broken escape", method + " " + path + " HTTP/1.1\r\nHost: h\r\n" + headers, 400);
+            }
+            case 1 -> {
+                String filler = "a".repeat(8200 + r.nextInt(20_000));
+                String target = r.nextBoolean() ? "/v2/tasks?marker=" + filler : "/v2/tasks/" + filler;
+                yield broken("long URI", method + " " + target + " HTTP/1.1\r\nHost: h\r\n" + headers, 414);
+            }
+            case 2 -> {
+                StringBuilder big = new StringBuilder();
+                if (r.nextBoolean()) {
+                    big.append("X-Big: ")
+                            .append("b".repeat(8200 + r.nextInt(20_000)))
+                            .append("\r\n");
+                } else {
+                    for (int i = 0; i < 200 + r.nextInt(400); i++) {
+                        big.append("X-Many-")
+                                .append(i)
+                                .append(": ")
+                                .append("c".repeat(60))
+                                .append("\r\n");
+                    }
+                }
+                yield broken("large headers", method + " /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + big, 431);
+            }
+            case 3 -> {
+                String line = Json.pick(
+                        r,
+                        List.of(
+                                method + " /v2/tasks",
+                                method + " /v2/tasks HTTP/0.9",
+                                method + " /v2/tasks HTTP/1.2",
+                                method + " /v2/tasks HTTP/3",
+                                method + " /v2/tasks HTTP/1",
+                                method + " /v2/tasks FOO/1.1",
+                                method + " /v2/tasks HTTP/2.0"));
+                yield broken("request line", line + "\r\nHost: h\r\n" + headers, 400, 426);
+            }
+            case 4 -> {
+                String hosts = Json.pick(
+                        r, List.of("Host: a\r\nHost: b\r\n", "Host: a\r\nHost: a\r\n", "Host: h\r\nhost: h:1\r\n"));
+                yield broken("duplicate Host", method + " /v2/tasks HTTP/1.1\r\n" + hosts + headers, 400);
+            }
+            case 5 -> {
+                String length = Json.pick(
+                        r,
+                        List.of(
+                                "Content-Length: abc\r\n",
+                                "Content-Length: -1\r\n",
+                                "Content-Length: +2\r\n",
+                                "Content-Length: 0x10\r\n",
+                                "Content-Length: 2, 2\r\n",
+                                "Content-Length: 1 2\r\n",
+                                "Content-Length: 99999999999999999999999\r\n",
+                                "Content-Length: 2\r\nContent-Length: 3\r\n"));
+                yield broken(
+                        "bad Content-Length",
+                        method + " /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + length,
+                        "{}",
+                        400);
+            }
+            default -> {
+                String encoding = Json.pick(
+                        r,
+                        List.of(
+                                "Transfer-Encoding: bogus\r\n",
+                                "Transfer-Encoding: gzip\r\n",
+                                "Transfer-Encoding: identity\r\n",
+                                "Transfer-Encoding: chunked, gzip\r\n",
+                                "Transfer-Encoding: chunked, chunked\r\n",
+                                "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+                                "Transfer-Encoding: chunked\r\nContent-Length: 7\r\n"));
+                yield broken(
+                        "bad Transfer-Encoding",
+                        method + " /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + encoding,
+                        "2\r\n{}\r\n0\r\n\r\n",
+                        400);
+            }
+        };
+    }
+
+    /** Identity, Accept and request-id headers as a client might send them with a broken request. */
+    private static String headerLines(Random r) {
+        StringBuilder lines = new StringBuilder();
+        if (r.nextInt(4) > 0) {
+            ADMIN.forEach((k, v) -> lines.append(k).append(": ").append(v).append("\r\n"));
+        }
+        if (r.nextBoolean()) {
+            lines.append("Accept: ")
+                    .append(Json.pick(r, List.of("application/json", "text/html", "*/*", "text/plain", "image/png")))
+                    .append("\r\n");
+        }
+        if (r.nextInt(3) == 0) {
+            lines.append("X-Openstack-Request-Id: req-")
+                    .append(Json.randomChars(r, "abcdef0123456789-", 1 + r.nextInt(40)))
+                    .append("\r\n");
+        }
+        return lines.toString();
+    }
+
+    private static BrokenRequest broken(String kind, String head, int... expected) {
+        return broken(kind, head, null, expected);
+    }
+
+    /** {@code head} is the request line and headers; {@code body} (or none) follows the blank line. */
+    private static BrokenRequest broken(String kind, String head, String body, int... expected) {
+        String text = head + "Connection: close\r\n\r\n" + (body == null ? "" : body);
+        return new BrokenRequest(
+                kind,
+                text.getBytes(StandardCharsets.ISO_8859_1),
+                false,
+                java.util.Arrays.stream(expected).boxed().collect(java.util.stream.Collectors.toSet()));
     }
 
     // ------------------------------------------------------------------------------------------------------------
