@@ -21,7 +21,12 @@ final class HttpFailure extends RuntimeException {
 
     /** A request target whose %-escapes do not decode (Jetty lets {@code %u0041} through; Javalin cannot decode it). */
     static HttpFailure brokenEscape() {
-        return new HttpFailure(400, BROKEN_ESCAPE, null);
+        return badRequest(BROKEN_ESCAPE);
+    }
+
+    /** A request HTTP itself does not allow (its framing, its target), as opposed to invalid API input. */
+    static HttpFailure badRequest(String message) {
+        return new HttpFailure(400, message, null);
     }
 
     static HttpFailure methodNotAllowed(String method, String allow) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.ApiServer;
+import dev.loupe.testing.LogCapture;
 import dev.loupe.testing.RawHttp;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  *
  * <p>Jetty refuses most of these while it parses the request, before it has headers to offer: those answers are
  * plain text whatever Accept says. A refusal after parsing (an ambiguous or badly encoded path) follows Accept.
+ *
+ * <p>A body that ends before its framing says it does (fewer bytes than Content-Length, a broken or missing chunk)
+ * is the client's fault too: 400 with a message, never a 500 with a stack trace in the log.
  */
 class JettyRefusalsIT {
 
@@ -196,5 +200,50 @@ class JettyRefusalsIT {
             assertThat(r.header("x-openstack-request-id")).as(r.toString()).startsWith("req-");
             assertThat(r.body()).as(r.toString()).isEmpty();
         }
+    }
+
+    // ---- bodies that end early ---------------------------------------------------------------------------------
+
+    static final String CONTENT_ENDED_EARLY = "Request body ended early: the connection closed before the bytes its"
+            + " Content-Length announced had arrived.";
+    static final String CHUNKS_ENDED_EARLY = "Chunked request body ended early or is malformed: the connection closed"
+            + " before the last chunk, or a chunk size is not hexadecimal.";
+
+    /** POST /v2/tasks with {@code framing} (headers) and {@code body}, then the end of the stream. */
+    private static RawHttp.Response postThenHalfClose(String framing, String body) {
+        String request = "POST /v2/tasks HTTP/1.1\r\nHost: h\r\n" + identity(ADMIN_A) + "Accept: application/json\r\n"
+                + "Content-Type: application/json\r\n" + framing + "Connection: close\r\n\r\n" + body;
+        try (LogCapture log = LogCapture.errors()) {
+            RawHttp.Response r = http().exchange(request.getBytes(StandardCharsets.ISO_8859_1), true);
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.header("Content-Type")).as(r.toString()).startsWith("application/json");
+            assertThat(r.header("x-openstack-request-id")).as(r.toString()).startsWith("req-");
+            assertThat(log.events()).as("ERROR logged for %s", r).isEmpty();
+            return r;
+        }
+    }
+
+    @Test
+    void bodyShorterThanItsContentLengthGives400() {
+        RawHttp.Response r = postThenHalfClose("Content-Length: 100\r\n", "{\"type\": \"import\", ");
+        assertThat(r.errorMessage()).isEqualTo(CONTENT_ENDED_EARLY);
+    }
+
+    @Test
+    void chunkSizeThatIsNotHexGives400() {
+        RawHttp.Response r = postThenHalfClose("Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n");
+        assertThat(r.errorMessage()).isEqualTo(CHUNKS_ENDED_EARLY);
+    }
+
+    @Test
+    void chunkSizeLargerThanTheBodyGives400() {
+        RawHttp.Response r = postThenHalfClose("Transfer-Encoding: chunked\r\n", "ffffffffffff\r\n{}\r\n0\r\n\r\n");
+        assertThat(r.errorMessage()).isEqualTo(CHUNKS_ENDED_EARLY);
+    }
+
+    @Test
+    void chunkedBodyWithoutItsLastChunkGives400() {
+        RawHttp.Response r = postThenHalfClose("Transfer-Encoding: chunked\r\n", "2\r\n{\"\r\n5\r\ntype\"\r\n");
+        assertThat(r.errorMessage()).isEqualTo(CHUNKS_ENDED_EARLY);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.testing.Client;
+import dev.loupe.testing.LogCapture;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.RawHttp;
 import java.io.ByteArrayOutputStream;
@@ -162,19 +163,23 @@ class MalformedRequestsProperties {
     }
 
     /**
-     * Requests that break HTTP itself (the request line, the headers, the framing of the body) are refused by the
-     * client's fault (below 500), in Loupe's error format: a body, a Content-Type that is not HTML, a request id.
+     * Requests that break HTTP itself (the request line, the headers, the framing of the body, a body that ends
+     * early) are refused as the client's fault (below 500, nothing logged at ERROR), in Loupe's error format: a
+     * body, a Content-Type that is not HTML, a request id.
      */
     @Property(tries = 600, shrinking = ShrinkingMode.OFF)
     void brokenRequestsAreRefusedInLoupesFormat(@ForAll("brokenRequests") BrokenRequest request) {
         RawHttp.Response response;
-        try {
+        List<String> errorsLogged;
+        try (LogCapture log = LogCapture.errors()) {
             response = http.exchange(request.bytes(), request.halfClose());
+            errorsLogged = log.events();
         } catch (java.io.UncheckedIOException e) {
             throw new AssertionError(e.getMessage() + "\n" + request, e);
         }
         Statistics.label("broken kinds").collect(request.kind(), response.status());
         String context = request + "\n→ " + response;
+        assertThat(errorsLogged).as("logged at ERROR: " + context).isEmpty();
         assertThat(response.status()).as(context).isLessThan(500).isIn(request.expected());
         assertThat(response.header("x-openstack-request-id"))
                 .as(context)
@@ -457,7 +462,7 @@ class MalformedRequestsProperties {
     private static BrokenRequest brokenRequest(Random r) {
         String method = Json.pick(r, List.of("GET", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
         String headers = headerLines(r);
-        return switch (r.nextInt(7)) {
+        return switch (r.nextInt(10)) {
             case 0 -> {
                 String path = Json.pick(r, List.of("/v2/tasks/", "/v2/images/", "/v2/", "/", "/v2/tasks/x"))
                         + Json.randomChars(r, "abc019-", r.nextInt(5))
@@ -525,6 +530,40 @@ class MalformedRequestsProperties {
                         "{}",
                         400);
             }
+            case 7 -> {
+                byte[] whole = Json.taskLike(r).getBytes(StandardCharsets.UTF_8);
+                int sent = r.nextInt(whole.length + 1);
+                String head = "POST /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + "Content-Length: "
+                        + (whole.length + 1 + r.nextInt(1000)) + "\r\n";
+                yield endsEarly("short body", head, new String(whole, 0, sent, StandardCharsets.ISO_8859_1));
+            }
+            case 8 -> {
+                String size = Json.pick(
+                        r, List.of("zz", "ffffffffffff", "fffffffffffffffff", "-1", "1x", "0x2", "", " ", "2;", "2 2"));
+                String head = "POST /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + "Transfer-Encoding: chunked\r\n";
+                String body = (r.nextBoolean() ? "2\r\n{}\r\n" : "") + size + "\r\n{\"type\": 1}\r\n"
+                        + (r.nextBoolean() ? "0\r\n\r\n" : "");
+                yield endsEarly("bad chunk size", head, body);
+            }
+            case 9 -> {
+                String whole = Json.taskLike(r);
+                StringBuilder chunks = new StringBuilder();
+                for (int at = 0; at < whole.length(); ) {
+                    int n = Math.min(whole.length() - at, 1 + r.nextInt(40));
+                    chunks.append(Integer.toHexString(n))
+                            .append("\r\n")
+                            .append(whole, at, at + n)
+                            .append("\r\n");
+                    at += n;
+                }
+                // Everything but the last chunk, sometimes cut inside a chunk.
+                String body = chunks.substring(0, chunks.length() - r.nextInt(Math.min(chunks.length(), 8)));
+                String head = "POST /v2/tasks HTTP/1.1\r\nHost: h\r\n" + headers + "Transfer-Encoding: chunked\r\n";
+                yield endsEarly(
+                        "no last chunk",
+                        head,
+                        new String(body.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+            }
             default -> {
                 String encoding = Json.pick(
                         r,
@@ -562,6 +601,15 @@ class MalformedRequestsProperties {
                     .append("\r\n");
         }
         return lines.toString();
+    }
+
+    /**
+     * A POST whose body ends before its framing says: the stream ends after {@code body}. Without identity the
+     * request is refused with 401 before the body is read.
+     */
+    private static BrokenRequest endsEarly(String kind, String head, String body) {
+        String text = head + "Connection: close\r\n\r\n" + body;
+        return new BrokenRequest(kind, text.getBytes(StandardCharsets.ISO_8859_1), true, Set.of(400, 401));
     }
 
     private static BrokenRequest broken(String kind, String head, int... expected) {
