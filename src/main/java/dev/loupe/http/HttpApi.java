@@ -16,7 +16,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
@@ -25,8 +24,6 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * It only translates between HTTP and the services.
  */
 public final class HttpApi {
-
-    private static final int MAX_REQUEST_ID_LENGTH = 64;
 
     /** Each resource with the methods it answers; any other method gets 405 with this Allow list. */
     private record Resource(Pattern path, String allow) {}
@@ -143,11 +140,12 @@ public final class HttpApi {
      */
     private static void admit(
             Context ctx, Authenticator authenticator, Policy policy, Versions versions, JsonResponder out) {
-        String given = ctx.header("X-Openstack-Request-Id");
-        String requestId = given == null || given.isEmpty() ? "req-" + UUID.randomUUID() : given;
-        ctx.header("x-openstack-request-id", requestId.startsWith("req-") ? requestId : "req-" + requestId);
-        if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
-            throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
+        String given = ctx.header(RequestId.HEADER);
+        // An id over the limit is refused and never echoed: the answer carries a new one.
+        String requestId = RequestId.of(given);
+        ctx.header("x-openstack-request-id", RequestId.header(requestId));
+        if (RequestId.tooLong(given)) {
+            throw HttpFailure.requestIdTooLong(RequestId.MAX_LENGTH);
         }
         requireDecodablePath(ctx.path());
         String first = VersionNegotiation.firstSegment(ctx.path());

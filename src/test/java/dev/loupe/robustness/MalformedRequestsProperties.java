@@ -191,6 +191,30 @@ class MalformedRequestsProperties {
         assertThat(response.errorMessage()).as(context).isNotBlank().doesNotContain("<");
     }
 
+    /** A request id over 64 characters is refused with 431, and the answer carries a new id, never the long one. */
+    @Property(tries = 200, shrinking = ShrinkingMode.OFF)
+    void requestIdsOverTheLimitAreNeverEchoed(
+            @ForAll("longRequestIds") String requestId, @ForAll("accepts") String accept, @ForAll boolean create) {
+        List<RawHttp.Header> headers = headers(ADMIN, null, accept.isEmpty() ? null : accept, requestId);
+        RawHttp.Response response = create
+                ? http.send(
+                        "POST", "/v2/tasks", headers, "{\"type\": \"import\"}".getBytes(StandardCharsets.UTF_8), false)
+                : http.send(
+                        "GET",
+                        "/v2/tasks/" + Json.pick(new Random(requestId.hashCode()), TASK_IDS),
+                        headers,
+                        null,
+                        false);
+        String what = "request id of " + requestId.length() + " characters: " + requestId;
+        assertSane(response, Set.of(431), what);
+        assertThat(response.header("x-openstack-request-id")).as(what).doesNotContain(requestId);
+    }
+
+    @Provide
+    Arbitrary<String> longRequestIds() {
+        return Arbitraries.strings().withCharRange('!', '~').ofMinLength(65).ofMaxLength(400);
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Inputs that once made Loupe fail, pinned as examples (the generators produce them too)
 
@@ -263,7 +287,8 @@ class MalformedRequestsProperties {
         assertThat(response.header("x-openstack-request-id"))
                 .as(context)
                 .isNotBlank()
-                .startsWith("req-");
+                .startsWith("req-")
+                .hasSizeLessThanOrEqualTo("req-".length() + 64);
         assertThat(response.header("Content-Type")).as(context).isNotBlank();
         if (response.status() >= 400) {
             assertThat(response.errorMessage()).as(context).isNotNull().isNotBlank();
