@@ -58,8 +58,8 @@ final class RequestBody {
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new InvalidInput("Error decoding your request. Either the URL or the request body contained"
-                    + " characters that could not be decoded by Glance");
+            // Upstream decodes inside its JSON parsing, whose ValueError handler catches the UnicodeDecodeError.
+            throw new InvalidInput("Malformed JSON in request body.");
         }
         JsonNode body;
         try {
