@@ -75,7 +75,7 @@ public final class HttpApi {
                 handler.addFilter(new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST));
             });
 
-            c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out));
+            c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out, baseUrl));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", HttpApi::healthy);
@@ -136,10 +136,16 @@ public final class HttpApi {
 
     /**
      * Runs before routing (after {@link VersionNegotiation}), in upstream's middleware order: request id, the
-     * versions document with 300 for paths under no version, then identity for everything under {@code /v2}.
+     * versions document with 300 for paths under no version, then identity for everything under {@code /v2}, and
+     * the router's redirect of {@code /v2} to {@code /v2/}.
      */
     private static void admit(
-            Context ctx, Authenticator authenticator, Policy policy, Versions versions, JsonResponder out) {
+            Context ctx,
+            Authenticator authenticator,
+            Policy policy,
+            Versions versions,
+            JsonResponder out,
+            BaseUrl baseUrl) {
         String given = ctx.header(RequestId.HEADER);
         // An id over the limit is refused and never echoed: the answer carries a new one.
         String requestId = RequestId.of(given);
@@ -158,6 +164,14 @@ public final class HttpApi {
             return;
         }
         Identity.authenticate(ctx, requestId, authenticator, policy);
+        if (ctx.path().equals("/v2")) {
+            // Upstream's router redirects the empty path under /v2 for every method, with no body.
+            ctx.status(302);
+            ctx.header("Location", baseUrl.of(ctx) + "/v2/");
+            ctx.contentType("text/plain; charset=UTF-8");
+            ctx.result(new byte[0]);
+            ctx.skipRemainingHandlers();
+        }
     }
 
     /** Javalin decodes path parameters with {@link URLDecoder}; a path it cannot decode is the client's fault. */
