@@ -39,7 +39,8 @@ import net.jqwik.api.statistics.Statistics;
 /**
  * Whatever arrives, Loupe answers it without a server error, and every refusal says why and carries a request id.
  * One in-process server serves the whole run; requests go over a raw socket so that bodies that are not UTF-8,
- * missing Content-Types, chunked bodies and broken %-escapes reach the server exactly as generated.
+ * missing Content-Types, chunked bodies and broken %-escapes reach the server exactly as generated, and so do
+ * requests that break HTTP itself (request lines, header sizes, framing headers, bodies that end early).
  *
  * <p>Only loopback hosts are allowed as import sources here, so no task created by this run can ever lead a worker
  * to fetch from anywhere but this machine.
@@ -284,7 +285,7 @@ class MalformedRequestsProperties {
                 .isNotBlank()
                 .startsWith("req-")
                 .hasSizeLessThanOrEqualTo("req-".length() + 64);
-        assertThat(response.header("Content-Type")).as(context).isNotBlank();
+        assertThat(response.header("Content-Type")).as(context).isNotBlank().doesNotContainIgnoringCase("html");
         if (response.status() >= 400) {
             assertThat(response.errorMessage()).as(context).isNotNull().isNotBlank();
         }
