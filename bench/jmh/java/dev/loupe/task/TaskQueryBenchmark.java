@@ -54,15 +54,17 @@ public class TaskQueryBenchmark {
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < tasks; i++) {
             String id = UUID.randomUUID().toString();
-            repository.insert(Task.create(
-                    id,
-                    TaskType.IMPORT,
-                    "proj-a",
-                    json.readTree("{\"import_from\": \"x\"}"),
-                    null,
-                    "req-" + i,
-                    "alice",
-                    start.plusSeconds(i)));
+            repository.insert(
+                    Task.create(
+                            id,
+                            TaskType.IMPORT,
+                            "proj-a",
+                            json.readTree("{\"import_from\": \"x\"}"),
+                            null,
+                            "req-" + i,
+                            "alice",
+                            start.plusSeconds(i)),
+                    null);
             if (i == tasks / 2) {
                 middleId = id;
             }

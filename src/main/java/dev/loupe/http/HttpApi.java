@@ -14,10 +14,10 @@ import io.javalin.http.Context;
 import io.javalin.util.JavalinBindException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -27,8 +27,6 @@ import org.eclipse.jetty.ee10.servlet.FilterHolder;
  * It only translates between HTTP and the services.
  */
 public final class HttpApi {
-
-    private static final int MAX_REQUEST_ID_LENGTH = 64;
 
     /** Each resource with the methods it answers; any other method gets 405 with this Allow list. */
     private record Resource(Pattern path, String allow) {}
@@ -74,11 +72,17 @@ public final class HttpApi {
             c.router.treatMultipleSlashesAsSingleSlash = false;
             c.jetty.host = settings.bindHost();
             c.jetty.port = settings.bindPort();
-            c.jetty.modifyServer(server -> server.setStopTimeout(5_000));
-            c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
-                    new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(5_000);
+                // Requests Jetty refuses before any handler runs (request line, headers, Content-Length).
+                server.setErrorHandler(errors.jettyErrors());
+            });
+            c.jetty.modifyServletContextHandler(handler -> {
+                handler.setErrorHandler(errors.jettyErrors());
+                handler.addFilter(new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST));
+            });
 
-            c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out));
+            c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out, baseUrl));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", ctx -> health(ctx, databaseReachable.getAsBoolean()));
@@ -146,16 +150,24 @@ public final class HttpApi {
 
     /**
      * Runs before routing (after {@link VersionNegotiation}), in upstream's middleware order: request id, the
-     * versions document with 300 for paths under no version, then identity for everything under {@code /v2}.
+     * versions document with 300 for paths under no version, then identity for everything under {@code /v2}, and
+     * the router's redirect of {@code /v2} to {@code /v2/}.
      */
     private static void admit(
-            Context ctx, Authenticator authenticator, Policy policy, Versions versions, JsonResponder out) {
-        String given = ctx.header("X-Openstack-Request-Id");
-        String requestId = given == null || given.isEmpty() ? "req-" + UUID.randomUUID() : given;
-        ctx.header("x-openstack-request-id", requestId.startsWith("req-") ? requestId : "req-" + requestId);
-        if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
-            throw HttpFailure.requestIdTooLong(MAX_REQUEST_ID_LENGTH);
+            Context ctx,
+            Authenticator authenticator,
+            Policy policy,
+            Versions versions,
+            JsonResponder out,
+            BaseUrl baseUrl) {
+        String given = ctx.header(RequestId.HEADER);
+        // An id over the limit is refused and never echoed: the answer carries a new one.
+        String requestId = RequestId.of(given);
+        ctx.header("x-openstack-request-id", RequestId.header(requestId));
+        if (RequestId.tooLong(given)) {
+            throw HttpFailure.requestIdTooLong(RequestId.MAX_LENGTH);
         }
+        requireDecodablePath(ctx.path());
         String first = VersionNegotiation.firstSegment(ctx.path());
         if (first.equals("versions") || first.equals("healthcheck") || first.equals("metrics") || first.isEmpty()) {
             return;
@@ -166,6 +178,26 @@ public final class HttpApi {
             return;
         }
         Identity.authenticate(ctx, requestId, authenticator, policy);
+        if (ctx.path().equals("/v2")) {
+            // Upstream's router redirects the empty path under /v2 for every method, with no body.
+            ctx.status(302);
+            ctx.header("Location", baseUrl.of(ctx) + "/v2/");
+            ctx.contentType("text/plain; charset=UTF-8");
+            ctx.result(new byte[0]);
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    /** Javalin decodes path parameters with {@link URLDecoder}; a path it cannot decode is the client's fault. */
+    private static void requireDecodablePath(String path) {
+        if (path.indexOf('%') < 0) {
+            return;
+        }
+        try {
+            URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw HttpFailure.brokenEscape();
+        }
     }
 
     /** As oslo's healthcheck answers: 200 OK, or 503 with the reason when this node cannot do its work. */

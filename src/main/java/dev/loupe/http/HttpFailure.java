@@ -7,6 +7,9 @@ package dev.loupe.http;
 final class HttpFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    static final String BROKEN_ESCAPE = "Malformed request: the request target has a broken %-escape (% must be"
+            + " followed by two hexadecimal digits).";
+
     private final int status;
     private final String allow;
 
@@ -14,6 +17,16 @@ final class HttpFailure extends RuntimeException {
         super(message);
         this.status = status;
         this.allow = allow;
+    }
+
+    /** A request target whose %-escapes do not decode (Jetty lets {@code %u0041} through; Javalin cannot decode it). */
+    static HttpFailure brokenEscape() {
+        return badRequest(BROKEN_ESCAPE);
+    }
+
+    /** A request HTTP itself does not allow (its framing, its target), as opposed to invalid API input. */
+    static HttpFailure badRequest(String message) {
+        return new HttpFailure(400, message, null);
     }
 
     static HttpFailure methodNotAllowed(String method, String allow) {

@@ -5,14 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import io.javalin.http.Context;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.eclipse.jetty.http.HttpException;
 
 /** Reads a JSON request body as upstream does (whatever the Content-Type says), within Loupe's size limit. */
 final class RequestBody {
@@ -55,7 +56,7 @@ final class RequestBody {
         try (InputStream in = ctx.req().getInputStream()) {
             bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw unreadable(ctx, e);
         }
         if (bytes.length > maxBytes) {
             throw HttpFailure.tooLarge(maxBytes);
@@ -69,8 +70,8 @@ final class RequestBody {
                     .decode(ByteBuffer.wrap(bytes))
                     .toString();
         } catch (CharacterCodingException e) {
-            throw new InvalidInput("Error decoding your request. Either the URL or the request body contained"
-                    + " characters that could not be decoded by Glance");
+            // Upstream decodes inside its JSON parsing, whose ValueError handler catches the UnicodeDecodeError.
+            throw new InvalidInput("Malformed JSON in request body.");
         }
         JsonNode body;
         try {
@@ -85,6 +86,26 @@ final class RequestBody {
             throw new InvalidInput("Unexpected body type. Expected list/dict.");
         }
         return body;
+    }
+
+    /**
+     * A body that cannot be read is the client's doing: it closed the connection before the body's end, or framed
+     * the body wrongly. Jetty reports a bad chunk size as an early end of the stream, so the two read alike.
+     */
+    private static HttpFailure unreadable(Context ctx, IOException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpException framing
+                    && !(cause instanceof EOFException)
+                    && framing.getReason() != null) {
+                return HttpFailure.badRequest("Malformed request body: " + framing.getReason() + ".");
+            }
+        }
+        if (ctx.header("Transfer-Encoding") != null) {
+            return HttpFailure.badRequest("Chunked request body ended early or is malformed: the connection closed"
+                    + " before the last chunk, or a chunk size is not hexadecimal.");
+        }
+        return HttpFailure.badRequest("Request body ended early: the connection closed before the bytes its"
+                + " Content-Length announced had arrived.");
     }
 
     /** JSON media types: application/json, the +json suffix, and OpenStack's json-patch variants. */

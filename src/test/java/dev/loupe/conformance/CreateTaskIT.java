@@ -114,8 +114,12 @@ class CreateTaskIT {
         assertCreateError("[]", "Task 'type' is required");
     }
 
+    /**
+     * Upstream's JSON deserializer decodes the body inside {@code from_json}, whose {@code except ValueError} catches
+     * the UnicodeDecodeError first; the "Error decoding your request" message is for undecodable URLs.
+     */
     @Test
-    void invalidUtf8Says_ErrorDecodingYourRequest() {
+    void invalidUtf8Says_MalformedJsonInRequestBody() {
         byte[] body = "{\"type\": \"import\", \"input\": {\"import_from\": \"http://example.com/\u00e9\"}}"
                 .getBytes(StandardCharsets.ISO_8859_1);
         HttpResponse<String> r = raw(
@@ -124,11 +128,7 @@ class CreateTaskIT {
                 "/v2/tasks",
                 with(asJson(ADMIN_A), "Content-Type", "application/json"),
                 HttpRequest.BodyPublishers.ofByteArray(body));
-        assertJsonError(
-                r,
-                400,
-                "Error decoding your request. Either the URL or the request body contained"
-                        + " characters that could not be decoded by Glance");
+        assertJsonError(r, 400, "Malformed JSON in request body.");
     }
 
     // ---- 3. type, then input, by key presence ----------------------------------------------------------------

@@ -197,6 +197,19 @@ class ErrorBodyIT {
     }
 
     @Test
+    void requestIdOverTheLimitIsNotEchoed() {
+        for (String given : List.of("r".repeat(300), "req-" + "x".repeat(61))) {
+            HttpResponse<String> r = server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", given));
+            assertStatus(r, 431);
+            // A new id instead: the answer still has one (C22), but never the one over the limit.
+            assertThat(r.headers().firstValue("x-openstack-request-id").orElseThrow())
+                    .as(describe(r))
+                    .matches("req-" + UUID)
+                    .doesNotContain(given);
+        }
+    }
+
+    @Test
     void requestIdOf64CharactersIsFine() {
         ok(server.client().get("/v2/tasks", with(ADMIN_A, "X-Openstack-Request-Id", "req-" + "x".repeat(60))), 200);
     }

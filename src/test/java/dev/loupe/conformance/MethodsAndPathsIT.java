@@ -171,6 +171,31 @@ class MethodsAndPathsIT {
         assertJsonError(server.client().get("/v2/schemas/foo", asJson(ADMIN_A)), 404, NOT_FOUND);
     }
 
+    /**
+     * Upstream's router redirects the empty path under {@code /v2} to {@code /v2/} for any method (routes'
+     * {@code mapper.redirect("", "/")} in glance.common.wsgi.Router), after the context middleware has admitted
+     * the caller: 302, an absolute Location, {@code text/plain} and no body.
+     */
+    @Test
+    void v2WithoutSlashRedirectsToV2Slash() {
+        for (String method : List.of("GET", "POST", "PUT", "DELETE", "HEAD")) {
+            HttpResponse<String> r = server.client()
+                    .send(method, "/v2", ADMIN_A, method.equals("POST") || method.equals("PUT") ? "{}" : null);
+            assertRedirectToV2Slash(r);
+        }
+        assertRedirectToV2Slash(server.client().get("/v2", asJson(MEMBER_A)));
+        assertRedirectToV2Slash(server.client().get("/v2.1", asJson(ADMIN_A)));
+    }
+
+    private static void assertRedirectToV2Slash(HttpResponse<String> r) {
+        assertStatus(r, 302);
+        assertThat(r.headers().firstValue("Location")).as(describe(r)).hasValue(server.baseUrl() + "/v2/");
+        assertThat(r.headers().firstValue("Content-Type"))
+                .as(describe(r))
+                .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
+        assertThat(r.body()).as(describe(r)).isEmpty();
+    }
+
     @Test
     void v2WithoutCredentialsGives401() {
         assertJsonError(server.client().get("/v2", asJson(ANONYMOUS)), 401, UNAUTHORIZED);

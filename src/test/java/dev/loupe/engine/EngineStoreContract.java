@@ -60,7 +60,7 @@ abstract class EngineStoreContract {
         db = Database.open(connection, dir);
         TaskRowMapper mapper = new TaskRowMapper(PythonJson.mapper());
         repo = new TaskRepository(db.jdbi(), mapper);
-        store = new SqlEngineStore(db.jdbi(), mapper, db.dialect());
+        store = new SqlEngineStore(db.jdbi(), mapper, db.dialect(), 0);
         rows = connection.isEmpty() ? new TaskRows(dir) : new TaskRows(connection);
     }
 
@@ -72,7 +72,7 @@ abstract class EngineStoreContract {
     private Task insert(String id, Instant createdAt) {
         ObjectNode input = JsonNodeFactory.instance.objectNode().put("import_from", "http://example.com/x.raw");
         Task task = Task.create(id, TaskType.IMPORT, "proj-a", input, null, "req-" + id, "user-a", createdAt);
-        repo.insert(task);
+        repo.insert(task, null);
         return repo.find(id).orElseThrow();
     }
 
@@ -232,6 +232,7 @@ abstract class EngineStoreContract {
 
         // the new owner's heartbeat and finish go through
         assertThat(store.renewLeases("node-b", List.of(pending.id()), late.plus(LEASE)))
+                .extracting(EngineStore.Renewal::id)
                 .containsExactly(pending.id());
         assertThat(rows.row(pending.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(late.plus(LEASE)));
         assertThat(rows.row(pending.id()).version())
@@ -266,6 +267,7 @@ abstract class EngineStoreContract {
         Instant until = now.plus(LEASE).plusSeconds(10);
 
         assertThat(store.renewLeases("node-a", List.of(a1.id(), b1.id()), until))
+                .extracting(EngineStore.Renewal::id)
                 .containsExactly(a1.id());
 
         assertThat(rows.row(a1.id()).leaseExpiresAt()).isEqualTo(TaskRows.micros(until));

@@ -277,7 +277,8 @@ class ImportRecoveryIT {
                 false,
                 null,
                 attempts,
-                1);
+                1,
+                null);
     }
 
     /** Writes image rows and store files as an interrupted or finished run would have left them. */

@@ -58,7 +58,8 @@ class TaskStatusTest {
                 false,
                 null,
                 0,
-                0);
+                0,
+                null);
     }
 
     @Test
@@ -123,7 +124,8 @@ class TaskStatusTest {
                 false,
                 null,
                 0,
-                0);
+                0,
+                null);
         assertThat(withNull.message()).isEmpty();
     }
 
@@ -172,7 +174,8 @@ class TaskStatusTest {
                 false,
                 null,
                 1,
-                0);
+                0,
+                null);
         Task failed = withResult.fail("boom", LATER, Duration.ofHours(1));
         assertThat(failed.result()).isEqualTo(RESULT);
         assertThat(failed.expiresAt()).isEqualTo(LATER.plus(Duration.ofHours(1)));

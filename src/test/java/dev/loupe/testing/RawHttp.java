@@ -1,4 +1,4 @@
-package dev.loupe.robustness;
+package dev.loupe.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,24 +17,25 @@ import java.util.Map;
 
 /**
  * HTTP/1.1 over a plain socket, so a test can send what ordinary clients refuse to build: request targets with
- * broken %-escapes, bodies that are not UTF-8, no Content-Type at all, chunked bodies. One connection per request
- * ({@code Connection: close}), so the response is everything read until the server closes.
+ * broken %-escapes, bodies that are not UTF-8, no Content-Type at all, chunked bodies, or any bytes at all with
+ * {@link #exchange}. One connection per request ({@code Connection: close}), so the response is everything read
+ * until the server closes.
  */
-final class RawHttp {
+public final class RawHttp {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Header(String name, String value) {}
+    public record Header(String name, String value) {}
 
-    record Response(int status, Map<String, List<String>> headers, byte[] body) {
+    public record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
         /** The first value of a header, by case-insensitive name, or null. */
-        String header(String name) {
+        public String header(String name) {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null || values.isEmpty() ? null : values.getFirst();
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
@@ -42,7 +43,7 @@ final class RawHttp {
          * The error message of a Loupe error body: the {@code message} of the JSON form, or the explanation after
          * the blank line of the plain form ({@code "<code> <title>\n\n<explanation>"}); null when neither.
          */
-        String errorMessage() {
+        public String errorMessage() {
             String type = header("Content-Type");
             if (type == null) {
                 return null;
@@ -75,11 +76,11 @@ final class RawHttp {
     private final int port;
     private final int timeoutMillis;
 
-    RawHttp(int port) {
+    public RawHttp(int port) {
         this(port, 20_000);
     }
 
-    RawHttp(int port, int timeoutMillis) {
+    public RawHttp(int port, int timeoutMillis) {
         this.port = port;
         this.timeoutMillis = timeoutMillis;
     }
@@ -89,7 +90,7 @@ final class RawHttp {
      * @param body    null for no body and no Content-Length
      * @param chunked send the body with {@code Transfer-Encoding: chunked} instead of a Content-Length
      */
-    Response send(String method, String target, List<Header> headers, byte[] body, boolean chunked) {
+    public Response send(String method, String target, List<Header> headers, byte[] body, boolean chunked) {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         StringBuilder head = new StringBuilder()
                 .append(method)
@@ -123,19 +124,41 @@ final class RawHttp {
                 request.writeBytes(body);
             }
         }
+        return exchange(request.toByteArray(), false, method + " " + target);
+    }
+
+    /** The port this client talks to, for requests built by hand ({@code Host: 127.0.0.1:port}). */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Sends {@code request} exactly as given (it should ask for {@code Connection: close}), then, with
+     * {@code halfClose}, shuts down the sending side, so the server sees the end of the stream where the request
+     * ends; the answer is everything read until the server closes.
+     */
+    public Response exchange(byte[] request, boolean halfClose) {
+        String firstLine = new String(request, 0, Math.min(request.length, 120), StandardCharsets.ISO_8859_1);
+        return exchange(request, halfClose, firstLine.split("\r\n", 2)[0]);
+    }
+
+    private Response exchange(byte[] request, boolean halfClose, String what) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(timeoutMillis);
             OutputStream out = socket.getOutputStream();
             try {
-                out.write(request.toByteArray());
+                out.write(request);
                 out.flush();
+                if (halfClose) {
+                    socket.shutdownOutput();
+                }
             } catch (IOException e) {
                 // The server may answer (e.g. 413) and close before it has read the whole body; read that answer.
             }
             return parse(socket.getInputStream().readAllBytes());
         } catch (IOException e) {
-            throw new UncheckedIOException("no answer to " + method + " " + target + ": " + e, e);
+            throw new UncheckedIOException("no answer to " + what + ": " + e, e);
         }
     }
 
