@@ -226,6 +226,6 @@ class PolicyTest {
         Path file = write("policy.yaml", "context_is_admin: 'rule:tasks_api_access'\n");
         assertThatThrownBy(() -> Policy.load(file))
                 .isInstanceOf(BadConfiguration.class)
-                .hasMessageContaining("context_is_admin -> tasks_api_access -> context_is_admin");
+                .hasMessageContaining("tasks_api_access -> context_is_admin -> tasks_api_access");
     }
 }
