@@ -11,11 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A plain HTTP client for tests, with the identity headers an authenticating proxy would set. Each call returns
@@ -127,36 +126,24 @@ public final class Client {
 
     /** Polls the task until it has the status, failing with the last view seen after the timeout. */
     public JsonNode awaitStatus(String id, Map<String, String> identity, String status, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode view = show(id, identity);
-        while (!view.get("status").textValue().equals(status)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " not " + status + " within " + timeout + ": " + view);
-            }
-            LoupeProcess.sleep(20);
-            view = show(id, identity);
-        }
-        return view;
+        return awaitView(
+                id, identity, timeout, view -> view.get("status").textValue().equals(status), "status " + status);
     }
 
-    /**
-     * Waits until none of the tasks is pending or processing any more, or until {@code max} has passed (a server
-     * without workers leaves them pending for ever). Tests that change a task behind the server's back do so only
-     * once no worker can still be writing to it.
-     */
-    public void awaitSettled(Map<String, String> identity, Duration max, String... ids) {
-        long deadline = System.nanoTime() + max.toNanos();
-        Set<String> open = new HashSet<>(List.of(ids));
-        while (!open.isEmpty() && System.nanoTime() < deadline) {
-            open.removeIf(id -> {
-                String status =
-                        json(get("/v2/tasks/" + id, identity)).path("status").asText();
-                return status.equals("success") || status.equals("failure");
-            });
-            if (!open.isEmpty()) {
-                LoupeProcess.sleep(50);
-            }
-        }
+    /** Polls the task until it has ended (success or failure), failing with the last view seen after the timeout. */
+    public JsonNode awaitEnd(String id, Map<String, String> identity, Duration timeout) {
+        return awaitView(
+                id,
+                identity,
+                timeout,
+                view -> Set.of("success", "failure").contains(view.get("status").textValue()),
+                "its end");
+    }
+
+    /** Polls the task's view until it matches, failing with the last view seen after the timeout. */
+    public JsonNode awaitView(
+            String id, Map<String, String> identity, Duration timeout, Predicate<JsonNode> done, String what) {
+        return Await.until(timeout, () -> show(id, identity), done, "task " + id + " to reach " + what);
     }
 
     public static JsonNode json(HttpResponse<String> response) {

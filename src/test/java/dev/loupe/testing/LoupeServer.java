@@ -4,10 +4,12 @@ import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.engine.Handlers;
+import dev.loupe.engine.TaskEngine;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,6 +61,14 @@ public final class LoupeServer implements AutoCloseable {
 
     public Client client() {
         return new Client(baseUrl());
+    }
+
+    /**
+     * The task engine of this server, empty for an API-only one: a test runs a claim round with
+     * {@link TaskEngine#runOnce()} to see what the engine would do now instead of waiting for its next poll.
+     */
+    public Optional<TaskEngine> engine() {
+        return loupe.engine();
     }
 
     @Override
