@@ -99,6 +99,26 @@ class TaskEngineIT {
         return handlers -> handlers.with(TaskType.IMPORT, handler);
     }
 
+    /** The engine's store on the database, as a server makes it. */
+    static EngineStore store(Database database) {
+        return new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper()));
+    }
+
+    /**
+     * An engine on the store whose imports the handler runs, not started: it claims only when the test calls
+     * {@link TaskEngine#runOnce()}, or once the test starts it.
+     */
+    TaskEngine engine(EngineStore store, TaskHandler handler, String... settings) {
+        List<String> all = new ArrayList<>(List.of(FAST_POLL));
+        all.addAll(List.of(settings));
+        return new TaskEngine(
+                store,
+                importsRunBy(handler).apply(Handlers.none()),
+                EngineSettings.from(Config.load(null, all, dir)),
+                Clock.systemUTC(),
+                new SimpleMeterRegistry());
+    }
+
     @Test
     void aTaskIsClaimedOnceAndGoesPendingProcessingSuccessWithTheHandlersResult() throws Exception {
         ObjectNode result =
@@ -276,17 +296,19 @@ class TaskEngineIT {
             for (int i = 0; i < 3; i++) {
                 ids.add(client.createImportTask(ADMIN).get("id").textValue());
             }
+            // a worker's claim round on the same database finds all three still waiting, and runs them
+            try (Database database = Database.open("", dir);
+                    TaskEngine worker = engine(store(database), counting)) {
+                assertThat(worker.runOnce()).as("tasks claimed").isEqualTo(3);
+            }
             for (String id : ids) {
-                assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("pending");
+                assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("success");
             }
 
             Config workerConfig = Config.load(null, List.of(FAST_POLL), dir);
             try (Loupe worker = Loupe.start(workerConfig, Clock.systemUTC(), Role.WORKER, importsRunBy(counting))) {
                 assertThat(worker.port()).as("a worker serves no API").isEqualTo(-1);
-                for (String id : ids) {
-                    client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
-                }
-                // created on the API node while the worker runs: the worker finds it by polling
+                // created on the API node while a worker process runs: the worker finds it by polling
                 String later = client.createImportTask(ADMIN).get("id").textValue();
                 JsonNode done = client.awaitStatus(later, ADMIN, "success", Duration.ofSeconds(10));
                 assertThat(done.get("result").get("ok").booleanValue()).isTrue();
@@ -394,17 +416,9 @@ class TaskEngineIT {
         try (LoupeServer api = LoupeServer.start(dir)) {
             id = api.client().createImportTask(ADMIN).get("id").textValue();
         }
-        Config config = Config.load(null, List.of(FAST_POLL, "task.max_attempts=1"), dir);
         try (Database database = Database.open("", dir)) {
-            HeldClaim store =
-                    new HeldClaim(new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper())));
-            TaskEngine worker = new TaskEngine(
-                            store,
-                            importsRunBy(counting).apply(Handlers.none()),
-                            EngineSettings.from(config),
-                            Clock.systemUTC(),
-                            new SimpleMeterRegistry())
-                    .start();
+            HeldClaim store = new HeldClaim(store(database));
+            TaskEngine worker = engine(store, counting, "task.max_attempts=1").start();
             assertThat(store.holding.await(10, TimeUnit.SECONDS))
                     .as("the claimer reached the claim")
                     .isTrue();
