@@ -439,7 +439,7 @@ class TaskEngineIT {
                     .isZero();
         }
 
-        // what the user then sees: the next node fails a task that never ran
+        // what the user then sees: the next node runs it (had the claim spent its one attempt unrun, it would fail it)
         try (LoupeServer next =
                 LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL, "task.max_attempts=1")) {
             JsonNode view = next.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
