@@ -42,7 +42,7 @@ class ExpiryIT {
                 LoupeServer.start(data, "task.expiry_interval=1", "oslo_policy.policy_file=" + policy)) {
             // No engine here: the tasks stay pending until the test changes their rows.
             assertThat(server.engine()).isEmpty();
-            Client http = Client.at(server.baseUrl());
+            Client http = server.client();
             TaskRows db = new TaskRows(data);
             String expiredA =
                     http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();

@@ -31,8 +31,6 @@ public final class Client {
     public static final Map<String, String> ANONYMOUS = Map.of();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final HttpClient BOUNDED = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -40,15 +38,23 @@ public final class Client {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final String baseUrl;
+    private final HttpClient http;
     private final boolean bounded;
 
-    Client(String baseUrl) {
-        this(baseUrl, false);
+    /** A client with no timeouts, on the given connections (a server in this JVM closes its own before it stops). */
+    Client(String baseUrl, HttpClient http) {
+        this(baseUrl, http, false);
     }
 
-    private Client(String baseUrl, boolean bounded) {
+    private Client(String baseUrl, HttpClient http, boolean bounded) {
         this.baseUrl = baseUrl;
+        this.http = http;
         this.bounded = bounded;
+    }
+
+    /** The connections a client for a server in this JVM uses, to be closed when that server stops. */
+    static HttpClient connections() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
     /**
@@ -56,7 +62,7 @@ public final class Client {
      * timeout, so that a stuck server fails the test instead of hanging it.
      */
     public static Client at(String baseUrl) {
-        return new Client(baseUrl, true);
+        return new Client(baseUrl, BOUNDED, true);
     }
 
     public static Map<String, String> identity(String user, String project, String roles) {
@@ -89,7 +95,7 @@ public final class Client {
         }
         headers.forEach(request::header);
         try {
-            return (bounded ? BOUNDED : HTTP).send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

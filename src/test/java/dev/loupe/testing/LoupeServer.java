@@ -5,6 +5,7 @@ import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.engine.Handlers;
 import dev.loupe.engine.TaskEngine;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -20,6 +21,11 @@ public final class LoupeServer implements AutoCloseable {
 
     private final Loupe loupe;
     private final Path dataDir;
+    /**
+     * The connections of this server's clients, closed before it stops: an idle keep-alive connection would hold
+     * Jetty's graceful stop for about a second.
+     */
+    private final HttpClient connections = Client.connections();
 
     private LoupeServer(Loupe loupe, Path dataDir) {
         this.loupe = loupe;
@@ -60,7 +66,7 @@ public final class LoupeServer implements AutoCloseable {
     }
 
     public Client client() {
-        return new Client(baseUrl());
+        return new Client(baseUrl(), connections);
     }
 
     /**
@@ -73,6 +79,7 @@ public final class LoupeServer implements AutoCloseable {
 
     @Override
     public void close() {
+        connections.shutdownNow();
         loupe.close();
     }
 }
