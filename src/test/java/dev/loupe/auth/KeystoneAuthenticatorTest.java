@@ -9,12 +9,11 @@ import dev.loupe.config.Config;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
+import dev.loupe.testing.TestClock;
 import java.net.InetAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,7 @@ class KeystoneAuthenticatorTest {
 
     private final FakeKeystone keystone = new FakeKeystone();
     private final MockWebServer server = new MockWebServer();
-    private final MutableClock clock = new MutableClock(START);
+    private final TestClock clock = TestClock.at(START);
     private String url;
 
     @BeforeEach
@@ -317,33 +316,6 @@ class KeystoneAuthenticatorTest {
             return token == null
                     ? new MockResponse.Builder().code(404).build()
                     : new MockResponse.Builder().code(200).body(token).build();
-        }
-    }
-
-    private static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 }

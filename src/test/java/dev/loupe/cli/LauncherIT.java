@@ -2,6 +2,7 @@ package dev.loupe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.testing.Await;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -242,14 +244,20 @@ class LauncherIT {
     }
 
     private static String awaitReady(Process server, Path out, Path err) throws Exception {
-        long deadline = System.nanoTime() + QUICK.toNanos();
-        while (System.nanoTime() < deadline && server.isAlive()) {
-            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-                if (line.startsWith(READY)) {
-                    return "http://" + line.substring(READY.length());
-                }
-            }
-            Thread.sleep(50);
+        Optional<String> ready;
+        try {
+            ready = Await.until(
+                    QUICK,
+                    () -> Files.readAllLines(out, StandardCharsets.UTF_8).stream()
+                            .filter(line -> line.startsWith(READY))
+                            .findFirst(),
+                    line -> line.isPresent() || !server.isAlive(),
+                    "a '" + READY + "' line");
+        } catch (Await.TimedOut e) {
+            ready = Optional.empty();
+        }
+        if (ready.isPresent()) {
+            return "http://" + ready.get().substring(READY.length());
         }
         throw new AssertionError("no '" + READY + "' line" + (server.isAlive() ? "" : ", exit " + server.exitValue())
                 + "\nstdout:\n" + Files.readString(out) + "\nstderr:\n" + tail(err));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.DebianPackages;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,16 +120,12 @@ class GlanceClientIT {
                  "container_format": "bare", "hw_disk_bus": "virtio"}}""".formatted(source.url("/" + file));
     }
 
-    private static Map<String, String> awaitEnd(String taskId) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            Map<String, String> task = Cli.table(glance("task-show", taskId));
-            String status = task.get("status");
-            if (status.equals("success") || status.equals("failure") || System.nanoTime() > deadline) {
-                return task;
-            }
-            Thread.sleep(100);
-        }
+    private static Map<String, String> awaitEnd(String taskId) {
+        return Await.until(
+                Duration.ofSeconds(60),
+                () -> Cli.table(glance("task-show", taskId)),
+                task -> Set.of("success", "failure").contains(task.get("status")),
+                "the end of task " + taskId);
     }
 
     /** Runs the glance command as an admin of project proj-glance; fails unless it exits 0. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.DebianPackages;
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.Keystone.User;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -201,17 +203,12 @@ class OpenStackClientsIT {
                  "image_properties": {"name": "%s", "disk_format": "qcow2", "container_format": "bare"}}""".formatted(source.url("/disk.qcow2"), name);
     }
 
-    private static Map<String, String> awaitEnd(String taskId) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            Map<String, String> task =
-                    Cli.table(glance(Keystone.ADMIN_A, "task-show", taskId).ok());
-            String status = task.get("status");
-            if (status.equals("success") || status.equals("failure") || System.nanoTime() > deadline) {
-                return task;
-            }
-            Thread.sleep(100);
-        }
+    private static Map<String, String> awaitEnd(String taskId) {
+        return Await.until(
+                Duration.ofSeconds(60),
+                () -> Cli.table(glance(Keystone.ADMIN_A, "task-show", taskId).ok()),
+                task -> Set.of("success", "failure").contains(task.get("status")),
+                "the end of task " + taskId);
     }
 
     private static Cli.Result glance(User user, String... args) throws Exception {

@@ -6,7 +6,9 @@ import static dev.loupe.testing.Client.MEMBER_A;
 
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +31,7 @@ class ImportAuthorizationIT {
     static void start() {
         server = LoupeServer.start(
                 dir,
-                new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
+                TestClock.stepping(Instant.parse("2026-05-01T00:00:00Z"), Duration.ofSeconds(1)),
                 policy(dir, "\"tasks_api_access\": \"role:member or role:admin\"\n"));
         client = server.client();
     }

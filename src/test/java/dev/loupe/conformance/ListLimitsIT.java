@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,7 +36,7 @@ class ListLimitsIT {
     static void start() {
         server = LoupeServer.start(
                 dir,
-                new SteppingClock(Instant.parse("2026-04-01T00:00:00Z")),
+                TestClock.stepping(Instant.parse("2026-04-01T00:00:00Z"), Duration.ofSeconds(1)),
                 "DEFAULT.limit_param_default=2",
                 "DEFAULT.api_limit_max=3");
         client = server.client();

@@ -9,8 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TestClock;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,7 +44,8 @@ class ListTasksIT {
 
     @BeforeAll
     static void start() {
-        server = LoupeServer.start(dir, new SteppingClock(Instant.parse("2026-03-01T10:00:00Z")));
+        server = LoupeServer.start(
+                dir, TestClock.stepping(Instant.parse("2026-03-01T10:00:00Z"), Duration.ofSeconds(1)));
         client = server.client();
         create(ADMIN_A, importBody("http://example.com/t0")); // t0 proj-a
         create(with(ADMIN_B, "X-Openstack-Request-Id", "list-req-1"), importBody("http://example.com/t1")); // t1
@@ -582,7 +585,7 @@ class ListTasksIT {
 
     @Test
     void tiesOnCreatedAtAreBrokenByIdInTheSameDirection(@TempDir Path other) {
-        java.time.Clock frozen = java.time.Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+        TestClock frozen = TestClock.at(Instant.parse("2026-06-01T00:00:00Z"));
         try (LoupeServer tied = LoupeServer.start(other, frozen)) {
             Client c = tied.client();
             List<String> created = new ArrayList<>();

@@ -10,7 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +41,7 @@ class NonAdminVisibilityIT {
     static void start() {
         server = LoupeServer.start(
                 dir,
-                new SteppingClock(Instant.parse("2026-05-01T00:00:00Z")),
+                TestClock.stepping(Instant.parse("2026-05-01T00:00:00Z"), Duration.ofSeconds(1)),
                 policy(dir, "\"tasks_api_access\": \"role:member or role:admin\"\n"),
                 "DEFAULT.limit_param_default=1");
         client = server.client();

@@ -13,17 +13,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** What the conformance suites share: upstream's messages, header helpers and the assertions on the wire format. */
 final class Wire {
@@ -229,30 +224,5 @@ final class Wire {
             throw new UncheckedIOException(e);
         }
         return "oslo_policy.policy_file=" + file.toAbsolutePath();
-    }
-
-    /** A clock that moves one second forward on every reading, so creation order is time order, with no ties. */
-    static final class SteppingClock extends Clock {
-        private final Instant start;
-        private final AtomicLong readings = new AtomicLong();
-
-        SteppingClock(Instant start) {
-            this.start = start;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return start.plusSeconds(readings.getAndIncrement());
-        }
     }
 }

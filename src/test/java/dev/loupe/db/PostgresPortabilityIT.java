@@ -9,6 +9,7 @@ import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskRowMapper;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
@@ -268,21 +269,13 @@ class PostgresPortabilityIT {
     }
 
     private static void awaitAllFinished(Client client, int atLeast) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode tasks = Client.json(client.get("/v2/tasks?limit=1000&status=failure", ADMIN_A))
-                    .get("tasks");
-            if (tasks.size() >= atLeast) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("tasks did not all finish on PostgreSQL within 30 s");
+        Await.until(
+                Duration.ofSeconds(30),
+                () -> Client.json(client.get("/v2/tasks?limit=1000&status=failure", ADMIN_A))
+                                .get("tasks")
+                                .size()
+                        >= atLeast,
+                atLeast + " failed tasks on PostgreSQL");
     }
 
     private static List<String> ids(HttpResponse<String> response) {

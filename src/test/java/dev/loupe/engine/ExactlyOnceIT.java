@@ -7,8 +7,8 @@ import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
 import java.net.http.HttpResponse;
@@ -89,12 +89,11 @@ class ExactlyOnceIT {
             long created = System.nanoTime();
 
             TaskRows rows = new TaskRows(dir);
-            long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-            Map<String, Integer> counts = rows.statusCounts();
-            while (counts.getOrDefault("success", 0) < TASKS && System.nanoTime() < deadline) {
-                LoupeProcess.sleep(100);
-                counts = rows.statusCounts();
-            }
+            Map<String, Integer> counts = Await.until(
+                    Duration.ofSeconds(45),
+                    rows::statusCounts,
+                    byStatus -> byStatus.getOrDefault("success", 0) == TASKS,
+                    TASKS + " successes");
             long finished = System.nanoTime();
             assertThat(counts).as("tasks by status").isEqualTo(Map.of("success", TASKS));
 
@@ -107,7 +106,9 @@ class ExactlyOnceIT {
                     .forEach(t -> listedIds.add(t.get("id").textValue()));
             assertThat(listedIds).isEqualTo(ids);
 
-            LoupeProcess.sleep(500); // a few more polls: nothing may run again
+            // a claim round on each node now finds nothing: nothing may run again
+            assertThat(one.engine().orElseThrow().runOnce()).isZero();
+            assertThat(two.engine().orElseThrow().runOnce()).isZero();
             assertThat(runs.keySet()).isEqualTo(ids);
             Map<String, Integer> notOnce = new ConcurrentHashMap<>();
             runs.forEach((id, n) -> {

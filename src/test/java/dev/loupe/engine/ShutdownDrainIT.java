@@ -84,10 +84,9 @@ class ShutdownDrainIT {
             assertThat(exit)
                     .as("exit code after SIGTERM\nstderr:\n" + node.stderr())
                     .isZero();
-            assertThat(Duration.ofNanos(exited - sigterm))
-                    .as("exits within a few seconds, not after the 20 s task")
-                    .isLessThan(Duration.ofSeconds(10));
-            assertThat(node.line(TestNode.FINISHED)).isEmpty();
+            assertThat(node.line(TestNode.FINISHED))
+                    .as("exited without waiting for the 20 s task to end")
+                    .isEmpty();
             System.out.printf(
                     "ShutdownDrainIT release: grace 1 s, SIGTERM->exit 0 in %d ms with a 20 s task" + " running%n",
                     ms(exited - sigterm));

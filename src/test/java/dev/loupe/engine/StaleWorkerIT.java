@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
 import java.nio.file.Path;
@@ -139,15 +139,10 @@ class StaleWorkerIT {
     }
 
     private static void awaitMetric(Client client, String name, String value) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = client.get("/metrics", Client.ANONYMOUS).body();
-            if (last.lines().anyMatch(l -> l.startsWith(name + "{") && l.endsWith(" " + value))) {
-                return;
-            }
-            LoupeProcess.sleep(50);
-        }
-        throw new AssertionError("no " + name + " = " + value + " in\n" + last);
+        Await.until(
+                Duration.ofSeconds(10),
+                () -> client.get("/metrics", Client.ANONYMOUS).body(),
+                scrape -> scrape.lines().anyMatch(l -> l.startsWith(name + "{") && l.endsWith(" " + value)),
+                name + " = " + value);
     }
 }

@@ -8,12 +8,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.compat.Isotime;
+import dev.loupe.compat.PythonJson;
 import dev.loupe.config.Config;
+import dev.loupe.db.Database;
+import dev.loupe.task.Task;
+import dev.loupe.task.TaskRowMapper;
+import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +99,26 @@ class TaskEngineIT {
         return handlers -> handlers.with(TaskType.IMPORT, handler);
     }
 
+    /** The engine's store on the database, as a server makes it. */
+    static EngineStore store(Database database) {
+        return new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper()));
+    }
+
+    /**
+     * An engine on the store whose imports the handler runs, not started: it claims only when the test calls
+     * {@link TaskEngine#runOnce()}, or once the test starts it.
+     */
+    TaskEngine engine(EngineStore store, TaskHandler handler, String... settings) {
+        List<String> all = new ArrayList<>(List.of(FAST_POLL));
+        all.addAll(List.of(settings));
+        return new TaskEngine(
+                store,
+                importsRunBy(handler).apply(Handlers.none()),
+                EngineSettings.from(Config.load(null, all, dir)),
+                Clock.systemUTC(),
+                new SimpleMeterRegistry());
+    }
+
     @Test
     void aTaskIsClaimedOnceAndGoesPendingProcessingSuccessWithTheHandlersResult() throws Exception {
         ObjectNode result =
@@ -130,8 +157,10 @@ class TaskEngineIT {
                     .as("default task_time_to_live")
                     .isEqualTo(Duration.ofHours(48));
 
-            // several polls later nobody has run it again
-            LoupeProcess.sleep(1000);
+            // a claim round now finds nothing to run: nobody runs it again
+            assertThat(server.engine().orElseThrow().runOnce())
+                    .as("tasks claimed by a further round")
+                    .isZero();
             assertThat(handler.runs).containsOnlyKeys(id);
             assertThat(handler.runs.get(id).get()).isEqualTo(1);
             TaskRows.Row row = new TaskRows(dir).row(id);
@@ -144,7 +173,7 @@ class TaskEngineIT {
     }
 
     @Test
-    void aTaskFailureBecomesTheTasksMessage() {
+    void aTaskFailureBecomesTheTasksMessage() throws Exception {
         Scripted handler = new Scripted(run -> {
             throw new TaskFailure("x");
         });
@@ -155,7 +184,9 @@ class TaskEngineIT {
             assertThat(failed.get("message").textValue()).isEqualTo("x");
             assertThat(failed.get("result").isNull()).isTrue();
             assertThat(failed.has("expires_at")).isTrue();
-            LoupeProcess.sleep(600);
+            assertThat(server.engine().orElseThrow().runOnce())
+                    .as("tasks claimed by a further round")
+                    .isZero();
             assertThat(handler.runs().get(id).get())
                     .as("a failed task is not retried")
                     .isEqualTo(1);
@@ -164,7 +195,7 @@ class TaskEngineIT {
     }
 
     @Test
-    void anUnexpectedExceptionFailsTheTaskWithAMessageNamingTheError() {
+    void anUnexpectedExceptionFailsTheTaskWithAMessageNamingTheError() throws Exception {
         Scripted handler = new Scripted(run -> {
             throw new IllegalStateException("disk on fire");
         });
@@ -183,7 +214,9 @@ class TaskEngineIT {
             HttpResponse<String> listed = client.get("/v2/tasks", ADMIN);
             assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
             assertThat(listed.body()).contains(id);
-            LoupeProcess.sleep(600);
+            assertThat(server.engine().orElseThrow().runOnce())
+                    .as("tasks claimed by a further round")
+                    .isZero();
             assertThat(handler.runs().get(id).get()).isEqualTo(1);
         }
         try (LoupeServer server = LoupeServer.withWorkers(dir.resolve("checked"), importsRunBy(checked), FAST_POLL)) {
@@ -223,24 +256,21 @@ class TaskEngineIT {
             for (String id : ids) {
                 client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
             }
-            // the metric is counted right after the row is written: give it a moment
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            String body;
-            do {
-                HttpResponse<String> metrics = client.get("/metrics", Client.ANONYMOUS);
-                assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
-                body = metrics.body();
-            } while (!finishedSuccessCount(body).equals("3.0") && System.nanoTime() < deadline && sleep(50));
+            // the metric is counted right after the row is written: wait for it
+            String body = Await.until(
+                    Duration.ofSeconds(10),
+                    () -> {
+                        HttpResponse<String> metrics = client.get("/metrics", Client.ANONYMOUS);
+                        assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+                        return metrics.body();
+                    },
+                    scrape -> finishedSuccessCount(scrape).equals("3.0"),
+                    "3 successes in loupe_tasks_finished_total");
             assertThat(body).contains("loupe_task_pickup_seconds");
             assertThat(body)
                     .containsPattern("(?m)^loupe_task_pickup_seconds_count\\{[^}]*type=\"import\"[^}]*} 3(\\.0)?$");
             assertThat(finishedSuccessCount(body)).as(body).isEqualTo("3.0");
         }
-    }
-
-    private static boolean sleep(long millis) {
-        LoupeProcess.sleep(millis);
-        return true;
     }
 
     private static String finishedSuccessCount(String scrape) {
@@ -254,31 +284,38 @@ class TaskEngineIT {
     }
 
     @Test
-    void anApiOnlyNodeNeverRunsTasksWhileAWorkerOnTheSameDatabaseDoes() {
+    void anApiOnlyNodeNeverRunsTasksWhileAWorkerOnTheSameDatabaseDoes() throws Exception {
         Scripted counting =
                 new Scripted(run -> JsonNodeFactory.instance.objectNode().put("ok", true));
         try (LoupeServer api = LoupeServer.start(dir, FAST_POLL)) {
+            assertThat(api.engine())
+                    .as("an API-only node has no engine to run tasks with")
+                    .isEmpty();
             Client client = api.client();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 ids.add(client.createImportTask(ADMIN).get("id").textValue());
             }
-            LoupeProcess.sleep(1500); // several poll intervals: an engine here would have claimed them
+            // a worker's claim round on the same database finds all three still waiting, and runs them
+            try (Database database = Database.open("", dir);
+                    TaskEngine worker = engine(store(database), counting)) {
+                assertThat(worker.runOnce()).as("tasks claimed").isEqualTo(3);
+            }
             for (String id : ids) {
-                assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("pending");
+                assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("success");
             }
 
             Config workerConfig = Config.load(null, List.of(FAST_POLL), dir);
             try (Loupe worker = Loupe.start(workerConfig, Clock.systemUTC(), Role.WORKER, importsRunBy(counting))) {
                 assertThat(worker.port()).as("a worker serves no API").isEqualTo(-1);
-                for (String id : ids) {
-                    client.awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
-                }
-                // created on the API node while the worker runs: the worker finds it by polling
+                // created on the API node while a worker process runs: the worker finds it by polling
                 String later = client.createImportTask(ADMIN).get("id").textValue();
                 JsonNode done = client.awaitStatus(later, ADMIN, "success", Duration.ofSeconds(10));
                 assertThat(done.get("result").get("ok").booleanValue()).isTrue();
                 ids.add(later);
+                assertThat(worker.engine().orElseThrow().runOnce())
+                        .as("tasks claimed by a further round")
+                        .isZero();
             }
             assertThat(counting.runs()).containsOnlyKeys(ids);
             assertThat(counting.runs().values()).allMatch(n -> n.get() == 1);
@@ -304,37 +341,71 @@ class TaskEngineIT {
     }
 
     /**
-     * A clock that, on the claimer's second reading after being armed (the claim's "now", taken after the pending
-     * task was read and a slot taken), waits until {@link TaskEngine#close()} has interrupted the claimer and shut
-     * the worker pool down: the window in which a shutdown races a claim, held open.
+     * The engine's store, holding the claimer's first claim (the write that makes a pending task processing) until
+     * {@link TaskEngine#close()} has begun (it interrupts the claimer) and has gone as far as it goes without the
+     * claimer: it waits for the claimer's round to end, or it has released its leases, i.e. it has ended. The window
+     * in which a shutdown races a claim, held open as long as close() lets it be.
      */
-    static final class ClaimRaceClock extends Clock {
+    static final class HeldClaim implements EngineStore {
+        final EngineStore store;
         final CountDownLatch holding = new CountDownLatch(1);
-        final AtomicInteger armedReadings = new AtomicInteger(-1);
+        final CountDownLatch written = new CountDownLatch(1);
+        volatile Thread closer;
+        volatile boolean released;
+
+        HeldClaim(EngineStore store) {
+            this.store = store;
+        }
 
         @Override
-        public Instant instant() {
-            if (Thread.currentThread().getName().equals("task-claimer") && armedReadings.incrementAndGet() == 2) {
+        public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
+            if (before.status() == TaskStatus.PENDING
+                    && Thread.currentThread().getName().equals("task-claimer")
+                    && holding.getCount() > 0) {
                 holding.countDown();
                 try {
-                    while (true) { // close() interrupts the claimer just before it calls workers.shutdown()
-                        Thread.sleep(5);
-                    }
+                    new CountDownLatch(1).await(); // until close() interrupts the claimer
                 } catch (InterruptedException closing) {
-                    LoupeProcess.sleep(300);
+                    Await.until(
+                            Duration.ofSeconds(30),
+                            () -> released
+                                    || closer.getState() == Thread.State.WAITING
+                                    || closer.getState() == Thread.State.TIMED_WAITING,
+                            "close() to wait for the claimer or to end");
+                }
+                try {
+                    return store.replace(before, after, leaseOwner, leaseExpiresAt);
+                } finally {
+                    written.countDown();
                 }
             }
-            return Instant.now();
+            return store.replace(before, after, leaseOwner, leaseExpiresAt);
         }
 
         @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
+        public int releaseLeases(String leaseOwner, Instant now) {
+            released = true;
+            return store.releaseLeases(leaseOwner, now);
         }
 
         @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
+        public List<Task> pending(int limit) {
+            return store.pending(limit);
+        }
+
+        @Override
+        public List<Task> expiredLeases(Instant now, int limit) {
+            return store.expiredLeases(now, limit);
+        }
+
+        @Override
+        public void reportProgress(String id, String leaseOwner, String message, Instant now) {
+            store.reportProgress(id, leaseOwner, message, now);
+        }
+
+        @Override
+        public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
+            return store.renewLeases(leaseOwner, ids, until);
         }
     }
 
@@ -345,17 +416,18 @@ class TaskEngineIT {
         try (LoupeServer api = LoupeServer.start(dir)) {
             id = api.client().createImportTask(ADMIN).get("id").textValue();
         }
-        ClaimRaceClock clock = new ClaimRaceClock();
-        clock.armedReadings.set(0);
-        Loupe worker = Loupe.start(
-                Config.load(null, List.of(FAST_POLL, "task.max_attempts=1"), dir),
-                clock,
-                Role.WORKER,
-                importsRunBy(counting));
-        assertThat(clock.holding.await(10, TimeUnit.SECONDS))
-                .as("the claimer reached the claim")
-                .isTrue();
-        worker.close();
+        try (Database database = Database.open("", dir)) {
+            HeldClaim store = new HeldClaim(store(database));
+            TaskEngine worker = engine(store, counting, "task.max_attempts=1").start();
+            assertThat(store.holding.await(10, TimeUnit.SECONDS))
+                    .as("the claimer reached the claim")
+                    .isTrue();
+            store.closer = Thread.currentThread();
+            worker.close();
+            assertThat(store.written.await(10, TimeUnit.SECONDS))
+                    .as("the held claim was written")
+                    .isTrue();
+        }
 
         TaskRows.Row row = new TaskRows(dir).row(id);
         if (!counting.runs().containsKey(id)) {
@@ -367,7 +439,7 @@ class TaskEngineIT {
                     .isZero();
         }
 
-        // what the user then sees: the next node fails a task that never ran
+        // what the user then sees: the next node runs it (had the claim spent its one attempt unrun, it would fail it)
         try (LoupeServer next =
                 LoupeServer.withWorkers(dir, importsRunBy(counting), FAST_POLL, "task.max_attempts=1")) {
             JsonNode view = next.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));

@@ -24,6 +24,7 @@ import dev.loupe.store.FilesystemStore;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageRows;
 import dev.loupe.testing.LoupeServer;
@@ -237,10 +238,7 @@ class ImportRecoveryIT {
 
     private void awaitNoImages() {
         ImageRows rows = new ImageRows(dataDir);
-        long deadline = System.nanoTime() + FINISH.toNanos();
-        while (rows.rowCounts().get("images") > 0 && System.nanoTime() < deadline) {
-            dev.loupe.testing.LoupeProcess.sleep(20);
-        }
+        Await.until(FINISH, () -> rows.rowCounts().get("images") == 0, "no image rows left");
         assertThat(rows.rowCounts())
                 .allSatisfy((table, count) -> assertThat(count).as(table).isZero());
     }

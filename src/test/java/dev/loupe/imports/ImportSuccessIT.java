@@ -15,7 +15,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.SourceServer;
 import java.nio.file.Path;
@@ -235,16 +234,12 @@ class ImportSuccessIT {
 
     /** The first view of the task with a message, or its end. */
     private static JsonNode awaitProgress(String taskId) {
-        long deadline = System.nanoTime() + Imports.FINISH.toNanos();
-        JsonNode view = client.show(taskId, ADMIN);
-        while (view.get("message").textValue().isEmpty()
-                && view.get("status").textValue().equals("processing")) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no progress reported within " + Imports.FINISH + ": " + view);
-            }
-            LoupeProcess.sleep(20);
-            view = client.show(taskId, ADMIN);
-        }
-        return view;
+        return client.awaitView(
+                taskId,
+                ADMIN,
+                Imports.FINISH,
+                view -> !view.get("message").textValue().isEmpty()
+                        || !view.get("status").textValue().equals("processing"),
+                "a progress message");
     }
 }

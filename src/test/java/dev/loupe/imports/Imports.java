@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageRows;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.SourceServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +21,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /** What the end-to-end import suites share: task bodies, fixtures, digests, and looks at the store and the rows. */
@@ -116,16 +115,7 @@ final class Imports {
 
     /** Polls until the task has finished, either way; answers its last view. */
     static JsonNode awaitFinished(Client client, String id) {
-        long deadline = System.nanoTime() + FINISH.toNanos();
-        JsonNode view = client.show(id, ADMIN);
-        while (!Set.of("success", "failure").contains(view.get("status").textValue())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " not finished within " + FINISH + ": " + view);
-            }
-            LoupeProcess.sleep(20);
-            view = client.show(id, ADMIN);
-        }
-        return view;
+        return client.awaitEnd(id, ADMIN, FINISH);
     }
 
     /** Asserts the task failed with exactly this message, and answers its view. */
@@ -190,19 +180,23 @@ final class Imports {
      */
     static String awaitMidStream(Path dataDir, String taskId) {
         ImageRows rows = new ImageRows(dataDir);
-        long deadline = System.nanoTime() + FINISH.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<ImageRows.Image> images = rows.createdBy(taskId);
-            if (images.size() == 1 && images.getFirst().status().equals("saving")) {
-                String id = images.getFirst().id();
-                if (files(dataDir, "images").stream().anyMatch(f -> f.startsWith(id + ".") && f.endsWith(".partial"))) {
-                    return id;
+        record Seen(List<ImageRows.Image> images, List<String> store) {
+            boolean midStream() {
+                if (images.size() != 1 || !images.getFirst().status().equals("saving")) {
+                    return false;
                 }
+                String id = images.getFirst().id();
+                return store.stream().anyMatch(f -> f.startsWith(id + ".") && f.endsWith(".partial"));
             }
-            LoupeProcess.sleep(10);
         }
-        throw new AssertionError("task " + taskId + " never had an image being saved with a partial file; images: "
-                + rows.createdBy(taskId) + ", store: " + files(dataDir, "images"));
+        return Await.until(
+                        FINISH,
+                        () -> new Seen(rows.createdBy(taskId), files(dataDir, "images")),
+                        Seen::midStream,
+                        "task " + taskId + " to have an image being saved with a partial file")
+                .images()
+                .getFirst()
+                .id();
     }
 
     /**

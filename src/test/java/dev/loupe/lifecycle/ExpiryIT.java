@@ -3,8 +3,8 @@ package dev.loupe.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
-import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TaskRows;
 import java.io.IOException;
@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,9 @@ class ExpiryIT {
                 Files.writeString(dir.resolve("policy.yaml"), "tasks_api_access: \"role:admin or role:member\"\n");
         try (LoupeServer server =
                 LoupeServer.start(data, "task.expiry_interval=1", "oslo_policy.policy_file=" + policy)) {
-            Client http = Client.at(server.baseUrl());
+            // No engine here: the tasks stay pending until the test changes their rows.
+            assertThat(server.engine()).isEmpty();
+            Client http = server.client();
             TaskRows db = new TaskRows(data);
             String expiredA =
                     http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
@@ -49,17 +52,19 @@ class ExpiryIT {
                     http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
             String notYet =
                     http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
-            // Where workers run, let them finish with these tasks before their rows are changed underneath.
-            http.awaitSettled(Client.ADMIN_A, Duration.ofSeconds(2), expiredA, expiredB, noExpiry, notYet);
+            // The tasks to keep are set first, so the sweep that deletes the expired ones has seen them as they stay.
+            db.finish(notYet, TaskRows.microsAgo(Duration.ofHours(-1)));
+            db.clearExpiry(noExpiry); // pending, with no expiry
             db.finish(expiredA, TaskRows.microsAgo(Duration.ofHours(1)));
             db.finish(expiredB, TaskRows.microsAgo(Duration.ofSeconds(1)));
-            db.finish(notYet, TaskRows.microsAgo(Duration.ofHours(-1)));
-            db.clearExpiry(noExpiry); // pending here; where a worker already finished it, as if it never expired
 
             // No request in between: only the sweep can do this (and for proj-b, nobody of proj-b ever lists).
             awaitDeleted(db, expiredA, expiredB);
-            // Give the sweep at least two more turns to prove it leaves the others alone.
-            LoupeProcess.sleep(2_500);
+            // One more whole turn of the sweep, seen by a task expired only now, leaves the others alone too.
+            String marker =
+                    http.createImportTask(Client.ADMIN_A, SOURCE).get("id").textValue();
+            db.finish(marker, TaskRows.microsAgo(Duration.ofSeconds(1)));
+            awaitDeleted(db, marker);
             assertThat(db.deletion(noExpiry)).isEqualTo(new TaskRows.Deletion(false, null));
             assertThat(db.deletion(notYet)).isEqualTo(new TaskRows.Deletion(false, null));
             assertThat(db.deletion(expiredA).deletedAt()).isNotNull();
@@ -92,22 +97,13 @@ class ExpiryIT {
     }
 
     private static void awaitDeleted(TaskRows db, String... ids) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            List<String> pending = new ArrayList<>();
-            for (String id : ids) {
-                if (!db.deletion(id).deleted()) {
-                    pending.add(id);
-                }
-            }
-            if (pending.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not soft-deleted by the sweep within 15 s: " + pending);
-            }
-            LoupeProcess.sleep(100);
-        }
+        Await.until(
+                Duration.ofSeconds(15),
+                () -> Arrays.stream(ids)
+                        .filter(id -> !db.deletion(id).deleted())
+                        .toList(),
+                List::isEmpty,
+                "the sweep to soft-delete " + List.of(ids));
     }
 
     private static List<String> listedIds(Client http, Map<String, String> who) {

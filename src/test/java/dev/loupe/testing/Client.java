@@ -11,11 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * A plain HTTP client for tests, with the identity headers an authenticating proxy would set. Each call returns
@@ -32,8 +31,6 @@ public final class Client {
     public static final Map<String, String> ANONYMOUS = Map.of();
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final HttpClient BOUNDED = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -41,15 +38,23 @@ public final class Client {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
 
     private final String baseUrl;
+    private final HttpClient http;
     private final boolean bounded;
 
-    Client(String baseUrl) {
-        this(baseUrl, false);
+    /** A client with no timeouts, on the given connections (a server in this JVM closes its own before it stops). */
+    Client(String baseUrl, HttpClient http) {
+        this(baseUrl, http, false);
     }
 
-    private Client(String baseUrl, boolean bounded) {
+    private Client(String baseUrl, HttpClient http, boolean bounded) {
         this.baseUrl = baseUrl;
+        this.http = http;
         this.bounded = bounded;
+    }
+
+    /** The connections a client for a server in this JVM uses, to be closed when that server stops. */
+    static HttpClient connections() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
     /**
@@ -57,7 +62,7 @@ public final class Client {
      * timeout, so that a stuck server fails the test instead of hanging it.
      */
     public static Client at(String baseUrl) {
-        return new Client(baseUrl, true);
+        return new Client(baseUrl, BOUNDED, true);
     }
 
     public static Map<String, String> identity(String user, String project, String roles) {
@@ -90,7 +95,7 @@ public final class Client {
         }
         headers.forEach(request::header);
         try {
-            return (bounded ? BOUNDED : HTTP).send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -127,36 +132,24 @@ public final class Client {
 
     /** Polls the task until it has the status, failing with the last view seen after the timeout. */
     public JsonNode awaitStatus(String id, Map<String, String> identity, String status, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode view = show(id, identity);
-        while (!view.get("status").textValue().equals(status)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " not " + status + " within " + timeout + ": " + view);
-            }
-            LoupeProcess.sleep(20);
-            view = show(id, identity);
-        }
-        return view;
+        return awaitView(
+                id, identity, timeout, view -> view.get("status").textValue().equals(status), "status " + status);
     }
 
-    /**
-     * Waits until none of the tasks is pending or processing any more, or until {@code max} has passed (a server
-     * without workers leaves them pending for ever). Tests that change a task behind the server's back do so only
-     * once no worker can still be writing to it.
-     */
-    public void awaitSettled(Map<String, String> identity, Duration max, String... ids) {
-        long deadline = System.nanoTime() + max.toNanos();
-        Set<String> open = new HashSet<>(List.of(ids));
-        while (!open.isEmpty() && System.nanoTime() < deadline) {
-            open.removeIf(id -> {
-                String status =
-                        json(get("/v2/tasks/" + id, identity)).path("status").asText();
-                return status.equals("success") || status.equals("failure");
-            });
-            if (!open.isEmpty()) {
-                LoupeProcess.sleep(50);
-            }
-        }
+    /** Polls the task until it has ended (success or failure), failing with the last view seen after the timeout. */
+    public JsonNode awaitEnd(String id, Map<String, String> identity, Duration timeout) {
+        return awaitView(
+                id,
+                identity,
+                timeout,
+                view -> Set.of("success", "failure").contains(view.get("status").textValue()),
+                "its end");
+    }
+
+    /** Polls the task's view until it matches, failing with the last view seen after the timeout. */
+    public JsonNode awaitView(
+            String id, Map<String, String> identity, Duration timeout, Predicate<JsonNode> done, String what) {
+        return Await.until(timeout, () -> show(id, identity), done, "task " + id + " to reach " + what);
     }
 
     public static JsonNode json(HttpResponse<String> response) {

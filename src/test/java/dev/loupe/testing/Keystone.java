@@ -181,23 +181,27 @@ public final class Keystone implements AutoCloseable {
 
     /** Waits for setup.py to say that the fernet and credential keys exist. */
     private void awaitKeys(Process setup) {
-        long deadline = System.nanoTime() + SETUP_TIMEOUT.toNanos();
         Path log = dir.resolve("setup.log");
-        while (true) {
-            try {
-                if (Files.readAllLines(log, StandardCharsets.UTF_8).contains("keys ready")) {
-                    return;
-                }
-            } catch (IOException | UncheckedIOException e) {
-                // not written yet, or not as text yet
-            }
-            if (!setup.isAlive()) {
-                throw failure("keystone-manage (setup.py) exited with " + setup.exitValue() + " before its keys");
-            }
-            if (System.nanoTime() > deadline) {
-                throw failure("keystone-manage (setup.py) made no keys within " + SETUP_TIMEOUT);
-            }
-            sleep(50);
+        try {
+            Await.until(
+                    SETUP_TIMEOUT,
+                    () -> {
+                        try {
+                            if (Files.readAllLines(log, StandardCharsets.UTF_8).contains("keys ready")) {
+                                return true;
+                            }
+                        } catch (IOException | UncheckedIOException e) {
+                            // not written yet, or not as text yet
+                        }
+                        if (!setup.isAlive()) {
+                            throw failure(
+                                    "keystone-manage (setup.py) exited with " + setup.exitValue() + " before its keys");
+                        }
+                        return false;
+                    },
+                    "the keys of keystone-manage (setup.py)");
+        } catch (Await.TimedOut e) {
+            throw failure("keystone-manage (setup.py) made no keys within " + SETUP_TIMEOUT);
         }
     }
 
@@ -237,31 +241,31 @@ public final class Keystone implements AutoCloseable {
     }
 
     private void awaitReady() {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         HttpRequest request = HttpRequest.newBuilder(URI.create(authUrl()))
                 .timeout(Duration.ofSeconds(5))
                 .GET()
                 .build();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!server.isAlive()) {
-                throw failure("uwsgi ended (exit " + server.exitValue() + ") before GET /v3 answered");
-            }
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-                last = "HTTP " + response.statusCode() + ": " + response.body();
-            } catch (IOException e) {
-                last = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            sleep(100);
+        try {
+            Await.until(
+                    READY_TIMEOUT,
+                    () -> {
+                        if (!server.isAlive()) {
+                            throw failure("uwsgi ended (exit " + server.exitValue() + ") before GET /v3 answered");
+                        }
+                        try {
+                            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                            return response.statusCode() == 200
+                                    ? "200"
+                                    : "HTTP " + response.statusCode() + ": " + response.body();
+                        } catch (IOException e) {
+                            return e.toString();
+                        }
+                    },
+                    "200"::equals,
+                    "GET " + authUrl() + " to answer 200");
+        } catch (Await.TimedOut e) {
+            throw failure(e.getMessage());
         }
-        throw failure("GET " + authUrl() + " did not answer 200 within " + READY_TIMEOUT + " (last: " + last + ")");
     }
 
     private void seed() {
@@ -624,14 +628,5 @@ public final class Keystone implements AutoCloseable {
 
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -132,25 +132,33 @@ public final class LoupeProcess implements AutoCloseable {
      * output if it never comes.
      */
     public String awaitLine(String prefix, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Optional<String> line = line(prefix);
-            if (line.isPresent()) {
-                return line.get();
-            }
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                // one last look: the line may have arrived with the process's end
-                sleep(100);
-                line = line(prefix);
-                if (line.isPresent()) {
-                    return line.get();
-                }
-                throw new AssertionError("no line starting with '" + prefix + "' within " + timeout
-                        + (process.isAlive() ? "" : " (exited with " + process.exitValue() + ")")
-                        + "\nstdout:\n" + String.join("\n", stdout()) + "\nstderr:\n" + stderr());
-            }
-            sleep(10);
+        try {
+            return Await.until(
+                            timeout,
+                            () -> {
+                                Optional<String> line = line(prefix);
+                                if (line.isEmpty() && !process.isAlive()) {
+                                    // one last look once everything it printed has been read
+                                    reader.join(Duration.ofSeconds(5));
+                                    line = line(prefix);
+                                    if (line.isEmpty()) {
+                                        throw new AssertionError(
+                                                noLine(prefix, "before it exited with " + process.exitValue()));
+                                    }
+                                }
+                                return line;
+                            },
+                            Optional::isPresent,
+                            "a line starting with '" + prefix + "'")
+                    .orElseThrow();
+        } catch (Await.TimedOut e) {
+            throw new AssertionError(noLine(prefix, "within " + timeout), e);
         }
+    }
+
+    private String noLine(String prefix, String when) {
+        return "no line starting with '" + prefix + "' " + when + "\nstdout:\n" + String.join("\n", stdout())
+                + "\nstderr:\n" + stderr();
     }
 
     /** The first stdout line so far that starts with the prefix. */
@@ -229,15 +237,6 @@ public final class LoupeProcess implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    public static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

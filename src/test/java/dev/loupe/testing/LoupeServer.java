@@ -4,10 +4,13 @@ import dev.loupe.Loupe;
 import dev.loupe.Role;
 import dev.loupe.config.Config;
 import dev.loupe.engine.Handlers;
+import dev.loupe.engine.TaskEngine;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -18,6 +21,11 @@ public final class LoupeServer implements AutoCloseable {
 
     private final Loupe loupe;
     private final Path dataDir;
+    /**
+     * The connections of this server's clients, closed before it stops: an idle keep-alive connection would hold
+     * Jetty's graceful stop for about a second.
+     */
+    private final HttpClient connections = Client.connections();
 
     private LoupeServer(Loupe loupe, Path dataDir) {
         this.loupe = loupe;
@@ -58,11 +66,20 @@ public final class LoupeServer implements AutoCloseable {
     }
 
     public Client client() {
-        return new Client(baseUrl());
+        return new Client(baseUrl(), connections);
+    }
+
+    /**
+     * The task engine of this server, empty for an API-only one: a test runs a claim round with
+     * {@link TaskEngine#runOnce()} to see what the engine would do now instead of waiting for its next poll.
+     */
+    public Optional<TaskEngine> engine() {
+        return loupe.engine();
     }
 
     @Override
     public void close() {
+        connections.shutdownNow();
         loupe.close();
     }
 }

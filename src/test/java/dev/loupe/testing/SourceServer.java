@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -101,6 +102,17 @@ public final class SourceServer implements AutoCloseable {
         head.append("Connection: close\r\n\r\n");
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
+    }
+
+    /** Writes the text as it is (ISO-8859-1): a status line, headers and a body of the script's own making. */
+    public static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** Sends nothing more until the server is closed: a source that stalls. */
+    public static void stall() throws InterruptedException {
+        new CountDownLatch(1).await(); // close() interrupts the scripts still running
     }
 
     /** Writes one chunk of a chunked body. */

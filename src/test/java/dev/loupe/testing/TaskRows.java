@@ -96,17 +96,7 @@ public final class TaskRows {
 
     /** Polls the row until it matches, failing with the last row seen after the timeout. */
     public Row await(String id, Duration timeout, Predicate<Row> condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Row last = row(id);
-        while (!condition.test(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "task " + id + " did not reach the expected state within " + timeout + "; last row: " + last);
-            }
-            LoupeProcess.sleep(20);
-            last = row(id);
-        }
-        return last;
+        return Await.until(timeout, () -> row(id), condition, "the row of task " + id + " to reach the expected state");
     }
 
     /** Waits until the task is soft-deleted (expired), failing after the timeout. */

@@ -1,12 +1,13 @@
 package dev.loupe.imports.fetch;
 
-import static dev.loupe.imports.fetch.OneShotServer.write;
 import static dev.loupe.imports.fetch.TestSettings.ANY_PORT;
 import static dev.loupe.imports.fetch.TestSettings.LOOPBACK_ALLOWED;
 import static dev.loupe.imports.fetch.TestSettings.filter;
+import static dev.loupe.testing.SourceServer.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loupe.testing.SourceServer;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -113,11 +114,18 @@ class FetcherResponseTest {
                 .isEqualTo("0123456789".getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A source on 127.0.0.1 whose answer to {@code /image} is the script's, down to the socket. */
+    private static SourceServer source(SourceServer.Script script) {
+        SourceServer source = SourceServer.start();
+        source.script("/image", script);
+        return source;
+    }
+
     @Test
     void aBodyShorterThanItsLengthFails() throws Exception {
-        try (OneShotServer source = OneShotServer.start(
-                (socket, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789"))) {
-            Source opened = fetcher().open(source.url());
+        try (SourceServer source =
+                source((socket, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789"))) {
+            Source opened = fetcher().open(source.url("/image"));
             assertThat(opened.contentLength()).hasValue(20);
             assertThatThrownBy(() -> readAll(opened))
                     .isInstanceOf(SourceReadFailure.class)
@@ -127,9 +135,9 @@ class FetcherResponseTest {
 
     @Test
     void aChunkedBodyCutShortFails() throws Exception {
-        try (OneShotServer source = OneShotServer.start((socket, out) ->
+        try (SourceServer source = source((socket, out) ->
                 write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n8\r\n567"))) {
-            Source opened = fetcher().open(source.url());
+            Source opened = fetcher().open(source.url("/image"));
             assertThatThrownBy(() -> readAll(opened))
                     .isInstanceOf(SourceReadFailure.class)
                     .hasMessage("Source ended early, after 8 bytes");
@@ -139,13 +147,12 @@ class FetcherResponseTest {
     @Test
     void aResetMidStreamIsASpecificReadFailure() throws Exception {
         CountDownLatch firstPartRead = new CountDownLatch(1);
-        try (OneShotServer source = OneShotServer.start((socket, out) -> {
+        try (SourceServer source = source((socket, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n01234");
             firstPartRead.await(10, TimeUnit.SECONDS);
-            socket.setSoLinger(true, 0); // closing now sends a reset
-            socket.close();
+            SourceServer.reset(socket);
         })) {
-            Source opened = fetcher().open(source.url());
+            Source opened = fetcher().open(source.url("/image"));
             InputStream body = opened.body();
             assertThat(body.readNBytes(5)).isEqualTo("01234".getBytes(StandardCharsets.UTF_8));
             firstPartRead.countDown();
@@ -158,11 +165,11 @@ class FetcherResponseTest {
 
     @Test
     void aStalledBodyFailsAfterTheReadTimeout() throws Exception {
-        try (OneShotServer source = OneShotServer.start((socket, out) -> {
+        try (SourceServer source = source((socket, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n01234");
-            Thread.sleep(30_000);
+            SourceServer.stall();
         })) {
-            Source opened = fetcher(1 << 20, Duration.ofMillis(500)).open(source.url());
+            Source opened = fetcher(1 << 20, Duration.ofMillis(500)).open(source.url("/image"));
             assertThatThrownBy(() -> readAll(opened))
                     .isInstanceOf(SourceReadFailure.class)
                     .hasMessage("Source stopped sending data for 0.5 s");
@@ -194,13 +201,10 @@ class FetcherResponseTest {
 
     @Test
     void aResetBeforeTheAnswerNamesTheSource() throws Exception {
-        try (OneShotServer source = OneShotServer.start((socket, out) -> {
-            socket.setSoLinger(true, 0);
-            socket.close();
-        })) {
-            assertThatThrownBy(() -> fetcher().open(source.url()))
+        try (SourceServer source = source((socket, out) -> SourceServer.reset(socket))) {
+            assertThatThrownBy(() -> fetcher().open(source.url("/image")))
                     .isInstanceOf(FetchFailure.class)
-                    .hasMessageStartingWith("Connection to " + source.url() + " failed: ")
+                    .hasMessageStartingWith("Connection to " + source.url("/image") + " failed: ")
                     .hasMessageContaining("reset");
         }
     }
@@ -208,13 +212,13 @@ class FetcherResponseTest {
     @Test
     void theBodyIsHandedOverAsItArrives() throws Exception {
         CountDownLatch firstPartRead = new CountDownLatch(1);
-        try (OneShotServer source = OneShotServer.start((socket, out) -> {
+        try (SourceServer source = source((socket, out) -> {
             write(out, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello");
             // The rest is sent only once the client has read the start: a buffering fetcher would never get it.
             firstPartRead.await(10, TimeUnit.SECONDS);
             write(out, " world");
         })) {
-            Source opened = fetcher().open(source.url());
+            Source opened = fetcher().open(source.url("/image"));
             InputStream body = opened.body();
             assertThat(body.readNBytes(5)).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
             firstPartRead.countDown();
