@@ -3,6 +3,7 @@ package dev.loupe.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.Postgres;
@@ -140,11 +141,10 @@ class LostLeaseIT {
 
     /** Waits until the node has logged that its late outcome was discarded: its run is over. */
     private static void awaitQuiet(LoupeProcess process) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!process.stderr().contains("is discarded")) {
-            assertThat(System.nanoTime()).as(process.stderr()).isLessThan(deadline);
-            LoupeProcess.sleep(50);
-        }
+        Await.until(
+                Duration.ofSeconds(20),
+                () -> process.stderr().contains("is discarded"),
+                "the resumed node to discard its outcome");
     }
 
     private static List<String> storedFiles(Path store) throws IOException {

@@ -13,7 +13,6 @@ import dev.loupe.config.Config;
 import dev.loupe.db.Database;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
-import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
 import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
@@ -101,7 +100,7 @@ class TaskEngineIT {
 
     /** The engine's store on the database, as a server makes it. */
     static EngineStore store(Database database) {
-        return new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper()));
+        return new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper()), database.dialect(), 0);
     }
 
     /**
@@ -115,6 +114,7 @@ class TaskEngineIT {
                 store,
                 importsRunBy(handler).apply(Handlers.none()),
                 EngineSettings.from(Config.load(null, all, dir)),
+                "node-test",
                 Clock.systemUTC(),
                 new SimpleMeterRegistry());
     }
@@ -358,10 +358,8 @@ class TaskEngineIT {
         }
 
         @Override
-        public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
-            if (before.status() == TaskStatus.PENDING
-                    && Thread.currentThread().getName().equals("task-claimer")
-                    && holding.getCount() > 0) {
+        public List<Task> claim(String node, int limit, Instant now, Instant leaseUntil) {
+            if (Thread.currentThread().getName().equals("task-claimer") && holding.getCount() > 0) {
                 holding.countDown();
                 try {
                     new CountDownLatch(1).await(); // until close() interrupts the claimer
@@ -374,11 +372,16 @@ class TaskEngineIT {
                             "close() to wait for the claimer or to end");
                 }
                 try {
-                    return store.replace(before, after, leaseOwner, leaseExpiresAt);
+                    return store.claim(node, limit, now, leaseUntil);
                 } finally {
                     written.countDown();
                 }
             }
+            return store.claim(node, limit, now, leaseUntil);
+        }
+
+        @Override
+        public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
             return store.replace(before, after, leaseOwner, leaseExpiresAt);
         }
 
@@ -386,11 +389,6 @@ class TaskEngineIT {
         public int releaseLeases(String leaseOwner, Instant now) {
             released = true;
             return store.releaseLeases(leaseOwner, now);
-        }
-
-        @Override
-        public List<Task> pending(int limit) {
-            return store.pending(limit);
         }
 
         @Override
@@ -404,7 +402,7 @@ class TaskEngineIT {
         }
 
         @Override
-        public int renewLeases(String leaseOwner, List<String> ids, Instant until) {
+        public List<Renewal> renewLeases(String leaseOwner, List<String> ids, Instant until) {
             return store.renewLeases(leaseOwner, ids, until);
         }
     }

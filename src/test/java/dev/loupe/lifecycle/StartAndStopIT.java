@@ -2,6 +2,7 @@ package dev.loupe.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.testing.Await;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeProcess;
 import dev.loupe.testing.LoupeServer;
@@ -102,12 +103,6 @@ class StartAndStopIT {
     }
 
     private static void awaitStderr(LoupeProcess process, String text) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!process.stderr().contains(text)) {
-            assertThat(System.nanoTime())
-                    .as("stderr says '%s':%n%s", text, process.stderr())
-                    .isLessThan(deadline);
-            LoupeProcess.sleep(20);
-        }
+        Await.until(Duration.ofSeconds(20), () -> process.stderr().contains(text), "stderr to say '" + text + "'");
     }
 }

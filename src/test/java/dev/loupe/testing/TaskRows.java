@@ -101,13 +101,7 @@ public final class TaskRows {
 
     /** Waits until the task is soft-deleted (expired), failing after the timeout. */
     public void awaitDeleted(String id, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!deletion(id).deleted()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("task " + id + " was not soft-deleted within " + timeout);
-            }
-            LoupeProcess.sleep(20);
-        }
+        Await.until(timeout, () -> deletion(id).deleted(), "task " + id + " to be soft-deleted");
     }
 
     /** How many live tasks have each status. */

@@ -7,6 +7,7 @@ import static dev.loupe.imports.fetch.TestSettings.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loupe.testing.SourceServer;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -199,14 +200,15 @@ class FetcherRedirectTest {
     @Test
     void aRedirectToFullWidthDigitsIsRefused() throws Exception {
         String location = "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11:" + server.getPort() + "/moved";
-        try (OneShotServer source = OneShotServer.start((socket, out) -> {
-            out.write(("HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        })) {
-            assertThatThrownBy(() -> new Fetcher(TestSettings.loopback()).open(source.url()))
+        try (SourceServer source = SourceServer.start()) {
+            source.script("/image", (socket, out) -> {
+                out.write(("HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            });
+            assertThatThrownBy(() -> new Fetcher(TestSettings.loopback()).open(source.url("/image")))
                     .isInstanceOf(FetchFailure.class)
-                    .hasMessage("Refused redirect from " + source.url() + " to " + location
+                    .hasMessage("Refused redirect from " + source.url("/image") + " to " + location
                             + ": URI for legacy import task does not pass filtering: " + location + " ("
                             + INVALID_HOST + ")");
         }
