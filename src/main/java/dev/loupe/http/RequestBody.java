@@ -13,7 +13,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.io.Content;
 
 /** Reads a JSON request body as upstream does (whatever the Content-Type says), within Loupe's size limit. */
 final class RequestBody {
@@ -55,6 +57,7 @@ final class RequestBody {
         byte[] bytes;
         try (InputStream in = ctx.req().getInputStream()) {
             bytes = in.readNBytes((int) Math.min(maxBytes + 1, Integer.MAX_VALUE));
+            failIfFramingBroke(ctx);
         } catch (IOException e) {
             throw unreadable(ctx, e);
         }
@@ -86,6 +89,22 @@ final class RequestBody {
             throw new InvalidInput("Unexpected body type. Expected list/dict.");
         }
         return body;
+    }
+
+    /**
+     * Jetty's servlet layer can report a clean end for a chunked body whose connection closed just after a chunk's
+     * CR, while the connection itself recorded the early end: ask the connection's own request once more.
+     */
+    private static void failIfFramingBroke(Context ctx) throws IOException {
+        Content.Chunk after =
+                ServletContextRequest.getServletContextRequest(ctx.req()).read();
+        if (after == null) {
+            return;
+        }
+        after.release();
+        if (Content.Chunk.isFailure(after)) {
+            throw new EOFException(after.getFailure().getMessage());
+        }
     }
 
     /**

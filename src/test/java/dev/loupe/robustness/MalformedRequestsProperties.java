@@ -279,6 +279,21 @@ class MalformedRequestsProperties {
         }
     }
 
+    /**
+     * A chunked body cut just after a chunk's CR, with no last chunk: Jetty's servlet stream reads it as complete,
+     * so the body reader asks the connection whether the body really ended.
+     */
+    @Example
+    void chunkedBodyCutAfterACarriageReturn() {
+        String whole = "{\"type\": \"import\", \"input\": {}}";
+        String text = "POST /v2/tasks HTTP/1.1\r\nHost: h\r\n" + "X-Identity-Status: Confirmed\r\nX-Roles: admin\r\n"
+                + "X-User-Id: admin-a\r\nX-Project-Id: proj-a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + Integer.toHexString(whole.length()) + "\r\n" + whole + "\r";
+        RawHttp.Response response = http.exchange(text.getBytes(StandardCharsets.ISO_8859_1), true);
+        assertSane(response, Set.of(400), text);
+        assertThat(response.errorMessage()).contains("Chunked request body ended early");
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Checks
 
