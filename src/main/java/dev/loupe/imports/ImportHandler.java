@@ -99,8 +99,8 @@ public final class ImportHandler implements TaskHandler {
     private Image importData(Image queued, String importFrom, TaskRun run) throws TaskFailure, InterruptedException {
         Transfer transfer = new Transfer(hashAlgorithm, run::progress);
         try (Source source = fetcher.open(importFrom)) {
-            // A node that lost the task stops copying at once: closing the source ends the read it is blocked in.
-            run.onCancel(source::close);
+            // A cancelled run, or a node that lost the task, stops copying at once: aborting the source ends the read.
+            run.onCancel(source::abort);
             images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
             Image.StoredData stored = conversion.wanted(queued.diskFormat())
                     ? conversion.convertAndStore(queued, source, transfer, store, run)

@@ -57,10 +57,12 @@ public final class Fetcher {
         HttpUrl url = admit(null, uri, HttpUrl.parse(uri), uri, "Refused to fetch from " + uri + ": ");
         String via = "";
         for (int followed = 0; ; followed++) {
-            Response response = request(url, via);
+            ConnectionWatch watch = new ConnectionWatch();
+            Call call = call(url, watch);
+            Response response = request(call, watch, url, via);
             String location = response.header("Location");
             if (!REDIRECTS.contains(response.code()) || location == null) {
-                return source(response, url);
+                return source(call, response, url);
             }
             response.close();
             if (followed == settings.maxRedirects()) {
@@ -112,9 +114,9 @@ public final class Fetcher {
         return url;
     }
 
-    private Response request(HttpUrl url, String via) throws FetchFailure {
-        ConnectionWatch watch = new ConnectionWatch();
-        Call call = client.newBuilder()
+    /** A request for the hop, watched so that failures can tell a refused connection from a broken one. */
+    private Call call(HttpUrl url, ConnectionWatch watch) {
+        return client.newBuilder()
                 .eventListener(watch)
                 .build()
                 .newCall(new Request.Builder()
@@ -122,6 +124,9 @@ public final class Fetcher {
                         // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
                         .header("Accept-Encoding", "identity")
                         .build());
+    }
+
+    private Response request(Call call, ConnectionWatch watch, HttpUrl url, String via) throws FetchFailure {
         try {
             dns.checkLiteral(url.host());
             return call.execute();
@@ -142,7 +147,7 @@ public final class Fetcher {
         }
     }
 
-    private Source source(Response response, HttpUrl url) throws FetchFailure {
+    private Source source(Call call, Response response, HttpUrl url) throws FetchFailure {
         if (!response.isSuccessful()) {
             response.close();
             throw new FetchFailure("Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()));
@@ -154,6 +159,7 @@ public final class Fetcher {
                     "Source is " + length + " bytes, over the image_size_cap of " + settings.sizeCap() + " bytes");
         }
         return new Source(
+                call,
                 response,
                 new MeteredBody(response.body().byteStream(), length, settings.sizeCap(), settings.readTimeout()),
                 url.toString());

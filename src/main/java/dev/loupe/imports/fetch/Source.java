@@ -2,16 +2,19 @@ package dev.loupe.imports.fetch;
 
 import java.io.InputStream;
 import java.util.OptionalLong;
+import okhttp3.Call;
 import okhttp3.Response;
 
 /** An opened import source. Its body is read once, as it arrives; closing it drops the connection's use. */
 public final class Source implements AutoCloseable {
 
+    private final Call call;
     private final Response response;
     private final InputStream body;
     private final String finalUri;
 
-    Source(Response response, InputStream body, String finalUri) {
+    Source(Call call, Response response, InputStream body, String finalUri) {
+        this.call = call;
         this.response = response;
         this.body = body;
         this.finalUri = finalUri;
@@ -36,5 +39,13 @@ public final class Source implements AutoCloseable {
     @Override
     public void close() {
         response.close();
+    }
+
+    /**
+     * Drops the connection at once, from any thread: a read under way ends with an exception. (Closing would first
+     * try to read the rest of the body, on the thread that closes.)
+     */
+    public void abort() {
+        call.cancel();
     }
 }
