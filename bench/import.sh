@@ -15,7 +15,7 @@
 # store under the same temp folder; the jar the build copies to target/s3proxy/), interleaved with the other two:
 # the S3 import's throughput against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files +
 # 64 MiB), and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs about 4x the
-# largest size free under /tmp.
+# largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
         --sizes-mib) sizes="$2"; shift ;;
         --runs) runs="$2"; shift ;;
         --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -146,7 +146,8 @@ class S3Proxy:
     def loupe_options(self):
         return ["glance_store.default_store=s3", f"glance_store.s3_store_host=127.0.0.1:{self.port}",
                 f"glance_store.s3_store_access_key={S3_ACCESS}", f"glance_store.s3_store_secret_key={S3_SECRET}",
-                f"glance_store.s3_store_bucket={S3_BUCKET}", "glance_store.s3_store_create_bucket_on_put=true"]
+                f"glance_store.s3_store_bucket={S3_BUCKET}", "glance_store.s3_store_create_bucket_on_put=true",
+                *os.environ.get("BENCH_S3_SET", "").split()]
 
     def peak_rss_mib(self):
         return peak_rss_mib(self.proc.pid)

@@ -274,7 +274,8 @@ public final class Options {
             10,
             1,
             1000,
-            "Parts of one upload sent at once; an upload holds at most this many parts plus one in memory.");
+            "Threads sending the parts of multipart uploads, shared by all uploads of a node. Each upload sends up to"
+                    + " 32 MiB of parts at once (at least 2 parts, at most this many), plus the part being filled.");
     public static final Option<String> S3_STORE_CACERT = Option.string(
             "glance_store",
             "s3_store_cacert",

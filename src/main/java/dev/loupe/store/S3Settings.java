@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * @param pathStyle      bucket in the path rather than in the host name
  * @param singlePutBelow data shorter than this many bytes goes as one PutObject, when it fits in one part
  * @param partSize       bytes of a part, before parts grow for very large images
- * @param partsInFlight  parts of one upload sent at once
+ * @param threads        threads sending parts, shared by every upload ({@code s3_store_thread_pools})
  * @param sizeCap        the largest image an import brings in ({@code [DEFAULT] image_size_cap}): parts grow so it
  *                       fits in {@code maxParts}
  * @param maxParts       S3's limit on the parts of one upload (10,000); lower only in tests
@@ -39,7 +39,7 @@ public record S3Settings(
         boolean pathStyle,
         long singlePutBelow,
         long partSize,
-        int partsInFlight,
+        int threads,
         long sizeCap,
         int maxParts,
         Path cacert,
@@ -142,7 +142,7 @@ public record S3Settings(
                 pathStyle,
                 singlePutBelow,
                 partSize,
-                partsInFlight,
+                threads,
                 sizeCap,
                 maxParts,
                 cacert,
@@ -154,6 +154,6 @@ public record S3Settings(
     @Override
     public String toString() {
         return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket + ", pathStyle="
-                + pathStyle + ", partSize=" + partSize + ", partsInFlight=" + partsInFlight + "]";
+                + pathStyle + ", partSize=" + partSize + ", threads=" + threads + "]";
     }
 }

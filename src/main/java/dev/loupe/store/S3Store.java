@@ -53,8 +53,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * or log line carries them.
  *
  * <p>An upload streams: {@link Upload#write} fills part buffers and each full part is sent on the store's own
- * threads while the import goes on hashing and inspecting the next chunks; at most {@code s3_store_thread_pools}
- * parts of an upload are in flight, so its memory stays at that many parts plus the one being filled. Data that fits
+ * threads ({@code s3_store_thread_pools}, shared by every upload) while the import goes on hashing and inspecting the
+ * next chunks; a few parts of an upload are in flight at most ({@link #partsInFlight}), so its memory stays at those
+ * parts plus the one being filled. Data that fits
  * in one part goes as a single PutObject. Publishing completes the multipart upload; closing without publishing, or
  * any failure, aborts it, and {@link #discard} aborts whatever upload a stopped process left open for the key.
  */
@@ -67,6 +68,20 @@ public final class S3Store implements ImageStore {
     private final S3Client s3;
     private final PartPlan plan;
     private final ThreadPoolExecutor senders;
+    /** Part buffers of the configured size, kept for the next parts and the next uploads (an upload's worth). */
+    private final Deque<byte[]> spare = new ArrayDeque<>();
+
+    /** Bytes of one upload's parts in flight that parallelism may cost, beyond the part being filled. */
+    static final long IN_FLIGHT_BYTES = 32L << 20;
+
+    /**
+     * How many parts of one upload are sent at once: as many as fit in {@link #IN_FLIGHT_BYTES}, at least two (one
+     * sent while the next fills, a third waiting its turn), never more than the threads. Three of 10 MiB keep up
+     * with an import: more only add memory when the store is the bottleneck.
+     */
+    static int partsInFlight(long partSize, int threads) {
+        return (int) Math.max(1, Math.min(threads, Math.max(2, IN_FLIGHT_BYTES / partSize)));
+    }
 
     private S3Store(S3Settings settings, S3Client s3) {
         this.settings = settings;
@@ -74,8 +89,8 @@ public final class S3Store implements ImageStore {
         this.plan = new PartPlan(settings.partSize(), settings.maxParts(), settings.sizeCap());
         // One lane for every upload's parts; each upload holds back once its own parts in flight reach the limit.
         this.senders = new ThreadPoolExecutor(
-                settings.partsInFlight(),
-                settings.partsInFlight(),
+                settings.threads(),
+                settings.threads(),
                 30,
                 TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(),
@@ -94,6 +109,9 @@ public final class S3Store implements ImageStore {
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())))
                 .forcePathStyle(settings.pathStyle())
+                // Plain bodies with a Content-Length, as botocore sends them: the aws-chunked framing (a signature
+                // per 128 KiB over plain HTTP) copies every byte once more, and some S3-compatible stores refuse it.
+                .serviceConfiguration(c -> c.chunkedEncodingEnabled(false))
                 .requestChecksumCalculation(
                         settings.requestChecksumsWhenSupported()
                                 ? RequestChecksumCalculation.WHEN_SUPPORTED
@@ -117,7 +135,7 @@ public final class S3Store implements ImageStore {
     private static Apache5HttpClient.Builder httpClient(S3Settings settings) throws StoreFailure {
         Apache5HttpClient.Builder http = Apache5HttpClient.builder()
                 // Every part in flight has its connection, and downloads and deletes find one free besides.
-                .maxConnections(Math.max(50, settings.partsInFlight() * 2))
+                .maxConnections(Math.max(50, settings.threads() * 2))
                 .connectionTimeout(Duration.ofSeconds(10))
                 .tcpKeepAlive(true);
         if (settings.cacert() != null) {
@@ -367,13 +385,12 @@ public final class S3Store implements ImageStore {
     /**
      * One image's data on its way into S3. The writer (the import's store lane) fills a part buffer; a full part is
      * handed to the senders once the next byte arrives (so data of exactly one part can still go as one PutObject),
-     * and a buffer comes back for reuse when its part is sent. A part that fails is remembered and reported by the
+     * and its buffer comes back to the store's spares once the part is sent. A part that fails is remembered and reported by the
      * next write or by publish; the whole upload is then aborted.
      */
     private final class PartUpload implements Upload {
         private final String key;
-        private final Semaphore inFlight = new Semaphore(settings.partsInFlight());
-        private final Deque<byte[]> spare = new ArrayDeque<>();
+        private final Semaphore inFlight = new Semaphore(partsInFlight(settings.partSize(), settings.threads()));
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private byte[] buffer;
@@ -426,6 +443,10 @@ public final class S3Store implements ImageStore {
                 throw new StoreFailure("Saving the image in the store failed: " + describe(e), e);
             }
             finished = true;
+            if (buffer != null) {
+                give(buffer);
+                buffer = null;
+            }
             return location(key);
         }
 
@@ -503,19 +524,25 @@ public final class S3Store implements ImageStore {
         }
 
         private byte[] take(long partSize) {
-            synchronized (spare) {
-                for (byte[] candidate; (candidate = spare.poll()) != null; ) {
-                    if (candidate.length == partSize) {
-                        return candidate;
+            if (partSize == settings.partSize()) {
+                synchronized (spare) {
+                    byte[] kept = spare.poll();
+                    if (kept != null) {
+                        return kept;
                     }
                 }
             }
             return new byte[Math.toIntExact(partSize)];
         }
 
+        /** Keeps a buffer of the configured size for reuse, up to one upload's worth; larger ones go. */
         private void give(byte[] data) {
-            synchronized (spare) {
-                spare.push(data);
+            if (data.length == settings.partSize()) {
+                synchronized (spare) {
+                    if (spare.size() <= partsInFlight(settings.partSize(), settings.threads())) {
+                        spare.push(data);
+                    }
+                }
             }
         }
 
@@ -565,8 +592,10 @@ public final class S3Store implements ImageStore {
                     LOG.warn("Could not abort the S3 multipart upload of {}; discarding the image retries", key, e);
                 }
             }
-            buffer = null;
-            spare.clear();
+            if (buffer != null) {
+                give(buffer);
+                buffer = null;
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

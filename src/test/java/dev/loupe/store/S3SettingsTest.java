@@ -97,7 +97,7 @@ class S3SettingsTest {
         assertThat(s.singlePutBelow()).isZero();
         assertThat(s.sizeCap()).isEqualTo(1_000_000);
         assertThat(s.maxParts()).isEqualTo(10_000);
-        assertThat(s.partsInFlight()).isEqualTo(10);
+        assertThat(s.threads()).isEqualTo(10);
     }
 
     @Test
