@@ -160,6 +160,11 @@ class S3Proxy:
             self.proc.kill()
         self.log.close()
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 def peak_rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -245,12 +250,17 @@ for mib in sizes:
         to_s3 = Loupe(f"loupe-s3-{mib}", store.loupe_options())
         to_s3.imports(warm_up)
     pipe_times, loupe_times, s3_times = [], [], []
+    cpu = {"files": 0.0, "S3": 0.0, "S3Proxy": 0.0}
     for _ in range(runs):
         seconds, expected = pipe(url)
         pipe_times.append(seconds)
         for server, times, name in ((loupe, loupe_times, "files"), (to_s3, s3_times, "S3")):
             if server:
+                before = cpu_seconds(server.proc.pid), cpu_seconds(store.proc.pid) if store else 0
                 seconds, digests = server.imports(url)
+                cpu[name] += cpu_seconds(server.proc.pid) - before[0]
+                if name == "S3":
+                    cpu["S3Proxy"] += cpu_seconds(store.proc.pid) - before[1]
                 times.append(seconds)
                 if digests != expected:
                     mismatches.append(f"{mib} MiB into {name}: {digests} != the pipe's {expected}")
@@ -271,6 +281,8 @@ for mib in sizes:
         rows += [(f"{mib} MiB: Loupe import task into S3Proxy", f"median {s:.2f} s ({rate(s, mib)}), runs {runs_text(s3_times)}"),
                  (f"{mib} MiB: S3 / filesystem throughput", f"{l / s:.2f}x (target >= 0.8x); S3 / pipe {p / s:.2f}x"),
                  (f"{mib} MiB: Loupe (S3) peak RSS (VmHWM)", f"{s3_peak:.0f} MiB ({s3_peak - peak:+.0f} MiB vs files; target <= +64)"),
+                 (f"{mib} MiB: CPU per GiB imported", f"Loupe (files) {cpu['files'] * 1024 / mib / runs:.1f} s,"
+                  f" Loupe (S3) {cpu['S3'] * 1024 / mib / runs:.1f} s, S3Proxy {cpu['S3Proxy'] * 1024 / mib / runs:.1f} s"),
                  (f"{mib} MiB: md5 and sha512 of every image", "equal to the pipe's" if not mismatches else "MISMATCH")]
 if store:
     rows.append(("S3Proxy peak RSS (VmHWM)", f"{store.peak_rss_mib():.0f} MiB"))
