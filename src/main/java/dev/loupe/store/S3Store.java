@@ -352,30 +352,42 @@ public final class S3Store implements ImageStore {
      */
     private static final class Download extends FilterInputStream {
         private final ResponseInputStream<GetObjectResponse> response;
-        private boolean ended;
+        /** Bytes the answer still holds, when S3 said how many; -1 when only the end of the stream tells. */
+        private long remaining;
 
         Download(ResponseInputStream<GetObjectResponse> response) {
             super(response);
             this.response = response;
+            Long length = response.response().contentLength();
+            this.remaining = length == null ? -1 : length;
         }
 
         @Override
         public int read() throws IOException {
             int b = super.read();
-            ended |= b < 0;
+            count(b < 0 ? -1 : 1);
             return b;
         }
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             int n = super.read(buffer, offset, length);
-            ended |= n < 0;
+            count(n);
             return n;
         }
 
+        private void count(int n) {
+            if (n < 0) {
+                remaining = 0;
+            } else if (remaining > 0) {
+                remaining = Math.max(0, remaining - n);
+            }
+        }
+
+        /** A whole answer lets its connection be reused; a partly read one is cut off. */
         @Override
         public void close() throws IOException {
-            if (!ended) {
+            if (remaining != 0) {
                 response.abort();
             }
             super.close();
