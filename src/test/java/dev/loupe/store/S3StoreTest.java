@@ -279,6 +279,34 @@ class S3StoreTest extends ImageStoreContract {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(S3ProxyServer.SECRET_KEY));
     }
 
+    /** An https endpoint whose certificate the JDK does not trust: s3_store_cacert names the CA to trust instead. */
+    @Test
+    void anHttpsEndpointIsTrustedThroughS3StoreCacert() throws Exception {
+        String https = "glance_store.s3_store_host=" + S3ProxyServer.secureEndpoint();
+        try (ImageStore tls =
+                S3Store.open(settings(bucket, https, "glance_store.s3_store_cacert=" + S3ProxyServer.caPem()))) {
+            String location;
+            try (ImageStore.Upload upload = tls.begin(id)) {
+                upload.write(bytes("over tls"), 0, 8);
+                location = upload.publish();
+            }
+            assertThat(location)
+                    .isEqualTo("s3+https://" + S3ProxyServer.secureEndpoint().substring("https://".length()) + "/"
+                            + bucket + "/" + id);
+            try (var in = tls.open(location, 5, 3)) {
+                assertThat(in.readAllBytes()).isEqualTo(bytes("tls"));
+            }
+        }
+
+        assertThatThrownBy(() -> S3Store.open(settings(bucket, https)))
+                .isInstanceOf(StoreFailure.class)
+                .hasMessageStartingWith("Cannot use the S3 bucket " + bucket + " at " + S3ProxyServer.secureEndpoint());
+        assertThatThrownBy(() -> S3Store.open(
+                        settings(bucket, https, "glance_store.s3_store_cacert=" + dir.resolve("none.pem"))))
+                .isInstanceOf(StoreFailure.class)
+                .hasMessageStartingWith("Cannot read s3_store_cacert");
+    }
+
     private String eTag(String key) {
         return S3ProxyServer.client()
                 .headObject(b -> b.bucket(bucket).key(key))

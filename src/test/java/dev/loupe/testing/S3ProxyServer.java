@@ -9,10 +9,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -39,6 +43,7 @@ public final class S3ProxyServer implements BeforeAllCallback {
     private static final Path JAR = Path.of("target", "s3proxy", "s3proxy.jar");
     private static Process process;
     private static int port;
+    private static int securePort;
     private static Path directory;
     private static S3Client client;
 
@@ -57,9 +62,11 @@ public final class S3ProxyServer implements BeforeAllCallback {
         try {
             directory = Files.createTempDirectory("loupe-s3proxy");
             Files.createDirectories(directory.resolve("data"));
+            writeCertificate();
             IOException last = null;
             for (int attempt = 0; attempt < 3; attempt++) {
                 port = freePort();
+                securePort = freePort();
                 Path properties = directory.resolve("s3proxy.conf");
                 Files.writeString(
                         properties,
@@ -67,6 +74,9 @@ public final class S3ProxyServer implements BeforeAllCallback {
                                 "\n",
                                 List.of(
                                         "s3proxy.endpoint=http://127.0.0.1:" + port,
+                                        "s3proxy.secure-endpoint=https://127.0.0.1:" + securePort,
+                                        "s3proxy.keystore-path=" + directory.resolve("keystore.p12"),
+                                        "s3proxy.keystore-password=" + KEYSTORE_PASSWORD,
                                         "s3proxy.authorization=aws-v2-or-v4",
                                         "s3proxy.identity=" + ACCESS_KEY,
                                         "s3proxy.credential=" + SECRET_KEY,
@@ -119,6 +129,11 @@ public final class S3ProxyServer implements BeforeAllCallback {
     }
 
     private static void awaitListening() throws IOException {
+        awaitListening(port);
+        awaitListening(securePort);
+    }
+
+    private static void awaitListening(int port) throws IOException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -132,6 +147,39 @@ public final class S3ProxyServer implements BeforeAllCallback {
             }
         }
         throw new IOException("S3Proxy did not listen on port " + port + " within 60 s");
+    }
+
+    private static final String KEYSTORE_PASSWORD = "loupe-test-keystore";
+
+    /** S3Proxy's https certificate (self-signed, for 127.0.0.1) in its keystore, and as PEM for the clients. */
+    private static void writeCertificate() throws IOException {
+        HeldCertificate certificate = new HeldCertificate.Builder()
+                .commonName("127.0.0.1")
+                .addSubjectAlternativeName("127.0.0.1")
+                .addSubjectAlternativeName("localhost")
+                .build();
+        Files.writeString(directory.resolve("ca.pem"), certificate.certificatePem());
+        try (var out = Files.newOutputStream(directory.resolve("keystore.p12"))) {
+            KeyStore keyStore = KeyStore.getInstance("PKCS12");
+            keyStore.load(null, null);
+            keyStore.setKeyEntry(
+                    "s3proxy", certificate.keyPair().getPrivate(), KEYSTORE_PASSWORD.toCharArray(), new Certificate[] {
+                        certificate.certificate()
+                    });
+            keyStore.store(out, KEYSTORE_PASSWORD.toCharArray());
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** {@code https://127.0.0.1:PORT}: the same server over TLS, with a certificate only {@link #caPem} trusts. */
+    public static String secureEndpoint() {
+        return "https://127.0.0.1:" + securePort;
+    }
+
+    /** The PEM file of the https certificate, as {@code s3_store_cacert} names it. */
+    public static Path caPem() {
+        return directory.resolve("ca.pem");
     }
 
     private static int freePort() throws IOException {
