@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Import throughput and memory: Loupe's import task against the machine's own download pipe.
 #
-#   bench/import.sh [--sizes-mib "1024 4096"] [--runs 3]
+#   bench/import.sh [--sizes-mib "1024 4096"] [--runs 3] [--s3]
 #
 # For each size, a random file is served over loopback by a small sendfile() server, and a fresh Loupe imports a
 # 64 MiB warm-up file first (JIT). Throughput: wall time of the pipe `curl SRC | tee FILE >(md5sum) | sha512sum`
@@ -10,15 +10,22 @@
 # ratio (target: Loupe >= 0.8x the pipe). Memory: that Loupe's peak RSS (VmHWM) after the imports (target:
 # independent of the size). Needs about 3x the largest size in free space under /tmp. Set BENCH_SUMMARY=FILE to
 # append the figures as TSV.
+#
+# --s3: a second fresh Loupe with default_store = s3 runs beside the first, against S3Proxy (its filesystem blob
+# store under the same temp folder; the jar the build copies to target/s3proxy/), interleaved with the other two:
+# the S3 import's throughput against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files +
+# 64 MiB), and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs about 4x the
+# largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-sizes="1024 4096" runs=3
+sizes="1024 4096" runs=3 s3proxy=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes-mib) sizes="$2"; shift ;;
         --runs) runs="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -26,14 +33,22 @@ done
 need_tool python3 python3
 need_tool curl curl
 loupe_copy
+if [ -n "$s3proxy" ] && [ ! -f "$s3proxy" ]; then
+    note "copying S3Proxy into target/s3proxy ..."
+    (cd "$ROOT" && mvn -B -q process-test-resources >&2) || die "could not fetch S3Proxy (org.gaul:s3proxy)"
+fi
+if [ -n "$s3proxy" ]; then
+    # A copy, like the build's: other builds may rewrite target/ under a running benchmark.
+    cp "$s3proxy" "$LOUPE_DIST/s3proxy.jar" && s3proxy="$LOUPE_DIST/s3proxy.jar"
+fi
 work="$(mktemp -d /tmp/loupe-import.XXXXXX)"
 CLEANUP+=("$work")
 echo "import.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
-python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" <<'EOF'
+python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" <<'EOF'
 import http.server, json, os, shutil, signal, socket, statistics, subprocess, sys, threading, time, urllib.request
 
-java, jar, work, sizes, runs, summary = sys.argv[1:7]
+java, jar, work, sizes, runs, summary, s3proxy = sys.argv[1:8]
 sizes, runs = [int(s) for s in sizes.split()], int(runs)
 MIB = 1 << 20
 IDENTITY = {"X-Identity-Status": "Confirmed", "X-Project-Id": "p", "X-User-Id": "bench", "X-Roles": "admin",
@@ -93,19 +108,80 @@ def pipe(url):
     subprocess.run(["bash", "-c", f"curl -sf '{url}' | tee '{out}' >(md5sum > '{out}.md5') | sha512sum > '{out}.sha512';"
                     f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
     elapsed = time.monotonic() - t0
+    digests = {}
+    for algo in ("md5", "sha512"):
+        with open(f"{out}.{algo}") as f:
+            digests[algo] = f.read().split()[0]
+        os.remove(f"{out}.{algo}")
     os.remove(out)
-    return elapsed
+    return elapsed, digests
+
+S3_ACCESS, S3_SECRET, S3_BUCKET = "bench-access", "bench-secret", "bench"
+
+class S3Proxy:
+    """S3Proxy with its filesystem blob store, as the tests run it."""
+    def __init__(self):
+        self.port = free_port()
+        self.data = os.path.join(work, "s3proxy")
+        os.makedirs(os.path.join(self.data, "blobs"))
+        conf = os.path.join(self.data, "s3proxy.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join([f"s3proxy.endpoint=http://127.0.0.1:{self.port}", "s3proxy.authorization=aws-v2-or-v4",
+                               f"s3proxy.identity={S3_ACCESS}", f"s3proxy.credential={S3_SECRET}",
+                               "jclouds.provider=filesystem-nio2",
+                               f"jclouds.filesystem.basedir={os.path.join(self.data, 'blobs')}", ""]))
+        self.log = open(self.data + ".log", "w")
+        self.proc = subprocess.Popen([java, "-jar", s3proxy, "--properties", conf], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=dict(os.environ, LOG_LEVEL="warn"))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"import.sh: S3Proxy did not start; see {self.data}.log")
+                time.sleep(0.05)
+
+    def loupe_options(self):
+        return ["glance_store.default_store=s3", f"glance_store.s3_store_host=127.0.0.1:{self.port}",
+                f"glance_store.s3_store_access_key={S3_ACCESS}", f"glance_store.s3_store_secret_key={S3_SECRET}",
+                f"glance_store.s3_store_bucket={S3_BUCKET}", "glance_store.s3_store_create_bucket_on_put=true",
+                *os.environ.get("BENCH_S3_SET", "").split()]
+
+    def peak_rss_mib(self):
+        return peak_rss_mib(self.proc.pid)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
 
 class Loupe:
-    def __init__(self, name):
+    def __init__(self, name, options=()):
         self.data = os.path.join(work, name)
         self.port = free_port()
         self.log = open(self.data + ".log", "w")
+        sets = []
+        for option in ["import_filtering_opts.allowed_hosts=127.0.0.1",
+                       f"import_filtering_opts.allowed_ports={source_port}", "task.poll_interval=0.05", *options]:
+            sets += ["--set", option]
         self.proc = subprocess.Popen([java, "-jar", jar, "serve", "--data-dir", self.data,
-                                      "--set", f"DEFAULT.bind_port={self.port}",
-                                      "--set", "import_filtering_opts.allowed_hosts=127.0.0.1",
-                                      "--set", f"import_filtering_opts.allowed_ports={source_port}",
-                                      "--set", "task.poll_interval=0.05"],
+                                      "--set", f"DEFAULT.bind_port={self.port}", *sets],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while not self.healthy():
@@ -117,7 +193,8 @@ class Loupe:
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method, headers=IDENTITY,
                                      data=None if body is None else json.dumps(body).encode())
         with urllib.request.urlopen(req, timeout=30) as r:
-            return json.load(r)
+            text = r.read()
+            return json.loads(text) if text else None
 
     def healthy(self):
         try:
@@ -127,6 +204,7 @@ class Loupe:
             return False
 
     def imports(self, url):
+        """Seconds from POST to success, and the image's md5 and sha512; the image is deleted afterwards."""
         t0 = time.monotonic()
         task = self.request("POST", "/v2/tasks", {"type": "import", "input": {
             "import_from": url, "import_from_format": "raw",
@@ -139,15 +217,12 @@ class Loupe:
         elapsed = time.monotonic() - t0
         if shown["status"] != "success":
             sys.exit(f"import.sh: the import failed: {shown['message']}")
-        shutil.rmtree(os.path.join(self.data, "images"), ignore_errors=True)
-        os.makedirs(os.path.join(self.data, "images"))
-        return elapsed
+        image = self.request("GET", f"/v2/images/{shown['result']['image_id']}")
+        self.request("DELETE", f"/v2/images/{image['id']}")
+        return elapsed, {"md5": image["checksum"], "sha512": image["os_hash_value"]}
 
     def peak_rss_mib(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+        return peak_rss_mib(self.proc.pid)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -158,25 +233,60 @@ class Loupe:
 def rate(seconds, mib):
     return f"{mib / seconds:.0f} MiB/s"
 
+def runs_text(times):
+    return ", ".join(f"{t:.2f}" for t in times)
+
 rows = []
+mismatches = []
 warm_up = make_source(64)
+store = S3Proxy() if s3proxy else None
 for mib in sizes:
     url = make_source(mib)
     warm_page_cache(os.path.join(work, f"image-{mib}.raw"))
     loupe = Loupe(f"loupe-{mib}")
     loupe.imports(warm_up)
-    pipe_times, loupe_times = [], []
+    to_s3 = None
+    if store:
+        to_s3 = Loupe(f"loupe-s3-{mib}", store.loupe_options())
+        to_s3.imports(warm_up)
+    pipe_times, loupe_times, s3_times = [], [], []
+    cpu = {"files": 0.0, "S3": 0.0, "S3Proxy": 0.0}
     for _ in range(runs):
-        pipe_times.append(pipe(url))
-        loupe_times.append(loupe.imports(url))
+        seconds, expected = pipe(url)
+        pipe_times.append(seconds)
+        for server, times, name in ((loupe, loupe_times, "files"), (to_s3, s3_times, "S3")):
+            if server:
+                before = cpu_seconds(server.proc.pid), cpu_seconds(store.proc.pid) if store else 0
+                seconds, digests = server.imports(url)
+                cpu[name] += cpu_seconds(server.proc.pid) - before[0]
+                if name == "S3":
+                    cpu["S3Proxy"] += cpu_seconds(store.proc.pid) - before[1]
+                times.append(seconds)
+                if digests != expected:
+                    mismatches.append(f"{mib} MiB into {name}: {digests} != the pipe's {expected}")
     peak = loupe.peak_rss_mib()
     loupe.stop()
+    s3_peak = None
+    if to_s3:
+        s3_peak = to_s3.peak_rss_mib()
+        to_s3.stop()
     os.remove(os.path.join(work, f"image-{mib}.raw"))
     p, l = statistics.median(pipe_times), statistics.median(loupe_times)
-    rows += [(f"{mib} MiB: pipe curl|tee|md5sum|sha512sum", f"median {p:.2f} s ({rate(p, mib)}), runs {', '.join(f'{t:.2f}' for t in pipe_times)}"),
-             (f"{mib} MiB: Loupe import task", f"median {l:.2f} s ({rate(l, mib)}), runs {', '.join(f'{t:.2f}' for t in loupe_times)}"),
+    rows += [(f"{mib} MiB: pipe curl|tee|md5sum|sha512sum", f"median {p:.2f} s ({rate(p, mib)}), runs {runs_text(pipe_times)}"),
+             (f"{mib} MiB: Loupe import task", f"median {l:.2f} s ({rate(l, mib)}), runs {runs_text(loupe_times)}"),
              (f"{mib} MiB: Loupe / pipe throughput", f"{p / l:.2f}x (target >= 0.8x)"),
              (f"{mib} MiB: Loupe peak RSS (VmHWM)", f"{peak:.0f} MiB")]
+    if to_s3:
+        s = statistics.median(s3_times)
+        rows += [(f"{mib} MiB: Loupe import task into S3Proxy", f"median {s:.2f} s ({rate(s, mib)}), runs {runs_text(s3_times)}"),
+                 (f"{mib} MiB: S3 / filesystem throughput", f"{l / s:.2f}x (target >= 0.8x); S3 / pipe {p / s:.2f}x"),
+                 (f"{mib} MiB: Loupe (S3) peak RSS (VmHWM)", f"{s3_peak:.0f} MiB ({s3_peak - peak:+.0f} MiB vs files; target <= +64)"),
+                 (f"{mib} MiB: CPU per GiB imported", f"Loupe (files) {cpu['files'] * 1024 / mib / runs:.1f} s,"
+                  f" Loupe (S3) {cpu['S3'] * 1024 / mib / runs:.1f} s, S3Proxy {cpu['S3Proxy'] * 1024 / mib / runs:.1f} s"),
+                 (f"{mib} MiB: md5 and sha512 of every image", "equal to the pipe's" if not mismatches else "MISMATCH")]
+if store:
+    rows.append(("S3Proxy peak RSS (VmHWM)", f"{store.peak_rss_mib():.0f} MiB"))
+    store.stop()
 
 print()
 for name, value in rows:
@@ -185,4 +295,7 @@ if summary:
     with open(summary, "a") as f:
         for name, value in rows:
             f.write(f"{name}\t{value}\n")
+for mismatch in mismatches:
+    print(f"import.sh: digest mismatch: {mismatch}", file=sys.stderr)
+sys.exit(1 if mismatches else 0)
 EOF

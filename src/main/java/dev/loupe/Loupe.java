@@ -36,6 +36,9 @@ import dev.loupe.imports.fetch.ImportUriFilter;
 import dev.loupe.policy.Policy;
 import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
+import dev.loupe.store.RoutingStore;
+import dev.loupe.store.S3Settings;
+import dev.loupe.store.S3Store;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Admissions;
 import dev.loupe.task.TaskRepository;
@@ -106,6 +109,7 @@ public final class Loupe implements AutoCloseable {
             TaskSignals signals = TaskSignals.forDatabase(database);
             EngineSettings engineSettings = EngineSettings.from(config);
             parts.addFirst(signals);
+            parts.add(store);
             // Each task type with what it checks at create and what runs it.
             Admissions admissions =
                     Admissions.none().with(TaskType.IMPORT, new ImportAdmission(ImportUriFilter.from(config)));
@@ -204,9 +208,24 @@ public final class Loupe implements AutoCloseable {
                 clock);
     }
 
+    /**
+     * The stores of {@code [glance_store]}: new data goes to {@code default_store}; the filesystem store stays to
+     * read and delete what was stored in it before a switch to S3, and the S3 store, once configured, stays for the
+     * reverse switch.
+     */
     static ImageStore imageStore(Config config) {
+        Path directory = directory(config, Options.FILESYSTEM_STORE_DATADIR, "images");
+        boolean toS3 = config.get(Options.DEFAULT_STORE).equals("s3");
         try {
-            return new FilesystemStore(directory(config, Options.FILESYSTEM_STORE_DATADIR, "images")).open();
+            if (toS3) {
+                S3Store s3 = S3Store.open(S3Settings.from(config));
+                return new RoutingStore(s3, List.of(new FilesystemStore(directory)));
+            }
+            FilesystemStore files = new FilesystemStore(directory).open();
+            if (config.get(Options.S3_STORE_HOST).isBlank()) {
+                return new RoutingStore(files, List.of());
+            }
+            return new RoutingStore(files, List.of(S3Store.open(S3Settings.from(config))));
         } catch (StoreFailure e) {
             throw new BadConfiguration(e.getMessage(), e);
         }

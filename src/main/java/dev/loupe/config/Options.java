@@ -247,6 +247,90 @@ public final class Options {
             "",
             "Directory holding image data; empty means 'images' in the data directory.");
 
+    public static final Option<String> DEFAULT_STORE = Option.choice(
+            "glance_store",
+            "default_store",
+            "file",
+            List.of("file", "s3"),
+            "Store new image data goes to: 'file' (filesystem_store_datadir) or 's3' (the s3_store_* options)."
+                    + " Images stored before a switch stay readable and deletable where they are.");
+    public static final Option<String> S3_STORE_HOST = Option.string(
+            "glance_store",
+            "s3_store_host",
+            "",
+            "S3 endpoint: host[:port] (plain HTTP, as Glance), http://host[:port] or https://host[:port]. Required"
+                    + " when default_store = s3.");
+    public static final Option<String> S3_STORE_REGION_NAME = Option.string(
+            "glance_store",
+            "s3_store_region_name",
+            "",
+            "Region requests are signed for; empty means the region an AWS host names, else us-east-1.");
+    public static final Option<String> S3_STORE_ACCESS_KEY = Option.string(
+            "glance_store", "s3_store_access_key", "", "S3 access key. Required when default_store = s3.");
+    public static final Option<String> S3_STORE_SECRET_KEY = Option.string(
+            "glance_store", "s3_store_secret_key", "", "S3 secret key. Required when default_store = s3.");
+    public static final Option<String> S3_STORE_BUCKET = Option.string(
+            "glance_store", "s3_store_bucket", "", "Bucket image data goes to. Required when default_store = s3.");
+    public static final Option<Boolean> S3_STORE_CREATE_BUCKET_ON_PUT = Option.bool(
+            "glance_store",
+            "s3_store_create_bucket_on_put",
+            false,
+            "Create the bucket when it does not exist (at start); otherwise a missing bucket stops the start.");
+    public static final Option<String> S3_STORE_BUCKET_URL_FORMAT = Option.choice(
+            "glance_store",
+            "s3_store_bucket_url_format",
+            "auto",
+            List.of("auto", "path", "virtual"),
+            "Addressing: 'path' (https://host/bucket/key), 'virtual' (https://bucket.host/key), or 'auto': virtual"
+                    + " for AWS hosts (*.amazonaws.com), path for every other S3-compatible host.");
+    public static final Option<Integer> S3_STORE_LARGE_OBJECT_SIZE = Option.integer(
+            "glance_store",
+            "s3_store_large_object_size",
+            100,
+            0,
+            Integer.MAX_VALUE,
+            "MiB: data smaller than this goes as one PutObject instead of a multipart upload, as long as it fits in"
+                    + " one part (Loupe streams, it never holds more than a part).");
+    public static final Option<Integer> S3_STORE_LARGE_OBJECT_CHUNK_SIZE = Option.integer(
+            "glance_store",
+            "s3_store_large_object_chunk_size",
+            10,
+            5,
+            5120,
+            "MiB: size of the parts of a multipart upload (at least 5). Parts grow for very large images so that"
+                    + " [DEFAULT] image_size_cap fits in S3's 10,000 parts.");
+    public static final Option<Integer> S3_STORE_THREAD_POOLS = Option.integer(
+            "glance_store",
+            "s3_store_thread_pools",
+            10,
+            1,
+            1000,
+            "Threads sending the parts of multipart uploads, shared by all uploads of a node. Each upload sends up to"
+                    + " 32 MiB of parts at once (at least 2 parts, at most this many), plus the part being filled.");
+    public static final Option<String> S3_STORE_CACERT = Option.string(
+            "glance_store",
+            "s3_store_cacert",
+            "",
+            "PEM file of the CA certificates an https S3 endpoint is checked against; empty means the JDK's.");
+    public static final Option<Boolean> S3_STORE_ENABLE_DATA_INTEGRITY_PROTECTION = Option.bool(
+            "glance_store",
+            "s3_store_enable_data_integrity_protection",
+            false,
+            "Use s3_store_request_checksum_calculation and s3_store_response_checksum_validation; when false, both"
+                    + " are when_required, which every S3-compatible store accepts.");
+    public static final Option<String> S3_STORE_REQUEST_CHECKSUM_CALCULATION = Option.choice(
+            "glance_store",
+            "s3_store_request_checksum_calculation",
+            "when_required",
+            List.of("when_required", "when_supported"),
+            "When uploads carry a checksum: only where S3 requires one, or wherever S3 supports one.");
+    public static final Option<String> S3_STORE_RESPONSE_CHECKSUM_VALIDATION = Option.choice(
+            "glance_store",
+            "s3_store_response_checksum_validation",
+            "when_required",
+            List.of("when_required", "when_supported"),
+            "When downloads are checked against a checksum: only where S3 requires it, or wherever S3 supports it.");
+
     public static final Option<String> POLICY_FILE = Option.string(
             "oslo_policy",
             "policy_file",
@@ -299,6 +383,21 @@ public final class Options {
             DATABASE_MAX_RETRIES,
             DATABASE_RETRY_INTERVAL,
             FILESYSTEM_STORE_DATADIR,
+            DEFAULT_STORE,
+            S3_STORE_HOST,
+            S3_STORE_REGION_NAME,
+            S3_STORE_ACCESS_KEY,
+            S3_STORE_SECRET_KEY,
+            S3_STORE_BUCKET,
+            S3_STORE_CREATE_BUCKET_ON_PUT,
+            S3_STORE_BUCKET_URL_FORMAT,
+            S3_STORE_LARGE_OBJECT_SIZE,
+            S3_STORE_LARGE_OBJECT_CHUNK_SIZE,
+            S3_STORE_THREAD_POOLS,
+            S3_STORE_CACERT,
+            S3_STORE_ENABLE_DATA_INTEGRITY_PROTECTION,
+            S3_STORE_REQUEST_CHECKSUM_CALCULATION,
+            S3_STORE_RESPONSE_CHECKSUM_VALIDATION,
             POLICY_FILE);
 
     private Options() {}

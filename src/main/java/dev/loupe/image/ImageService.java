@@ -15,7 +15,6 @@ import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRepository;
 import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -204,14 +203,13 @@ public final class ImageService {
         InputStream data;
         try {
             data = store.open(image.location(), offset, length);
+        } catch (StoreFailure.Missing e) {
+            LOG.warn(
+                    "Image {} is {} but its data is missing from the store",
+                    image.id(),
+                    image.status().wire());
+            return Optional.empty();
         } catch (StoreFailure e) {
-            if (e.getCause() instanceof NoSuchFileException) {
-                LOG.warn(
-                        "Image {} is {} but its data is missing from the store",
-                        image.id(),
-                        image.status().wire());
-                return Optional.empty();
-            }
             throw new IllegalStateException(
                     "Reading the data of image " + image.id() + " failed: " + e.getMessage(), e);
         }

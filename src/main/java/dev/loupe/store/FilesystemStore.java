@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +54,11 @@ public final class FilesystemStore implements ImageStore {
     }
 
     @Override
+    public List<String> schemes() {
+        return List.of("file");
+    }
+
+    @Override
     public Upload begin(String imageId) throws StoreFailure {
         Path partial = directory.resolve(fileName(imageId) + "." + UUID.randomUUID() + PARTIAL);
         try {
@@ -74,7 +80,7 @@ public final class FilesystemStore implements ImageStore {
             InputStream in = Channels.newInputStream(channel);
             return length < 0 ? in : new BoundedStream(in, length);
         } catch (NoSuchFileException e) {
-            throw new StoreFailure("The image data is missing from the store", e);
+            throw new StoreFailure.Missing("The image data is missing from the store", e);
         } catch (IOException e) {
             throw new StoreFailure("Cannot read the image data: " + describe(e), e);
         }
@@ -91,6 +97,10 @@ public final class FilesystemStore implements ImageStore {
 
     @Override
     public void discard(String imageId) throws StoreFailure {
+        if (!Files.isDirectory(directory)) {
+            // Kept only to read what was stored before a switch to another store, and never created.
+            return;
+        }
         try (DirectoryStream<Path> partials = Files.newDirectoryStream(directory, fileName(imageId) + ".*" + PARTIAL)) {
             for (Path partial : partials) {
                 Files.deleteIfExists(partial);

@@ -417,7 +417,7 @@ class ConfigTest {
             } else if (line.startsWith("#") && section != null) {
                 String body = line.substring(1).strip();
                 int eq = body.indexOf('=');
-                if (eq > 0 && body.substring(0, eq).strip().matches("[a-z_]+")) {
+                if (eq > 0 && body.substring(0, eq).strip().matches("[a-z0-9_]+")) {
                     documented.put(
                             section + "." + body.substring(0, eq).strip(),
                             body.substring(eq + 1).strip());
@@ -433,7 +433,7 @@ class ConfigTest {
         String uncommented = String.join(
                 "\n",
                 Files.readAllLines(sample).stream()
-                        .map(l -> l.matches("#[a-z_]+ ?=.*") ? l.substring(1) : l)
+                        .map(l -> l.matches("#[a-z0-9_]+ ?=.*") ? l.substring(1) : l)
                         .toList());
         Config fromSample = load(uncommented + "\n");
         Config defaults = Config.defaults(dir);
