@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -37,7 +38,10 @@ public final class KeystoneAuthenticator implements Authenticator {
     private final KeystoneClient keystone;
     private final Clock clock;
     private final Map<String, CompletableFuture<Verdict>> cache = new ConcurrentHashMap<>();
-    private KeystoneClient.Token serviceToken;
+    /** Guards {@link #serviceToken}; held only to look at or replace the future, never across a Keystone call. */
+    private final ReentrantLock serviceTokenLock = new ReentrantLock();
+    /** Loupe's service token: issued, or being issued by one request that the others wait for. */
+    private CompletableFuture<KeystoneClient.Token> serviceToken;
 
     public KeystoneAuthenticator(KeystoneSettings settings, ObjectMapper json, Clock clock) {
         this.settings = settings;
@@ -115,11 +119,12 @@ public final class KeystoneAuthenticator implements Authenticator {
         Instant now = clock.instant();
         Instant cacheEnd = now.plus(settings.cacheTime());
         Optional<KeystoneClient.Token> answer;
+        String service = serviceToken(null);
         try {
-            answer = keystone.validate(serviceToken(false), token);
+            answer = keystone.validate(service, token);
         } catch (KeystoneClient.ServiceTokenRefused refused) {
             try {
-                answer = keystone.validate(serviceToken(true), token);
+                answer = keystone.validate(serviceToken(service), token);
             } catch (KeystoneClient.ServiceTokenRefused again) {
                 throw new Unavailable(
                         "The identity service cannot check the request's token now:"
@@ -132,11 +137,51 @@ public final class KeystoneAuthenticator implements Authenticator {
                 .orElseGet(() -> new Verdict(Optional.empty(), cacheEnd));
     }
 
-    private synchronized String serviceToken(boolean renew) {
-        if (renew || serviceToken == null || !clock.instant().plus(RENEW_BEFORE).isBefore(serviceToken.expiresAt())) {
-            serviceToken = keystone.issueServiceToken();
+    /**
+     * Loupe's service token, issued when there is none, when it is about to expire, or when Keystone refused it
+     * ({@code refused}, the id it refused). One request asks Keystone; the others that need it meanwhile wait for
+     * that answer, parked: no monitor is held across the call, which on Java 21 would pin the carrier threads that
+     * all requests (virtual threads) share. A failed issue is shared by those waiting for it; the next request
+     * asks again.
+     */
+    private String serviceToken(String refused) {
+        CompletableFuture<KeystoneClient.Token> current;
+        boolean mine = false;
+        serviceTokenLock.lock();
+        try {
+            current = serviceToken;
+            if (current == null || stale(current, refused)) {
+                current = new CompletableFuture<>();
+                serviceToken = current;
+                mine = true;
+            }
+        } finally {
+            serviceTokenLock.unlock();
         }
-        return serviceToken.id();
+        if (mine) {
+            try {
+                current.complete(keystone.issueServiceToken());
+            } catch (RuntimeException e) {
+                current.completeExceptionally(e);
+            }
+        }
+        try {
+            return current.join().id();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
+    }
+
+    /** Whether a settled service token must be replaced; one still being issued is waited for. */
+    private boolean stale(CompletableFuture<KeystoneClient.Token> issued, String refused) {
+        if (!issued.isDone()) {
+            return false;
+        }
+        if (issued.isCompletedExceptionally()) {
+            return true;
+        }
+        KeystoneClient.Token token = issued.join();
+        return token.id().equals(refused) || !clock.instant().plus(RENEW_BEFORE).isBefore(token.expiresAt());
     }
 
     /** Keeps the cache bounded: first drops answers that ran out, then everything if that was not enough. */

@@ -19,11 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import mockwebserver3.Dispatcher;
@@ -61,6 +63,7 @@ class KeystoneAuthenticatorTest {
 
     @AfterEach
     void stop() {
+        keystone.releaseIssue();
         server.close();
     }
 
@@ -103,6 +106,95 @@ class KeystoneAuthenticatorTest {
         pool.shutdown();
 
         assertThat(keystone.validations.get()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsWithValidatedTokensKeepFlowingWhileAServiceTokenRenewalHangs() throws Exception {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.http_connect_timeout=120");
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        // Keystone now refuses Loupe's service token, and the renewal that follows hangs.
+        keystone.revokeServiceTokens();
+        keystone.holdIssue();
+        // Many more callers than carrier threads need the renewal: new tokens, each refused with the old one.
+        int carriers = Runtime.getRuntime().availableProcessors();
+        List<Thread> renewing = new ArrayList<>();
+        List<CompletableFuture<Credentials>> renewed = new ArrayList<>();
+        for (int i = 0; i < 4 * carriers; i++) {
+            String token = "new-" + i;
+            keystone.token(token, "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+            CompletableFuture<Credentials> result = new CompletableFuture<>();
+            renewed.add(result);
+            renewing.add(Thread.ofVirtual().start(() -> {
+                try {
+                    result.complete(authenticator.authenticate(headers(Map.of("X-Auth-Token", token))));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }));
+        }
+        keystone.issueArrived.await();
+        awaitAllWaitingIn("serviceToken", renewing);
+
+        // Meanwhile requests whose token was validated before are answered, on many virtual threads.
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Credentials>> answered = new ArrayList<>();
+            for (int i = 0; i < 16 * carriers; i++) {
+                answered.add(requests.submit(
+                        () -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")))));
+            }
+            for (Future<Credentials> answer : answered) {
+                // A guard against a hang (carriers pinned), not a measure of speed.
+                assertThat(answer.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
+            }
+        }
+        // Those waiting for the renewal are parked, not blocked on a monitor (which pins the carrier on Java 21).
+        assertThat(renewing)
+                .as("threads waiting for the service token")
+                .noneMatch(thread -> thread.getState() == Thread.State.BLOCKED);
+
+        keystone.releaseIssue();
+        for (CompletableFuture<Credentials> result : renewed) {
+            assertThat(result.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
+        }
+    }
+
+    @Test
+    void requestsRefusedWithTheSameServiceTokenShareOneRenewal() throws Exception {
+        KeystoneAuthenticator authenticator = authenticator();
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        keystone.revokeServiceTokens();
+        keystone.holdIssue();
+        int callers = 8;
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Credentials>> answered = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                String token = "new-" + i;
+                keystone.token(token, "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+                answered.add(requests.submit(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", token)))));
+            }
+            // Every caller has been refused with the old service token before the renewal is answered.
+            while (keystone.validations.get() < 1 + callers) {
+                Thread.sleep(5);
+            }
+            keystone.releaseIssue();
+            for (Future<Credentials> answer : answered) {
+                assertThat(answer.get().userId()).isEqualTo("user-a");
+            }
+        }
+
+        assertThat(keystone.issued.get()).as("service tokens issued").isEqualTo(2);
+    }
+
+    /** Waits until each thread is parked or blocked somewhere inside {@code method} of the authenticator. */
+    private static void awaitAllWaitingIn(String method, List<Thread> threads) throws InterruptedException {
+        while (!threads.stream()
+                .allMatch(thread -> thread.getState() != Thread.State.RUNNABLE
+                        && thread.getState() != Thread.State.TERMINATED
+                        && java.util.Arrays.stream(thread.getStackTrace())
+                                .anyMatch(frame -> frame.getClassName().equals(KeystoneAuthenticator.class.getName())
+                                        && frame.getMethodName().equals(method)))) {
+            Thread.sleep(5);
+        }
     }
 
     @Test
@@ -268,6 +360,21 @@ class KeystoneAuthenticatorTest {
         volatile boolean refuseServiceUser;
         volatile boolean issueUselessServiceTokens;
         volatile Duration delay = Duration.ZERO;
+        /** While set, a service-token request waits here until it is counted down. */
+        volatile CountDownLatch issueHeld;
+
+        final CountDownLatch issueArrived = new CountDownLatch(1);
+
+        void holdIssue() {
+            issueHeld = new CountDownLatch(1);
+        }
+
+        void releaseIssue() {
+            CountDownLatch held = issueHeld;
+            if (held != null) {
+                held.countDown();
+            }
+        }
 
         void token(String id, String project, String user, List<String> roles, Instant expiresAt) {
             var token = json.createObjectNode();
@@ -295,6 +402,11 @@ class KeystoneAuthenticatorTest {
                 return new MockResponse.Builder().code(503).build();
             }
             if (request.getMethod().equals("POST")) {
+                CountDownLatch held = issueHeld;
+                if (held != null) {
+                    issueArrived.countDown();
+                    held.await();
+                }
                 if (refuseServiceUser) {
                     return new MockResponse.Builder().code(401).build();
                 }
