@@ -9,7 +9,10 @@ import dev.loupe.config.Config;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +31,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.net.ServerSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -56,6 +60,7 @@ class KeystoneAuthenticatorTest {
     @BeforeEach
     void start() throws Exception {
         server.setDispatcher(keystone);
+        server.setServerSocketFactory(new NoDelay());
         server.start(InetAddress.getByName("127.0.0.1"), 0);
         url = "http://127.0.0.1:" + server.getPort();
         keystone.token("user-token", "proj-a", "user-a", List.of("Member", "reader"), START.plus(Duration.ofHours(1)));
@@ -195,6 +200,48 @@ class KeystoneAuthenticatorTest {
                                         && frame.getMethodName().equals(method)))) {
             Thread.sleep(5);
         }
+    }
+
+    @Test
+    void pastTokenCacheSizeSomeAnswersAreDroppedNotAll() {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.token_cache_size=20");
+        int tokens = 30;
+        for (int i = 0; i < tokens; i++) {
+            keystone.token("t-" + i, "proj-a", "user-" + i, List.of("member"), START.plus(Duration.ofHours(1)));
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "t-" + i)));
+        }
+        assertThat(keystone.validations.get()).isEqualTo(tokens);
+        assertThat(authenticator.cachedAnswers()).isEqualTo(20);
+
+        for (int i = 0; i < tokens; i++) {
+            assertThat(authenticator
+                            .authenticate(headers(Map.of("X-Auth-Token", "t-" + i)))
+                            .userId())
+                    .isEqualTo("user-" + i);
+        }
+        int askedAgain = keystone.validations.get() - tokens;
+
+        // The cache held 20 of the 30 answers: at least the other 10 were asked again, and not every one.
+        assertThat(askedAgain).isBetween(tokens - 20, tokens - 1);
+    }
+
+    @Test
+    void anAnswerLeavesTheCacheWhenItsTokenExpiresOrItsCacheTimeEnds() {
+        keystone.token("short", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofSeconds(30)));
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.token_cache_time=60");
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "short")));
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "forged"))))
+                .isInstanceOf(Unauthenticated.class);
+        assertThat(authenticator.cachedAnswers()).isEqualTo(3);
+
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(authenticator.cachedAnswers())
+                .as("after the short token's expiry")
+                .isEqualTo(2);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(authenticator.cachedAnswers()).as("after token_cache_time").isZero();
     }
 
     @Test
@@ -429,6 +476,39 @@ class KeystoneAuthenticatorTest {
             return token == null
                     ? new MockResponse.Builder().code(404).build()
                     : new MockResponse.Builder().code(200).body(token).build();
+        }
+    }
+
+    /**
+     * The stand-in's sockets send at once (TCP_NODELAY): it writes an answer's head and body apart, and Nagle's
+     * algorithm with the client's delayed ACK would hold each answer back some 40 ms.
+     */
+    private static final class NoDelay extends ServerSocketFactory {
+        @Override
+        public ServerSocket createServerSocket() throws IOException {
+            return new ServerSocket() {
+                @Override
+                public Socket accept() throws IOException {
+                    Socket socket = super.accept();
+                    socket.setTcpNoDelay(true);
+                    return socket;
+                }
+            };
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port) throws IOException {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+            throw new UnsupportedOperationException();
         }
     }
 
