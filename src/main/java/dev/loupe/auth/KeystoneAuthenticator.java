@@ -1,6 +1,9 @@
 package dev.loupe.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
@@ -12,18 +15,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 /**
  * {@code auth_strategy = keystone}: each {@code X-Auth-Token} is validated with Keystone ({@code GET
  * /v3/auth/tokens}, Loupe's service token in {@code X-Auth-Token}) and the answer, valid or not, is kept until the
- * earlier of {@code token_cache_time} and the token's expiry. Concurrent requests with the same new token share
- * one validation. Keystone being unreachable refuses the request (503); it never lets one through.
+ * earlier of {@code token_cache_time} and the token's expiry, for {@code token_cache_size} tokens at most (past it,
+ * the answers least used are dropped). Concurrent requests with the same new token share one validation. Keystone
+ * being unreachable refuses the request (503); it never lets one through.
  */
 public final class KeystoneAuthenticator implements Authenticator {
 
@@ -31,18 +36,33 @@ public final class KeystoneAuthenticator implements Authenticator {
     /** A service token this close to its expiry is renewed before use. */
     private static final Duration RENEW_BEFORE = Duration.ofMinutes(2);
 
-    private static final int MAX_CACHED = 10_000;
-
     private final KeystoneSettings settings;
     private final KeystoneClient keystone;
     private final Clock clock;
-    private final Map<String, CompletableFuture<Verdict>> cache = new ConcurrentHashMap<>();
-    private KeystoneClient.Token serviceToken;
+    /**
+     * Keystone's answers by token digest, each kept until its {@link Verdict#keptUntil()}; at most
+     * {@code token_cache_size} of them, the least used dropped first (not all at once).
+     */
+    private final Cache<String, Verdict> answers;
+    /** Validations running now, by token digest: concurrent requests with the same new token share one. */
+    private final ConcurrentMap<String, CompletableFuture<Verdict>> validating = new ConcurrentHashMap<>();
+    /** Guards {@link #serviceToken}; held only to look at or replace the future, never across a Keystone call. */
+    private final ReentrantLock serviceTokenLock = new ReentrantLock();
+    /** Loupe's service token: issued, or being issued by one request that the others wait for. */
+    private CompletableFuture<KeystoneClient.Token> serviceToken;
 
     public KeystoneAuthenticator(KeystoneSettings settings, ObjectMapper json, Clock clock) {
         this.settings = settings;
         this.keystone = new KeystoneClient(settings, json);
         this.clock = clock;
+        Instant origin = clock.instant();
+        // Caffeine's time is this clock's: answers run out on the same time line as keptUntil.
+        this.answers = Caffeine.newBuilder()
+                .maximumSize(settings.cacheSize())
+                .expireAfter(Expiry.<String, Verdict>writing((key, verdict) -> keptFor(verdict)))
+                .ticker(() -> nanosSince(origin, clock.instant()))
+                .executor(Runnable::run)
+                .build();
     }
 
     /** What Keystone said of a token, and until when that answer is kept. */
@@ -71,43 +91,51 @@ public final class KeystoneAuthenticator implements Authenticator {
 
     private Verdict verdict(String token) {
         String key = digest(token);
-        while (true) {
-            CompletableFuture<Verdict> cached = cache.get(key);
-            if (cached != null) {
-                Verdict verdict = join(cached);
-                if (verdict != null && clock.instant().isBefore(verdict.keptUntil())) {
-                    return verdict;
-                }
-                cache.remove(key, cached);
-                continue;
+        Verdict kept = answers.getIfPresent(key);
+        if (kept != null && clock.instant().isBefore(kept.keptUntil())) {
+            return kept;
+        }
+        CompletableFuture<Verdict> mine = new CompletableFuture<>();
+        CompletableFuture<Verdict> running = validating.putIfAbsent(key, mine);
+        if (running != null) {
+            // Another request is asking Keystone about this token now: its answer is this request's too.
+            return join(running);
+        }
+        try {
+            Verdict answered = answers.getIfPresent(key); // by a request that finished since the first look
+            Verdict verdict =
+                    answered != null && clock.instant().isBefore(answered.keptUntil()) ? answered : ask(token);
+            if (!settings.cacheTime().isZero()) {
+                answers.put(key, verdict);
             }
-            CompletableFuture<Verdict> mine = new CompletableFuture<>();
-            if (cache.putIfAbsent(key, mine) != null) {
-                continue;
-            }
-            try {
-                Verdict verdict = ask(token);
-                mine.complete(verdict);
-                if (settings.cacheTime().isZero()) {
-                    cache.remove(key, mine);
-                }
-                trim();
-                return verdict;
-            } catch (RuntimeException e) {
-                // Keystone could not answer: nothing is kept, the next request asks again.
-                cache.remove(key, mine);
-                mine.completeExceptionally(e);
-                throw e;
-            }
+            mine.complete(verdict);
+            return verdict;
+        } catch (RuntimeException e) {
+            // Keystone could not answer: nothing is kept, the next request asks again. Those that waited for this
+            // validation get its failure rather than each asking in turn (during an outage, one timeout each).
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            validating.remove(key, mine);
         }
     }
 
-    /** Another request's validation of the same token; null when it failed (this one then asks itself). */
-    private static Verdict join(CompletableFuture<Verdict> validation) {
+    private static long nanosSince(Instant origin, Instant now) {
+        return (now.getEpochSecond() - origin.getEpochSecond()) * 1_000_000_000L + now.getNano() - origin.getNano();
+    }
+
+    /** How long Caffeine keeps an answer: until its {@link Verdict#keptUntil()}. */
+    private Duration keptFor(Verdict verdict) {
+        Duration left = Duration.between(clock.instant(), verdict.keptUntil());
+        return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /** A validation's outcome, or the failure of the request that ran it. */
+    private static <T> T join(CompletableFuture<T> shared) {
         try {
-            return validation.join();
+            return shared.join();
         } catch (CompletionException e) {
-            return null;
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
         }
     }
 
@@ -115,11 +143,12 @@ public final class KeystoneAuthenticator implements Authenticator {
         Instant now = clock.instant();
         Instant cacheEnd = now.plus(settings.cacheTime());
         Optional<KeystoneClient.Token> answer;
+        String service = serviceToken(null);
         try {
-            answer = keystone.validate(serviceToken(false), token);
+            answer = keystone.validate(service, token);
         } catch (KeystoneClient.ServiceTokenRefused refused) {
             try {
-                answer = keystone.validate(serviceToken(true), token);
+                answer = keystone.validate(serviceToken(service), token);
             } catch (KeystoneClient.ServiceTokenRefused again) {
                 throw new Unavailable(
                         "The identity service cannot check the request's token now:"
@@ -132,26 +161,53 @@ public final class KeystoneAuthenticator implements Authenticator {
                 .orElseGet(() -> new Verdict(Optional.empty(), cacheEnd));
     }
 
-    private synchronized String serviceToken(boolean renew) {
-        if (renew || serviceToken == null || !clock.instant().plus(RENEW_BEFORE).isBefore(serviceToken.expiresAt())) {
-            serviceToken = keystone.issueServiceToken();
+    /**
+     * Loupe's service token, issued when there is none, when it is about to expire, or when Keystone refused it
+     * ({@code refused}, the id it refused). One request asks Keystone; the others that need it meanwhile wait for
+     * that answer, parked: no monitor is held across the call, which on Java 21 would pin the carrier threads that
+     * all requests (virtual threads) share. A failed issue is shared by those waiting for it; the next request
+     * asks again.
+     */
+    private String serviceToken(String refused) {
+        CompletableFuture<KeystoneClient.Token> current;
+        boolean mine = false;
+        serviceTokenLock.lock();
+        try {
+            current = serviceToken;
+            if (current == null || stale(current, refused)) {
+                current = new CompletableFuture<>();
+                serviceToken = current;
+                mine = true;
+            }
+        } finally {
+            serviceTokenLock.unlock();
         }
-        return serviceToken.id();
+        if (mine) {
+            try {
+                current.complete(keystone.issueServiceToken());
+            } catch (RuntimeException e) {
+                current.completeExceptionally(e);
+            }
+        }
+        return join(current).id();
     }
 
-    /** Keeps the cache bounded: first drops answers that ran out, then everything if that was not enough. */
-    private void trim() {
-        if (cache.size() <= MAX_CACHED) {
-            return;
+    /** Whether a settled service token must be replaced; one still being issued is waited for. */
+    private boolean stale(CompletableFuture<KeystoneClient.Token> issued, String refused) {
+        if (!issued.isDone()) {
+            return false;
         }
-        Instant now = clock.instant();
-        cache.values().removeIf(f -> {
-            Verdict verdict = f.getNow(null);
-            return verdict != null && !now.isBefore(verdict.keptUntil());
-        });
-        if (cache.size() > MAX_CACHED) {
-            cache.clear();
+        if (issued.isCompletedExceptionally()) {
+            return true;
         }
+        KeystoneClient.Token token = issued.join();
+        return token.id().equals(refused) || !clock.instant().plus(RENEW_BEFORE).isBefore(token.expiresAt());
+    }
+
+    /** Answers the cache holds now, once those that ran out or are over its bound are gone; for tests. */
+    long cachedAnswers() {
+        answers.cleanUp();
+        return answers.estimatedSize();
     }
 
     private Unauthenticated unauthenticated() {

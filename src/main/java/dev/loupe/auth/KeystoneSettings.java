@@ -14,6 +14,7 @@ import java.util.Set;
  *
  * @param identityUrl Keystone's base URL, without a trailing {@code /v3}
  * @param challenge   the {@code WWW-Authenticate} value of a 401
+ * @param cacheSize   answers kept at most ({@code token_cache_size}, Loupe's own)
  */
 public record KeystoneSettings(
         String identityUrl,
@@ -24,6 +25,7 @@ public record KeystoneSettings(
         String userDomainName,
         String projectDomainName,
         Duration cacheTime,
+        int cacheSize,
         Set<String> serviceTokenRoles,
         boolean serviceTokenRolesRequired,
         Duration timeout) {
@@ -51,6 +53,7 @@ public record KeystoneSettings(
                 config.get(Options.USER_DOMAIN_NAME),
                 config.get(Options.PROJECT_DOMAIN_NAME),
                 Duration.ofSeconds(config.get(Options.TOKEN_CACHE_TIME)),
+                config.get(Options.TOKEN_CACHE_SIZE),
                 Set.copyOf(config.get(Options.SERVICE_TOKEN_ROLES)),
                 config.get(Options.SERVICE_TOKEN_ROLES_REQUIRED),
                 config.get(Options.HTTP_CONNECT_TIMEOUT));

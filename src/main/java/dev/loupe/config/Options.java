@@ -194,6 +194,13 @@ public final class Options {
             Integer.MAX_VALUE,
             "Seconds a validated token is trusted without asking Keystone again (never"
                     + " past its expiry); 0 asks every time.");
+    public static final Option<Integer> TOKEN_CACHE_SIZE = Option.integer(
+            "keystone_authtoken",
+            "token_cache_size",
+            10000,
+            1,
+            Integer.MAX_VALUE,
+            "Tokens whose answer is kept at most (Loupe's own option); past it, the answers least used go first.");
     public static final Option<List<String>> SERVICE_TOKEN_ROLES = Option.list(
             "keystone_authtoken",
             "service_token_roles",
@@ -374,6 +381,7 @@ public final class Options {
             USER_DOMAIN_NAME,
             PROJECT_DOMAIN_NAME,
             TOKEN_CACHE_TIME,
+            TOKEN_CACHE_SIZE,
             SERVICE_TOKEN_ROLES,
             SERVICE_TOKEN_ROLES_REQUIRED,
             HTTP_CONNECT_TIMEOUT,

@@ -10,7 +10,10 @@ import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
 import dev.loupe.testing.TestClock;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,13 +21,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.net.ServerSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -53,6 +59,7 @@ class KeystoneAuthenticatorTest {
     @BeforeEach
     void start() throws Exception {
         server.setDispatcher(keystone);
+        server.setServerSocketFactory(new NoDelay());
         server.start(InetAddress.getByName("127.0.0.1"), 0);
         url = "http://127.0.0.1:" + server.getPort();
         keystone.token("user-token", "proj-a", "user-a", List.of("Member", "reader"), START.plus(Duration.ofHours(1)));
@@ -60,6 +67,7 @@ class KeystoneAuthenticatorTest {
 
     @AfterEach
     void stop() {
+        keystone.releaseIssue();
         server.close();
     }
 
@@ -102,6 +110,137 @@ class KeystoneAuthenticatorTest {
         pool.shutdown();
 
         assertThat(keystone.validations.get()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsWithValidatedTokensKeepFlowingWhileAServiceTokenRenewalHangs() throws Exception {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.http_connect_timeout=120");
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        // Keystone now refuses Loupe's service token, and the renewal that follows hangs.
+        keystone.revokeServiceTokens();
+        keystone.holdIssue();
+        // Many more callers than carrier threads need the renewal: new tokens, each refused with the old one.
+        int carriers = Runtime.getRuntime().availableProcessors();
+        List<Thread> renewing = new ArrayList<>();
+        List<CompletableFuture<Credentials>> renewed = new ArrayList<>();
+        for (int i = 0; i < 4 * carriers; i++) {
+            String token = "new-" + i;
+            keystone.token(token, "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+            CompletableFuture<Credentials> result = new CompletableFuture<>();
+            renewed.add(result);
+            renewing.add(Thread.ofVirtual().start(() -> {
+                try {
+                    result.complete(authenticator.authenticate(headers(Map.of("X-Auth-Token", token))));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            }));
+        }
+        keystone.issueArrived.await();
+        awaitAllWaitingIn("serviceToken", renewing);
+
+        // Meanwhile requests whose token was validated before are answered, on many virtual threads.
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Credentials>> answered = new ArrayList<>();
+            for (int i = 0; i < 16 * carriers; i++) {
+                answered.add(requests.submit(
+                        () -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")))));
+            }
+            for (Future<Credentials> answer : answered) {
+                // A guard against a hang (carriers pinned), not a measure of speed.
+                assertThat(answer.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
+            }
+        }
+        // Those waiting for the renewal are parked, not blocked on a monitor (which pins the carrier on Java 21).
+        assertThat(renewing)
+                .as("threads waiting for the service token")
+                .noneMatch(thread -> thread.getState() == Thread.State.BLOCKED);
+
+        keystone.releaseIssue();
+        for (CompletableFuture<Credentials> result : renewed) {
+            assertThat(result.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
+        }
+    }
+
+    @Test
+    void requestsRefusedWithTheSameServiceTokenShareOneRenewal() throws Exception {
+        KeystoneAuthenticator authenticator = authenticator();
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        keystone.revokeServiceTokens();
+        keystone.holdIssue();
+        int callers = 8;
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Credentials>> answered = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                String token = "new-" + i;
+                keystone.token(token, "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+                answered.add(requests.submit(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", token)))));
+            }
+            // Every caller has been refused with the old service token before the renewal is answered.
+            while (keystone.validations.get() < 1 + callers) {
+                Thread.sleep(5);
+            }
+            keystone.releaseIssue();
+            for (Future<Credentials> answer : answered) {
+                assertThat(answer.get().userId()).isEqualTo("user-a");
+            }
+        }
+
+        assertThat(keystone.issued.get()).as("service tokens issued").isEqualTo(2);
+    }
+
+    /** Waits until each thread is parked or blocked somewhere inside {@code method} of the authenticator. */
+    private static void awaitAllWaitingIn(String method, List<Thread> threads) throws InterruptedException {
+        while (!threads.stream()
+                .allMatch(thread -> thread.getState() != Thread.State.RUNNABLE
+                        && thread.getState() != Thread.State.TERMINATED
+                        && java.util.Arrays.stream(thread.getStackTrace())
+                                .anyMatch(frame -> frame.getClassName().equals(KeystoneAuthenticator.class.getName())
+                                        && frame.getMethodName().equals(method)))) {
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void pastTokenCacheSizeSomeAnswersAreDroppedNotAll() {
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.token_cache_size=20");
+        int tokens = 30;
+        for (int i = 0; i < tokens; i++) {
+            keystone.token("t-" + i, "proj-a", "user-" + i, List.of("member"), START.plus(Duration.ofHours(1)));
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "t-" + i)));
+        }
+        assertThat(keystone.validations.get()).isEqualTo(tokens);
+        assertThat(authenticator.cachedAnswers()).isEqualTo(20);
+
+        for (int i = 0; i < tokens; i++) {
+            assertThat(authenticator
+                            .authenticate(headers(Map.of("X-Auth-Token", "t-" + i)))
+                            .userId())
+                    .isEqualTo("user-" + i);
+        }
+        int askedAgain = keystone.validations.get() - tokens;
+
+        // The cache held 20 of the 30 answers: at least the other 10 were asked again, and not every one.
+        assertThat(askedAgain).isBetween(tokens - 20, tokens - 1);
+    }
+
+    @Test
+    void anAnswerLeavesTheCacheWhenItsTokenExpiresOrItsCacheTimeEnds() {
+        keystone.token("short", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofSeconds(30)));
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.token_cache_time=60");
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "short")));
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", "forged"))))
+                .isInstanceOf(Unauthenticated.class);
+        assertThat(authenticator.cachedAnswers()).isEqualTo(3);
+
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(authenticator.cachedAnswers())
+                .as("after the short token's expiry")
+                .isEqualTo(2);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(authenticator.cachedAnswers()).as("after token_cache_time").isZero();
     }
 
     @Test
@@ -267,6 +406,21 @@ class KeystoneAuthenticatorTest {
         volatile boolean refuseServiceUser;
         volatile boolean issueUselessServiceTokens;
         volatile Duration delay = Duration.ZERO;
+        /** While set, a service-token request waits here until it is counted down. */
+        volatile CountDownLatch issueHeld;
+
+        final CountDownLatch issueArrived = new CountDownLatch(1);
+
+        void holdIssue() {
+            issueHeld = new CountDownLatch(1);
+        }
+
+        void releaseIssue() {
+            CountDownLatch held = issueHeld;
+            if (held != null) {
+                held.countDown();
+            }
+        }
 
         void token(String id, String project, String user, List<String> roles, Instant expiresAt) {
             var token = json.createObjectNode();
@@ -294,6 +448,11 @@ class KeystoneAuthenticatorTest {
                 return new MockResponse.Builder().code(503).build();
             }
             if (request.getMethod().equals("POST")) {
+                CountDownLatch held = issueHeld;
+                if (held != null) {
+                    issueArrived.countDown();
+                    held.await();
+                }
                 if (refuseServiceUser) {
                     return new MockResponse.Builder().code(401).build();
                 }
@@ -316,6 +475,39 @@ class KeystoneAuthenticatorTest {
             return token == null
                     ? new MockResponse.Builder().code(404).build()
                     : new MockResponse.Builder().code(200).body(token).build();
+        }
+    }
+
+    /**
+     * The stand-in's sockets send at once (TCP_NODELAY): it writes an answer's head and body apart, and Nagle's
+     * algorithm with the client's delayed ACK would hold each answer back some 40 ms.
+     */
+    private static final class NoDelay extends ServerSocketFactory {
+        @Override
+        public ServerSocket createServerSocket() throws IOException {
+            return new ServerSocket() {
+                @Override
+                public Socket accept() throws IOException {
+                    Socket socket = super.accept();
+                    socket.setTcpNoDelay(true);
+                    return socket;
+                }
+            };
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port) throws IOException {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+            throw new UnsupportedOperationException();
         }
     }
 }
