@@ -75,12 +75,31 @@ public final class S3Store implements ImageStore {
     static final long IN_FLIGHT_BYTES = 32L << 20;
 
     /**
+     * Part buffers all uploads may hold at once, in MiB: the heap is bounded (the launcher gives 192 MiB), so ten
+     * imports at once wait for buffers rather than run out of memory. Each import's first part always finds room
+     * soon: a buffer goes back as soon as its part is sent.
+     */
+    static final int BUFFER_BUDGET_MIB = 64;
+
+    private final Semaphore bufferBudget = new Semaphore(BUFFER_BUDGET_MIB);
+
+    /**
      * How many parts of one upload are sent at once: as many as fit in {@link #IN_FLIGHT_BYTES}, at least two (one
      * sent while the next fills, a third waiting its turn), never more than the threads. Three of 10 MiB keep up
      * with an import: more only add memory when the store is the bottleneck.
      */
     static int partsInFlight(long partSize, int threads) {
         return (int) Math.max(1, Math.min(threads, Math.max(2, IN_FLIGHT_BYTES / partSize)));
+    }
+
+    /** MiB of part buffers free to take: the whole budget when no upload holds one. */
+    int freeBufferBudget() {
+        return bufferBudget.availablePermits();
+    }
+
+    /** A buffer's share of the budget; a part larger than the whole budget takes all of it. */
+    private static int budgetUnits(long bytes) {
+        return (int) Math.min(BUFFER_BUDGET_MIB, Math.max(1, (bytes + (1 << 20) - 1) >> 20));
     }
 
     private S3Store(S3Settings settings, S3Client s3) {
@@ -535,7 +554,14 @@ public final class S3Store implements ImageStore {
                     () -> new ByteArrayInputStream(data, 0, length), length, "application/octet-stream");
         }
 
-        private byte[] take(long partSize) {
+        /** A buffer for the next part, once the store's budget has room for it. */
+        private byte[] take(long partSize) throws StoreFailure {
+            try {
+                bufferBudget.acquire(budgetUnits(partSize));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreFailure("Writing the image to the store was interrupted", e);
+            }
             if (partSize == settings.partSize()) {
                 synchronized (spare) {
                     byte[] kept = spare.poll();
@@ -547,8 +573,9 @@ public final class S3Store implements ImageStore {
             return new byte[Math.toIntExact(partSize)];
         }
 
-        /** Keeps a buffer of the configured size for reuse, up to one upload's worth; larger ones go. */
+        /** Returns a buffer's share of the budget, and keeps it for reuse if of the configured size (an upload's worth). */
         private void give(byte[] data) {
+            bufferBudget.release(budgetUnits(data.length));
             if (data.length == settings.partSize()) {
                 synchronized (spare) {
                     if (spare.size() <= partsInFlight(settings.partSize(), settings.threads())) {

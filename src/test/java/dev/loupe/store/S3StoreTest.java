@@ -93,6 +93,39 @@ class S3StoreTest extends ImageStoreContract {
         assertThat(S3ProxyServer.object(bucket, large)).isEqualTo(data);
     }
 
+    /**
+     * Twelve uploads at once want more part buffers than the store's budget: they take turns for buffers, all
+     * complete intact, and every buffer's share goes back.
+     */
+    @Test
+    void concurrentUploadsShareTheBufferBudgetAndGiveItBack() throws Exception {
+        try (S3Store shared = S3Store.open(settings(bucket).withParts(PART, 10_000, 1L << 40))) {
+            java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(12);
+            java.util.List<java.util.concurrent.Future<byte[]>> uploads = new java.util.ArrayList<>();
+            java.util.List<String> keys = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String key = UUID.randomUUID().toString();
+                keys.add(key);
+                byte[] data = random((int) (4 * PART + i), 20 + i);
+                uploads.add(writers.submit(() -> {
+                    try (ImageStore.Upload upload = shared.begin(key)) {
+                        for (int at = 0; at < data.length; at += 1 << 20) {
+                            upload.write(data, at, Math.min(1 << 20, data.length - at));
+                        }
+                        upload.publish();
+                    }
+                    return data;
+                }));
+            }
+            for (int i = 0; i < 12; i++) {
+                byte[] written = uploads.get(i).get();
+                assertThat(S3ProxyServer.object(bucket, keys.get(i))).isEqualTo(written);
+            }
+            writers.shutdown();
+            assertThat(shared.freeBufferBudget()).isEqualTo(S3Store.BUFFER_BUDGET_MIB);
+        }
+    }
+
     /** Data exactly one part long is still one PutObject: a full part is sent only when more data follows. */
     @Test
     void dataOfExactlyOnePartIsOnePut() throws Exception {
