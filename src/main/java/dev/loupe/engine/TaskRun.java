@@ -46,8 +46,9 @@ public final class TaskRun {
     }
 
     /**
-     * Shows users how far the task got, in its {@code message} (C15). Best effort: a failed write is logged, never
-     * thrown, and the message is replaced by the outcome when the task ends.
+     * Shows users how far the task got, in its {@code message} (docs/compatibility.md, "Progress while an import
+     * runs"). Best effort: a failed write is logged, never thrown, and the message is replaced by the outcome when
+     * the task ends.
      */
     public void progress(String message) {
         if (!cancelled()) {

@@ -24,9 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code import} task (spec §8, C7–C11, C15): creates the image, streams the source once through the checksums
- * and the format inspector into the store, and publishes the image when the content is what it claims and safe.
- * Whatever fails, the image row and every byte written are removed, and the task's message says what happened.
+ * The {@code import} task (spec §8; docs/compatibility.md, "Imports" and "Progress while an import runs"): creates
+ * the image, streams the source once through the checksums and the format inspector into the store, and publishes
+ * the image when the content is what it claims and safe. Whatever fails, the image row and every byte written are
+ * removed, and the task's message says what happened.
  */
 public final class ImportHandler implements TaskHandler {
 

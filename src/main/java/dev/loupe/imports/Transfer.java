@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 /**
  * The one pass of an import: each chunk read from the source goes through md5, the configured multihash and the
  * format inspector, and into the store, so the data is never held whole nor written twice. Progress is reported
- * at most once a second (C15).
+ * at most once a second (docs/compatibility.md, "Progress while an import runs").
  *
  * <p>Each digest costs about as much CPU as the download itself, so the work runs in two lanes on their own
  * threads while this one reads ahead: md5 in one, the multihash, the inspector and the store write in the other.

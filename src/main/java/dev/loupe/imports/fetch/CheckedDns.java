@@ -8,9 +8,10 @@ import java.util.regex.Pattern;
 import okhttp3.Dns;
 
 /**
- * The address check of import connections (C8). OkHttp asks this for the addresses of a host and connects only to
- * what it returns, so the addresses checked are the addresses connected to: a name that answers differently on a
- * second lookup (DNS rebinding) gets no second lookup. Hosts named in {@code allowed_hosts} are not checked.
+ * The address check of import connections (docs/compatibility.md, "The address connected to"). OkHttp asks this for
+ * the addresses of a host and connects only to what it returns, so the addresses checked are the addresses connected
+ * to: a name that answers differently on a second lookup (DNS rebinding) gets no second lookup. Hosts named in
+ * {@code allowed_hosts} are not checked.
  */
 final class CheckedDns implements Dns {
 

@@ -19,9 +19,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Opens import sources over http(s) (C8, C9). Every hop, the first and each redirect, must pass the
- * {@code [import_filtering_opts]} filter and the address check, which is why redirects are followed here and not
- * by OkHttp. The body is handed over as it arrives, never held.
+ * Opens import sources over http(s) (docs/compatibility.md, "The address connected to", "Redirects" and "Failure
+ * messages"). Every hop, the first and each redirect, must pass the {@code [import_filtering_opts]} filter and the
+ * address check, which is why redirects are followed here and not by OkHttp. The body is handed over as it arrives,
+ * never held.
  */
 public final class Fetcher {
 

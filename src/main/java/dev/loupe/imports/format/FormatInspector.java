@@ -4,12 +4,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Learns what an image is while its bytes stream once from the source to the store: which disk format (checking
- * for every known one at once), its virtual size, and what makes it unsafe (C11). Feed every chunk in order to
- * {@link #update}, then call {@link #finish}. It keeps the first 64 KiB, the last 1.5 KiB and the few ranges a
- * header points at (a little over 1 MiB at worst, whatever the image's size), and once the headers are read each
- * chunk costs a few array copies. Content never makes it throw: what cannot be parsed as the format it claims is
- * a refusal.
+ * Learns what an image is while its bytes stream once from the source to the store: which disk format (checking for
+ * every known one at once), its virtual size, and what makes it unsafe (docs/compatibility.md, "Formats and
+ * safety"). Feed every chunk in order to {@link #update}, then call {@link #finish}. It keeps the first 64 KiB, the
+ * last 1.5 KiB and the few ranges a header points at (a little over 1 MiB at worst, whatever the image's size), and
+ * once the headers are read each chunk costs a few array copies. Content never makes it throw: what cannot be parsed
+ * as the format it claims is a refusal.
  *
  * <p>Formats that put a signature at the start win over the fixed vhd footer at the end, which wins over an ISO
  * file system and partition tables: when content could be read two ways, the one that can reference other files
