@@ -38,7 +38,10 @@ public final class ImageRepository {
         this.jdbi = jdbi;
     }
 
-    /** Adds the image with its tags and properties in one transaction. */
+    /**
+     * Adds the image with its tags and properties in one transaction, and names it as its import task's
+     * {@code image_id}, so the image lists the task that made it (docs/compatibility.md, "The image an import makes").
+     */
     public void insert(Image image) {
         jdbi.useTransaction(h -> {
             h.createUpdate("INSERT INTO images (id, name, status, visibility, protected, os_hidden, owner,"
@@ -67,6 +70,12 @@ public final class ImageRepository {
                     .bind("updated_at", Micros.of(image.updatedAt()))
                     .bind("task_id", image.taskId())
                     .execute();
+            if (image.taskId() != null) {
+                h.createUpdate("UPDATE tasks SET image_id = :image WHERE id = :task AND image_id IS NULL")
+                        .bind("image", image.id())
+                        .bind("task", image.taskId())
+                        .execute();
+            }
             for (String tag : image.tags()) {
                 h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
                         .bind("id", image.id())

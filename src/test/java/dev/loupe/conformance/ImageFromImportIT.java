@@ -103,10 +103,12 @@ class ImageFromImportIT {
         assertThat(data.headers().firstValue("Content-MD5"))
                 .hasValue(image.get("checksum").textValue());
 
-        // A legacy import task names no image_id, so upstream lists no task for the image it made.
-        assertThat(ok(client.get("/v2/images/" + imageId + "/tasks", MEMBER_A), 200)
-                        .get("tasks"))
-                .isEmpty();
+        // Unlike upstream, the import task names the image it made, and the image lists that task.
+        assertThat(task.get("image_id").textValue()).isEqualTo(imageId);
+        JsonNode imageTasks = ok(client.get("/v2/images/" + imageId + "/tasks", MEMBER_A), 200)
+                .get("tasks");
+        assertThat(imageTasks).hasSize(1);
+        assertThat(imageTasks.get(0).get("id").textValue()).isEqualTo(taskId);
 
         assertThat(client.send("DELETE", "/v2/images/" + imageId, MEMBER_A, null)
                         .statusCode())
