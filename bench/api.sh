@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # API throughput with wrk on loopback: GET /v2/tasks/{id}, GET /v2/tasks?limit=20 and POST /v2/tasks,
-# 2 threads, 4 and 64 connections, against 10^3 and 10^6 tasks in the embedded SQLite database.
+# 2 threads, 4 and 64 connections, against 10^3 and 10^6 tasks in the embedded SQLite database; GET /versions
+# interleaved with them (show and list as a share of it) and Loupe's peak RSS. Loupe runs with the launcher's JVM
+# options (./loupe --jvm-options); BENCH_JVM=bare runs it with the JVM's defaults instead.
 #
 #   bench/api.sh [--quick] [--runs N] [--sizes "1000 1000000"]
 #   bench/api.sh --against URL [--against-tasks 1000] [--quick] [--runs N]
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
         --sizes) sizes="$2"; shift ;;
         --against) against="${2%/}"; shift ;;
         --against-tasks) against_tasks="$2"; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
     shift
@@ -155,10 +157,12 @@ for n in $sizes; do
     warm_up "$url" "$n"
     for r in $(seq 1 "$runs"); do
         for c in 4 64; do
+            measure "versions-$n-$c" versions "$c" "$url/versions"
             BENCH_TASKS="$n" measure "show-$n-$c" show "$c" "$url" "$WRK_LUA/show.lua"
             measure "list-$n-$c" list "$c" "$url/v2/tasks?limit=20"
         done
     done
+    echo "$(peak_rss_mib)" >>"$work/rss-$n"
     stop_loupe
     start_loupe "$data" "$port" "${filter_args[@]}"
     run_wrk warm-up 4 "$warmup" "$url/v2/tasks" "$WRK_LUA/post.lua" >/dev/null
@@ -167,14 +171,16 @@ for n in $sizes; do
             measure "post-$n-$c" post "$c" "$url/v2/tasks" "$WRK_LUA/post.lua"
         done
     done
+    echo "$(peak_rss_mib)" >>"$work/rss-$n"
     stop_loupe
     rm -rf "$data"
 done
 
 echo
 printf '%-24s %9s %5s | %10s %9s %9s\n' request tasks conns "req/s" "p50 ms" "p99 ms"
-for ep in show list post; do
+for ep in versions show list post; do
     case "$ep" in
+        versions) name="GET /versions" ;;
         show) name="GET /v2/tasks/{id}" ;;
         list) name="GET /v2/tasks?limit=20" ;;
         post) name="POST /v2/tasks" ;;
@@ -186,5 +192,21 @@ for ep in show list post; do
             summary "$name, $n tasks, $c conns" "$(printf '%.0f req/s, p50 %.2f ms, p99 %.2f ms' "$rps" "$p50" "$p99")"
         done
     done
+done
+echo
+echo "Show and list against /versions on the same server, runs interleaved (the ceiling of the HTTP stack)"
+for n in $sizes; do
+    for c in 4 64; do
+        read -r vr _ <<<"$(figures "versions-$n-$c")"
+        for ep in show list; do
+            read -r er _ <<<"$(figures "$ep-$n-$c")"
+            pct="$(awk -v a="$er" -v b="$vr" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
+            printf '%-6s / versions %9s tasks %4s conns: %s\n' "$ep" "$n" "$c" "$pct"
+            summary "$ep / versions, $n tasks, $c conns" "$pct"
+        done
+    done
+    rss="$(sort -n "$work/rss-$n" | tail -1)"
+    echo "peak RSS with $n tasks (VmHWM, GETs then POSTs): $rss MiB (JVM options: ${BENCH_JVM_OPTS:-none, the JVM defaults})"
+    summary "peak RSS, $n tasks" "$rss MiB"
 done
 echo "(all answers 2xx; no socket errors)"

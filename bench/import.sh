@@ -180,7 +180,7 @@ class Loupe:
         for option in ["import_filtering_opts.allowed_hosts=127.0.0.1",
                        f"import_filtering_opts.allowed_ports={source_port}", "task.poll_interval=0.05", *options]:
             sets += ["--set", option]
-        self.proc = subprocess.Popen([java, "-jar", jar, "serve", "--data-dir", self.data,
+        self.proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), "-jar", jar, "serve", "--data-dir", self.data,
                                       "--set", f"DEFAULT.bind_port={self.port}", *sets],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

@@ -49,6 +49,13 @@ need_tool() {
 loupe_copy() {
     # Sets JAVA and LOUPE_JAR (a private copy of the build). Call once per script.
     JAVA="$(find_java)" || die "no Java 21 or newer found (looked at \$JAVA_HOME, the PATH and /usr/lib/jvm)"
+    # The JVM options ./loupe runs Loupe with (heap bound, collector), so figures are the deployed server's;
+    # BENCH_JVM=bare runs without them (the JVM's own defaults), to compare. Exported for the Python drivers.
+    JVM_OPTS=()
+    if [ "${BENCH_JVM:-}" != bare ]; then
+        mapfile -t JVM_OPTS < <(JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$JAVA")")")" "$ROOT/loupe" --jvm-options)
+    fi
+    export BENCH_JVM_OPTS="${JVM_OPTS[*]}"
     if [ -n "${LOUPE_DIST:-}" ]; then
         [ -f "$LOUPE_DIST/loupe.jar" ] || die "LOUPE_DIST=$LOUPE_DIST has no loupe.jar"
         LOUPE_JAR="$LOUPE_DIST/loupe.jar"
@@ -77,7 +84,7 @@ start_loupe() {
     local data_dir="$1" port="$2" log
     shift 2
     log="$data_dir.log"
-    "$JAVA" -jar "$LOUPE_JAR" serve --data-dir "$data_dir" --set "DEFAULT.bind_port=$port" "$@" >"$log" 2>&1 &
+    "$JAVA" ${JVM_OPTS[@]+"${JVM_OPTS[@]}"} -jar "$LOUPE_JAR" serve --data-dir "$data_dir" --set "DEFAULT.bind_port=$port" "$@" >"$log" 2>&1 &
     LOUPE_PID=$!
     local i
     for i in $(seq 1 600); do
@@ -87,6 +94,11 @@ start_loupe() {
     done
     cat "$log" >&2
     die "Loupe did not start within 60 s"
+}
+
+peak_rss_mib() {
+    # The running Loupe's peak resident memory so far (VmHWM), in MiB
+    awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$LOUPE_PID/status"
 }
 
 stop_loupe() {

@@ -54,7 +54,7 @@ def rss_kib(pid):
 def start(data_dir, wait_idle=0.0):
     port = free_port()
     t0 = time.monotonic()
-    proc = subprocess.Popen([java, "-jar", jar, "serve", "--data-dir", data_dir, "--set", f"DEFAULT.bind_port={port}"],
+    proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), "-jar", jar, "serve", "--data-dir", data_dir, "--set", f"DEFAULT.bind_port={port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while not healthy(port):
