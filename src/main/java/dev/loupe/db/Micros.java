@@ -15,9 +15,16 @@ public final class Micros {
 
     public static Instant instant(ResultSet rs, String column) throws SQLException {
         long micros = rs.getLong(column);
-        if (rs.wasNull()) {
-            return null;
-        }
+        return rs.wasNull() ? null : instant(micros);
+    }
+
+    /** As {@link #instant(ResultSet, String)}, by position: hot queries skip the lookup of columns by name. */
+    public static Instant instant(ResultSet rs, int column) throws SQLException {
+        long micros = rs.getLong(column);
+        return rs.wasNull() ? null : instant(micros);
+    }
+
+    private static Instant instant(long micros) {
         return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 }

@@ -252,8 +252,8 @@ public final class TaskRepository {
     private static TaskSummary summary(ResultSet rs) throws SQLException {
         return new TaskSummary(
                 rs.getString("id"),
-                TaskRowMapper.type(rs),
-                TaskRowMapper.status(rs),
+                TaskRowMapper.type(rs.getString("type")),
+                TaskRowMapper.status(rs.getString("status")),
                 rs.getString("owner"),
                 Micros.instant(rs, "created_at"),
                 Micros.instant(rs, "updated_at"),

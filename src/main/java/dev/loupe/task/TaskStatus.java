@@ -1,6 +1,5 @@
 package dev.loupe.task;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -17,8 +16,16 @@ public enum TaskStatus {
     }
 
     public static Optional<TaskStatus> fromWire(String text) {
-        return Arrays.stream(values()).filter(s -> s.wire().equals(text)).findFirst();
+        for (TaskStatus s : VALUES) {
+            if (s.wire().equals(text)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
+
+    /** Read on every row: one copy, not a new array per call. */
+    private static final TaskStatus[] VALUES = values();
 
     public boolean isTerminal() {
         return this == SUCCESS || this == FAILURE;

@@ -1,6 +1,5 @@
 package dev.loupe.task;
 
-import java.util.Arrays;
 import java.util.Optional;
 
 /** The task types the schema accepts on create. Only {@code import} may be used as a list filter (upstream). */
@@ -20,6 +19,14 @@ public enum TaskType {
     }
 
     public static Optional<TaskType> fromWire(String text) {
-        return Arrays.stream(values()).filter(t -> t.wire.equals(text)).findFirst();
+        for (TaskType t : VALUES) {
+            if (t.wire.equals(text)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
     }
+
+    /** Read on every row: one copy, not a new array per call. */
+    private static final TaskType[] VALUES = values();
 }
