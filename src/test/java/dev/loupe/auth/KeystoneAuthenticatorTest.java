@@ -13,6 +13,7 @@ import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
+import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TestClock;
 import java.io.IOException;
@@ -168,6 +169,48 @@ class KeystoneAuthenticatorTest {
         for (CompletableFuture<Credentials> result : renewed) {
             assertThat(result.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
         }
+    }
+
+    @Test
+    void theApiAndHealthcheckKeepAnsweringWhileAServiceTokenRenewalHangs() throws Exception {
+        try (LoupeServer loupe = LoupeServer.start(
+                        dir.resolve("loupe"), clock, with(settings(), "keystone_authtoken.http_connect_timeout=120"));
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            Client bounded = Client.at(loupe.baseUrl()); // with timeouts: a stuck server fails the test
+            keystone.token("admin-token", "proj-a", "admin-a", List.of("admin"), START.plus(Duration.ofHours(1)));
+            Map<String, String> validated = Map.of("X-Auth-Token", "admin-token");
+            assertThat(bounded.get("/v2/tasks", validated).statusCode()).isEqualTo(200);
+            // Keystone now refuses Loupe's service token, and the renewal that follows hangs.
+            keystone.revokeServiceTokens();
+            keystone.holdIssue();
+            int carriers = Runtime.getRuntime().availableProcessors();
+            List<CompletableFuture<HttpResponse<String>>> renewing = new ArrayList<>();
+            for (int i = 0; i < 4 * carriers; i++) {
+                String token = "new-" + i;
+                keystone.token(token, "proj-a", "user-a", List.of("admin"), START.plus(Duration.ofHours(1)));
+                renewing.add(CompletableFuture.supplyAsync(
+                        () -> loupe.client().get("/v2/tasks", Map.of("X-Auth-Token", token)), callers));
+            }
+            keystone.issueArrived.await();
+
+            // Meanwhile the health check and requests whose token was validated before are answered.
+            for (int i = 0; i < 4 * carriers; i++) {
+                assertThat(bounded.get("/healthcheck", Map.of()).statusCode()).isEqualTo(200);
+                assertThat(bounded.get("/v2/tasks", validated).statusCode()).isEqualTo(200);
+            }
+            assertThat(renewing).as("requests waiting for the renewal").noneMatch(CompletableFuture::isDone);
+
+            keystone.releaseIssue();
+            for (CompletableFuture<HttpResponse<String>> answer : renewing) {
+                assertThat(answer.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static String[] with(String[] settings, String... more) {
+        List<String> all = new ArrayList<>(List.of(settings));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test
