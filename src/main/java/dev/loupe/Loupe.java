@@ -193,7 +193,7 @@ public final class Loupe implements AutoCloseable {
     /** The strategy {@code [DEFAULT] auth_strategy} names. */
     private static Authenticator authenticator(Config config, ObjectMapper json, Clock clock) {
         return switch (config.get(Options.AUTH_STRATEGY)) {
-            case "keystone" -> new KeystoneAuthenticator(KeystoneSettings.from(config), json, clock);
+            case "keystone" -> new KeystoneAuthenticator(KeystoneSettings.from(config), json, clock).checkServiceUser();
             default -> new HeaderAuthenticator();
         };
     }

@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
 /**
  * {@code auth_strategy = headers}: the caller as an authenticating proxy describes it, read exactly as Glance's
  * context middleware reads it: {@code X-Identity-Status: Confirmed} or 401; the project from
- * {@code X-Project-Id} (or the older {@code X-Tenant-Id}); roles lower-cased.
+ * {@code X-Project-Id} (or the older {@code X-Tenant-Id}); roles lower-cased. A 401 carries upstream's text, then
+ * (Loupe's own detail, after a blank line) what was wrong with {@code X-Identity-Status}, the one header it requires.
  */
 public final class HeaderAuthenticator implements Authenticator {
 
@@ -22,15 +23,29 @@ public final class HeaderAuthenticator implements Authenticator {
             + " does not understand how to supply the credentials required.";
 
     private static final int MAX_ID_LENGTH = 255;
+    /** The longest X-Identity-Status value a 401 repeats; a longer or unprintable one is not repeated. */
+    private static final int MAX_ECHOED = 32;
 
     @Override
     public Credentials authenticate(UnaryOperator<String> header) {
-        if (!"Confirmed".equals(header.apply("X-Identity-Status"))) {
-            throw new Unauthenticated(UNAUTHORIZED, null);
+        String status = header.apply("X-Identity-Status");
+        if (!"Confirmed".equals(status)) {
+            throw new Unauthenticated(UNAUTHORIZED + "\n\n" + whyUnconfirmed(status), null);
         }
         String project = bounded("X-Project-Id", first(header.apply("X-Project-Id"), header.apply("X-Tenant-Id")));
         String user = bounded("X-User-Id", first(header.apply("X-User-Id"), header.apply("X-User")));
         return new Credentials(project, user, roles(header.apply("X-Roles")));
+    }
+
+    /** What the request lacks: {@code X-Identity-Status: Confirmed}, which an authenticating proxy sets. */
+    private static String whyUnconfirmed(String status) {
+        if (status == null) {
+            return "Missing header X-Identity-Status: Confirmed.";
+        }
+        boolean printable = status.length() <= MAX_ECHOED && status.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+        return printable
+                ? "X-Identity-Status is '" + status + "', not Confirmed."
+                : "X-Identity-Status is not Confirmed.";
     }
 
     static Set<String> roles(String commaSeparated) {

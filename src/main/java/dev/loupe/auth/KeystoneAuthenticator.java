@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
@@ -20,19 +21,27 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code auth_strategy = keystone}: each {@code X-Auth-Token} is validated with Keystone ({@code GET
  * /v3/auth/tokens}, Loupe's service token in {@code X-Auth-Token}) and the answer, valid or not, is kept until the
  * earlier of {@code token_cache_time} and the token's expiry, for {@code token_cache_size} tokens at most (past it,
  * the answers least used are dropped). Concurrent requests with the same new token share one validation. Keystone
- * being unreachable refuses the request (503); it never lets one through.
+ * being unreachable refuses the request (503); it never lets one through. An outage is logged in two lines: a
+ * warning when Keystone first fails to answer, and a note when it answers again (how long, how many 503s), never a
+ * line per request.
  */
 public final class KeystoneAuthenticator implements Authenticator {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KeystoneAuthenticator.class);
     private static final String UNAUTHENTICATED = "The request you have made requires authentication.";
+    private static final String UNAVAILABLE = "The identity service cannot check the request's token now: ";
     /** A service token this close to its expiry is renewed before use. */
     private static final Duration RENEW_BEFORE = Duration.ofMinutes(2);
 
@@ -50,6 +59,8 @@ public final class KeystoneAuthenticator implements Authenticator {
     private final ReentrantLock serviceTokenLock = new ReentrantLock();
     /** Loupe's service token: issued, or being issued by one request that the others wait for. */
     private CompletableFuture<KeystoneClient.Token> serviceToken;
+    /** The Keystone outage going on now, or null while Keystone answers. */
+    private final AtomicReference<Outage> outage = new AtomicReference<>();
 
     public KeystoneAuthenticator(KeystoneSettings settings, ObjectMapper json, Clock clock) {
         this.settings = settings;
@@ -68,8 +79,45 @@ public final class KeystoneAuthenticator implements Authenticator {
     /** What Keystone said of a token, and until when that answer is kept. */
     private record Verdict(Optional<Credentials> credentials, Instant keptUntil) {}
 
+    /** Since when Keystone has not answered, and how many requests got 503 since. */
+    private record Outage(Instant since, AtomicInteger refused) {}
+
+    /**
+     * Gets Loupe's service token now, at start, rather than with the first request: a service user Keystone refuses
+     * stops the start; a Keystone that cannot answer now is one warning, and the start goes on (the first request
+     * that needs Keystone asks again).
+     *
+     * @return this authenticator, holding the service token when Keystone gave one
+     * @throws BadConfiguration when Keystone refuses the service user
+     */
+    public KeystoneAuthenticator checkServiceUser() {
+        try {
+            serviceToken(null);
+            up();
+        } catch (KeystoneClient.ServiceUserRefused e) {
+            throw new BadConfiguration("Keystone at " + settings.identityUrl() + " refused the service user '"
+                    + settings.username() + "' (HTTP " + e.status() + "): check [keystone_authtoken] username,"
+                    + " password, project_name, user_domain_name, project_domain_name");
+        } catch (KeystoneClient.Unanswered e) {
+            down(e.getMessage());
+        }
+        return this;
+    }
+
     @Override
     public Credentials authenticate(UnaryOperator<String> header) {
+        try {
+            return authenticated(header);
+        } catch (Unavailable e) {
+            Outage now = outage.get();
+            if (now != null) {
+                now.refused().incrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    private Credentials authenticated(UnaryOperator<String> header) {
         Credentials user = valid(header.apply("X-Auth-Token"));
         String service = header.apply("X-Service-Token");
         if (service != null) {
@@ -143,19 +191,24 @@ public final class KeystoneAuthenticator implements Authenticator {
         Instant now = clock.instant();
         Instant cacheEnd = now.plus(settings.cacheTime());
         Optional<KeystoneClient.Token> answer;
-        String service = serviceToken(null);
         try {
-            answer = keystone.validate(service, token);
-        } catch (KeystoneClient.ServiceTokenRefused refused) {
+            String service = serviceToken(null);
             try {
-                answer = keystone.validate(serviceToken(service), token);
-            } catch (KeystoneClient.ServiceTokenRefused again) {
-                throw new Unavailable(
-                        "The identity service cannot check the request's token now:"
-                                + " Keystone refuses Loupe's service token even when renewed; check [keystone_authtoken]",
-                        again);
+                answer = keystone.validate(service, token);
+            } catch (KeystoneClient.ServiceTokenRefused refused) {
+                try {
+                    answer = keystone.validate(serviceToken(service), token);
+                } catch (KeystoneClient.ServiceTokenRefused again) {
+                    throw down("Keystone refuses Loupe's service token even when renewed; check [keystone_authtoken]");
+                }
             }
+        } catch (KeystoneClient.ServiceUserRefused e) {
+            throw down("Keystone refused Loupe's service user " + settings.username() + " (HTTP " + e.status()
+                    + "); check [keystone_authtoken]");
+        } catch (KeystoneClient.Unanswered e) {
+            throw down(e.getMessage());
         }
+        up();
         return answer.filter(valid -> valid.expiresAt().isAfter(now))
                 .map(valid -> new Verdict(Optional.of(valid.credentials()), earlier(cacheEnd, valid.expiresAt())))
                 .orElseGet(() -> new Verdict(Optional.empty(), cacheEnd));
@@ -202,6 +255,34 @@ public final class KeystoneAuthenticator implements Authenticator {
         }
         KeystoneClient.Token token = issued.join();
         return token.id().equals(refused) || !clock.instant().plus(RENEW_BEFORE).isBefore(token.expiresAt());
+    }
+
+    /**
+     * Keystone could not answer: the 503 for the request. The first failure of an outage is logged (one line, no
+     * stack trace: the reason says what failed); the others are counted by {@link #authenticate}.
+     */
+    private Unavailable down(String reason) {
+        if (outage.get() == null && outage.compareAndSet(null, new Outage(clock.instant(), new AtomicInteger()))) {
+            LOG.warn(
+                    "Keystone cannot validate tokens now: {}. Until it can, requests with a token it has not validated"
+                            + " before get 503.",
+                    reason.endsWith(".") ? reason.substring(0, reason.length() - 1) : reason);
+        }
+        return new Unavailable(UNAVAILABLE + reason, null);
+    }
+
+    /** Keystone answered: an outage going on is over. */
+    private void up() {
+        if (outage.get() == null) {
+            return;
+        }
+        Outage ended = outage.getAndSet(null);
+        if (ended != null) {
+            LOG.info(
+                    "Keystone validates tokens again, after {} s; {} request(s) got 503 meanwhile",
+                    Duration.between(ended.since(), clock.instant()).toSeconds(),
+                    ended.refused().get());
+        }
     }
 
     /** Answers the cache holds now, once those that ran out or are over its bound are gone; for tests. */

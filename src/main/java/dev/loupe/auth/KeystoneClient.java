@@ -3,7 +3,6 @@ package dev.loupe.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
 import java.io.IOException;
 import java.time.Instant;
@@ -49,7 +48,36 @@ final class KeystoneClient {
         }
     }
 
-    /** Password authentication of Loupe's service user, scoped to its project. */
+    /** Keystone gave no usable answer (unreachable, an error status, an unreadable body): why, in one phrase. */
+    static final class Unanswered extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unanswered(String reason, Throwable cause) {
+            super(reason, cause);
+        }
+    }
+
+    /** Keystone refused the password authentication of Loupe's service user (401 or 403): a configuration error. */
+    static final class ServiceUserRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int status;
+
+        ServiceUserRefused(int status) {
+            super("Keystone refused Loupe's service user (HTTP " + status + ")");
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
+    /**
+     * Password authentication of Loupe's service user, scoped to its project.
+     *
+     * @throws ServiceUserRefused when Keystone refuses the user (wrong name, password, project or domain)
+     * @throws Unanswered         when Keystone cannot be reached or answers anything else
+     */
     Token issueServiceToken() {
         ObjectNode body = json.createObjectNode();
         ObjectNode auth = body.putObject("auth");
@@ -66,16 +94,17 @@ final class KeystoneClient {
                 .post(RequestBody.create(body.toString(), JSON))
                 .build();
         try (Response response = http.newCall(request).execute()) {
+            if (response.code() == 401 || response.code() == 403) {
+                throw new ServiceUserRefused(response.code());
+            }
             if (response.code() != 201) {
-                throw unavailable(
-                        "Keystone refused Loupe's service user " + settings.username() + " (HTTP " + response.code()
-                                + "); check [keystone_authtoken]",
-                        null);
+                throw new Unanswered(
+                        "Keystone answered HTTP " + response.code() + " when asked for Loupe's service token", null);
             }
             String id = response.header("X-Subject-Token");
             return token(id, json.readTree(response.body().byteStream()));
         } catch (IOException e) {
-            throw unavailable("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
+            throw unreachable(e);
         }
     }
 
@@ -83,6 +112,7 @@ final class KeystoneClient {
      * Asks Keystone about {@code subject}.
      *
      * @return the token, or empty when Keystone says it is not a valid token (malformed, expired, revoked)
+     * @throws Unanswered when Keystone cannot be reached or answers with an error
      */
     Optional<Token> validate(String serviceToken, String subject) throws ServiceTokenRefused {
         Request request = new Request.Builder()
@@ -101,11 +131,11 @@ final class KeystoneClient {
                 }
                 case 401 -> throw new ServiceTokenRefused("Keystone refused Loupe's service token");
                 default ->
-                    throw unavailable(
+                    throw new Unanswered(
                             "Keystone answered HTTP " + response.code() + " when asked to validate a token", null);
             }
         } catch (IOException e) {
-            throw unavailable("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
+            throw unreachable(e);
         }
     }
 
@@ -121,7 +151,7 @@ final class KeystoneClient {
         try {
             expiresAt = Instant.parse(token.path("expires_at").asText());
         } catch (DateTimeParseException e) {
-            throw unavailable("Keystone's answer has no readable expires_at", e);
+            throw new Unanswered("Keystone's answer has no readable expires_at", e);
         }
         return new Token(
                 id,
@@ -132,7 +162,7 @@ final class KeystoneClient {
                 expiresAt);
     }
 
-    private static Unavailable unavailable(String message, Throwable cause) {
-        return new Unavailable("The identity service cannot check the request's token now: " + message, cause);
+    private Unanswered unreachable(IOException e) {
+        return new Unanswered("Keystone at " + settings.identityUrl() + " could not be reached: " + e.getMessage(), e);
     }
 }

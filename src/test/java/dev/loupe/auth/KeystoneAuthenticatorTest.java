@@ -1,19 +1,26 @@
 package dev.loupe.auth;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.compat.PythonJson;
 import dev.loupe.config.Config;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.policy.Credentials;
+import dev.loupe.testing.Client;
+import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.TestClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,10 +42,12 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Token validation against a Keystone v3 stand-in on a real socket: what is asked, what is cached, and how each
@@ -160,6 +169,48 @@ class KeystoneAuthenticatorTest {
         for (CompletableFuture<Credentials> result : renewed) {
             assertThat(result.get(60, TimeUnit.SECONDS).userId()).isEqualTo("user-a");
         }
+    }
+
+    @Test
+    void theApiAndHealthcheckKeepAnsweringWhileAServiceTokenRenewalHangs() throws Exception {
+        try (LoupeServer loupe = LoupeServer.start(
+                        dir.resolve("loupe"), clock, with(settings(), "keystone_authtoken.http_connect_timeout=120"));
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            Client bounded = Client.at(loupe.baseUrl()); // with timeouts: a stuck server fails the test
+            keystone.token("admin-token", "proj-a", "admin-a", List.of("admin"), START.plus(Duration.ofHours(1)));
+            Map<String, String> validated = Map.of("X-Auth-Token", "admin-token");
+            assertThat(bounded.get("/v2/tasks", validated).statusCode()).isEqualTo(200);
+            // Keystone now refuses Loupe's service token, and the renewal that follows hangs.
+            keystone.revokeServiceTokens();
+            keystone.holdIssue();
+            int carriers = Runtime.getRuntime().availableProcessors();
+            List<CompletableFuture<HttpResponse<String>>> renewing = new ArrayList<>();
+            for (int i = 0; i < 4 * carriers; i++) {
+                String token = "new-" + i;
+                keystone.token(token, "proj-a", "user-a", List.of("admin"), START.plus(Duration.ofHours(1)));
+                renewing.add(CompletableFuture.supplyAsync(
+                        () -> loupe.client().get("/v2/tasks", Map.of("X-Auth-Token", token)), callers));
+            }
+            keystone.issueArrived.await();
+
+            // Meanwhile the health check and requests whose token was validated before are answered.
+            for (int i = 0; i < 4 * carriers; i++) {
+                assertThat(bounded.get("/healthcheck", Map.of()).statusCode()).isEqualTo(200);
+                assertThat(bounded.get("/v2/tasks", validated).statusCode()).isEqualTo(200);
+            }
+            assertThat(renewing).as("requests waiting for the renewal").noneMatch(CompletableFuture::isDone);
+
+            keystone.releaseIssue();
+            for (CompletableFuture<HttpResponse<String>> answer : renewing) {
+                assertThat(answer.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+        }
+    }
+
+    private static String[] with(String[] settings, String... more) {
+        List<String> all = new ArrayList<>(List.of(settings));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test
@@ -350,6 +401,161 @@ class KeystoneAuthenticatorTest {
     }
 
     @Test
+    void aServiceUserKeystoneRefusesAtStartStopsTheStartNamingTheOptions() {
+        keystone.refuseServiceUser = true;
+
+        assertThatThrownBy(() -> authenticator().checkServiceUser())
+                .isInstanceOf(BadConfiguration.class)
+                .hasMessage("Keystone at " + url + " refused the service user 'loupe' (HTTP 401): check"
+                        + " [keystone_authtoken] username, password, project_name, user_domain_name,"
+                        + " project_domain_name");
+    }
+
+    @Test
+    void theServiceTokenIssuedAtStartIsTheOneRequestsUse() {
+        KeystoneAuthenticator authenticator = authenticator().checkServiceUser();
+        assertThat(keystone.issued.get()).isEqualTo(1);
+
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+
+        assertThat(keystone.issued.get()).isEqualTo(1);
+    }
+
+    @Test
+    void keystoneUnreachableAtStartIsOneWarningAndTheStartGoesOn() {
+        try (Logs logs = Logs.of(KeystoneAuthenticator.class)) {
+            KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.http_connect_timeout=2");
+            server.close();
+
+            authenticator.checkServiceUser();
+
+            assertThat(logs.lines())
+                    .singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith(
+                            "WARN Keystone cannot validate tokens now: Keystone at " + url + " could not be reached")
+                    .endsWith("Until it can, requests with a token it has not validated before get 503.");
+            assertThat(logs.withStackTraces()).isZero();
+        }
+    }
+
+    @Test
+    void keystoneFailingAtStartIsOneWarningAndRequestsWorkOnceItAnswers() {
+        keystone.failing = true;
+        try (Logs logs = Logs.of(KeystoneAuthenticator.class)) {
+            KeystoneAuthenticator authenticator = authenticator().checkServiceUser();
+            keystone.failing = false;
+            clock.advance(Duration.ofSeconds(42));
+
+            assertThat(authenticator
+                            .authenticate(headers(Map.of("X-Auth-Token", "user-token")))
+                            .userId())
+                    .isEqualTo("user-a");
+            assertThat(logs.lines())
+                    .containsExactly(
+                            "WARN Keystone cannot validate tokens now: Keystone answered HTTP 503 when asked for"
+                                    + " Loupe's service token. Until it can, requests with a token it has not"
+                                    + " validated before get 503.",
+                            "INFO Keystone validates tokens again, after 42 s; 0 request(s) got 503 meanwhile");
+        }
+    }
+
+    @Test
+    void aKeystoneOutageLogsOneLineWhenItGoesAndOneWhenItComesBack() {
+        KeystoneAuthenticator authenticator = authenticator();
+        authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+        try (Logs logs = Logs.of(KeystoneAuthenticator.class)) {
+            keystone.failing = true;
+            for (int i = 0; i < 5; i++) {
+                String token = "new-" + i;
+                assertThatThrownBy(() -> authenticator.authenticate(headers(Map.of("X-Auth-Token", token))))
+                        .isInstanceOf(Unavailable.class);
+                clock.advance(Duration.ofSeconds(10));
+            }
+            // A token validated before the outage still works, and says nothing.
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
+            keystone.failing = false;
+            keystone.token("new-0", "proj-a", "user-a", List.of("member"), START.plus(Duration.ofHours(1)));
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "new-0")));
+            authenticator.authenticate(headers(Map.of("X-Auth-Token", "new-0")));
+
+            assertThat(logs.lines())
+                    .containsExactly(
+                            "WARN Keystone cannot validate tokens now: Keystone answered HTTP 503 when asked to"
+                                    + " validate a token. Until it can, requests with a token it has not validated"
+                                    + " before get 503.",
+                            "INFO Keystone validates tokens again, after 50 s; 5 request(s) got 503 meanwhile");
+            assertThat(logs.withStackTraces()).isZero();
+        }
+    }
+
+    @Test
+    void aWrongServicePasswordStopsLoupesStart() {
+        keystone.refuseServiceUser = true;
+
+        assertThatThrownBy(() -> LoupeServer.start(dir.resolve("loupe"), settings()))
+                .isInstanceOf(BadConfiguration.class)
+                .hasMessageStartingWith("Keystone at " + url + " refused the service user 'loupe'");
+    }
+
+    @Test
+    void aKeystoneOutageIsLoggedOnceNotOncePerRequest() throws Exception {
+        try (LoupeServer loupe = LoupeServer.start(dir.resolve("loupe"), settings());
+                Logs auth = Logs.of(KeystoneAuthenticator.class.getPackageName());
+                Logs all = Logs.of("dev.loupe")) {
+            server.close(); // Keystone goes away: each request's validation fails to connect
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> refused = loupe.client().get("/v2/tasks", Map.of("X-Auth-Token", "new-" + i));
+                assertThat(refused.statusCode()).isEqualTo(503);
+            }
+
+            assertThat(auth.lines())
+                    .singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith(
+                            "WARN Keystone cannot validate tokens now: Keystone at " + url + " could not be reached");
+            assertThat(all.withStackTraces())
+                    .as("log events with a stack trace")
+                    .isZero();
+        }
+    }
+
+    /** Log events of some loggers while open, as {@code LEVEL message} lines. */
+    private static final class Logs implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger;
+        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+        private Logs(String name) {
+            logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(name);
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        static Logs of(Class<?> type) {
+            return new Logs(type.getName());
+        }
+
+        static Logs of(String name) {
+            return new Logs(name);
+        }
+
+        List<String> lines() {
+            return appender.list.stream()
+                    .map(event -> event.getLevel() + " " + event.getFormattedMessage())
+                    .toList();
+        }
+
+        long withStackTraces() {
+            return appender.list.stream()
+                    .filter(event -> event.getThrowableProxy() != null)
+                    .count();
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void aServiceTokenWithoutARequiredRoleIs401() {
         keystone.token("svc-no-role", "service", "nova", List.of("member"), START.plus(Duration.ofHours(1)));
         keystone.token("svc-ok", "service", "nova", List.of("Service"), START.plus(Duration.ofHours(1)));
@@ -378,15 +584,21 @@ class KeystoneAuthenticatorTest {
     }
 
     private KeystoneAuthenticator authenticator(String... overrides) {
-        List<String> all = new ArrayList<>(List.of(
-                "DEFAULT.auth_strategy=keystone",
-                "keystone_authtoken.auth_url=" + url + "/v3",
-                "keystone_authtoken.username=loupe",
-                "keystone_authtoken.password=secret",
-                "keystone_authtoken.project_name=service"));
+        List<String> all = new ArrayList<>(List.of(settings()));
         all.addAll(List.of(overrides));
         return new KeystoneAuthenticator(
                 KeystoneSettings.from(Config.load(null, all, dir)), PythonJson.mapper(), clock);
+    }
+
+    /** The overrides that put Loupe behind the stand-in. */
+    private String[] settings() {
+        return new String[] {
+            "DEFAULT.auth_strategy=keystone",
+            "keystone_authtoken.auth_url=" + url + "/v3",
+            "keystone_authtoken.username=loupe",
+            "keystone_authtoken.password=secret",
+            "keystone_authtoken.project_name=service"
+        };
     }
 
     private static UnaryOperator<String> headers(Map<String, String> headers) {

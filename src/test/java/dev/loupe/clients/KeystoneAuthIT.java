@@ -1,9 +1,11 @@
 package dev.loupe.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.LoupeServer;
 import java.io.IOException;
@@ -117,6 +119,17 @@ class KeystoneAuthIT {
                     .hasValue("Keystone uri=\"" + keystone.url() + "\"");
             assertThat(refused.body()).contains("The request you have made requires authentication.");
         }
+    }
+
+    @Test
+    @Order(0)
+    void aWrongServicePasswordStopsTheStartNamingTheOptions() {
+        assertThatThrownBy(() -> LoupeServer.start(
+                        dir.resolve("wrong-password"), behind(keystone, "keystone_authtoken.password=wrong")))
+                .isInstanceOf(BadConfiguration.class)
+                .hasMessageEndingWith("refused the service user '" + Keystone.SERVICE.name() + "' (HTTP 401): check"
+                        + " [keystone_authtoken] username, password, project_name, user_domain_name,"
+                        + " project_domain_name");
     }
 
     @Test

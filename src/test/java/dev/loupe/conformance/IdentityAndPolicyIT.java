@@ -57,7 +57,10 @@ class IdentityAndPolicyIT {
     @Test
     void identityStatusOtherThanConfirmedGives401() {
         Map<String, String> invalid = with(asJson(ADMIN_A), "X-Identity-Status", "Invalid");
-        assertJsonError(client.get("/v2/tasks", invalid), 401, UNAUTHORIZED);
+        assertJsonError(
+                client.get("/v2/tasks", invalid),
+                401,
+                GLANCE_UNAUTHORIZED + "\n\nX-Identity-Status is 'Invalid', not Confirmed.");
     }
 
     @Test

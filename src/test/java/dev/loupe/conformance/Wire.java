@@ -29,9 +29,13 @@ final class Wire {
     static final String ISOTIME = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z";
 
     static final String FORBIDDEN = "You are not authorized to complete tasks_api_access action.";
-    static final String UNAUTHORIZED = "This server could not verify that you are authorized to access the document"
-            + " you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does"
-            + " not understand how to supply the credentials required.";
+    /** webob's 401 text, Glance's answer without {@code X-Identity-Status: Confirmed}. */
+    static final String GLANCE_UNAUTHORIZED = "This server could not verify that you are authorized to access the"
+            + " document you requested. Either you supplied the wrong credentials (e.g., bad password), or your"
+            + " browser does not understand how to supply the credentials required.";
+    /** Loupe's 401 without {@code X-Identity-Status}: upstream's text, then which header is missing. */
+    static final String UNAUTHORIZED = GLANCE_UNAUTHORIZED + "\n\nMissing header X-Identity-Status: Confirmed.";
+
     static final String NOT_FOUND = "The resource could not be found.";
     static final String DELETE_REFUSED = "This operation is currently not permitted on Glance Tasks. They are auto"
             + " deleted after reaching the time based on their expires_at property.";
