@@ -89,7 +89,9 @@ final class ErrorResponder {
             case Unprocessable ignored -> 422;
             case RangeNotSatisfiable ignored -> 416;
             case Unavailable f -> {
-                LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage(), f.getCause());
+                // One line per request, the cause's trace at DEBUG only: an outage is not a bug in Loupe.
+                LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage());
+                LOG.debug("Cause of the 503 for {} {}", ctx.method(), ctx.path(), f.getCause());
                 yield 503;
             }
             case BadConfiguration f -> {
