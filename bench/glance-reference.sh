@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The reference for the side-by-side numbers: OpenStack Glance (Debian 12's glance-api 2:25.1.0) on loopback,
-# configured as in /work/shared/spec/glance-25.1-transcripts.md ("Identity without keystone", "Config gotchas").
+# configured to trust identity headers through its own context middleware, without keystonemiddleware.
 #
 #   bench/glance-reference.sh start [--port P] [--tasks N]   starts it in the background, prints GLANCE_URL=...
 #   bench/glance-reference.sh stop                           stops the one started by `start`
