@@ -39,18 +39,20 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A cluster as operators run it, under faults: three {@code loupe serve} processes (the packaged jar) on one
  * PostgreSQL and one S3 bucket (S3Proxy), one of them {@code --role api}, two {@code --role worker}. 300 imports of a
- * few sizes (a quarter of them large enough for multipart uploads) are created through the API node. Mid-run, one
+ * few sizes (one in eight large enough for a multipart upload) are created through the API node. Mid-run, one
  * worker is killed (SIGKILL) and restarted, and the other is paused (SIGSTOP) for 45 s, far longer than its leases,
- * then resumed. In the end every task succeeded once: one active image per task and no other image row, each image
+ * then resumed; each while it runs a multipart import among others. In the end every task succeeded once: one active image per task and no other image row, each image
  * downloads byte for byte (whole and by range), the bucket holds exactly one object per image and no unfinished
  * multipart upload, and the resumed node stopped the copies it had lost and wrote nothing for them.
  */
@@ -59,8 +61,11 @@ class ClusterIT {
 
     private static final int TASKS = 300;
     private static final int MIB = 1 << 20;
-    /** The image sizes, in turn: a small one, two medium ones, and one of two multipart parts (5 MiB parts). */
-    private static final int[] SIZES = {4096 + 1, 300 * 1024, MIB + 17, 5 * MIB + 4097};
+    /** The image sizes, in turn: one in eight large enough for a multipart upload of two 5 MiB parts. */
+    private static final int[] SIZES = {
+        4096 + 1, 64 * 1024, 300 * 1024, MIB + 17, 5 * MIB + 4097, 64 * 1024 + 3, 300 * 1024 + 5, 4096 + 7
+    };
+
     /** Each source answers in this many slices, a pause between two: every import takes about a second. */
     private static final int SLICES = 8;
 
@@ -71,8 +76,11 @@ class ClusterIT {
     private static final Map<String, String> ADMIN = Client.ADMIN_A;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    @TempDir
+    /** Kept when the test fails: each node's stderr is in {@code NAME-logs/}. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
+
+    private final AtomicInteger createRetries = new AtomicInteger();
 
     @Test
     void threeNodesFinishEveryImportExactlyOnceThroughAKillAndAPauseLeavingNoOrphans() throws Exception {
@@ -113,6 +121,7 @@ class ClusterIT {
             LoupeProcess second = node("worker-2", "worker", options);
             LoupeProcess restarted = null;
             try {
+                System.out.println("ClusterIT: logs in " + dir);
                 Client client = api.awaitReady(START);
                 String apiUrl =
                         "http://" + api.awaitLine(LoupeProcess.READY, START).substring(LoupeProcess.READY.length());
@@ -126,20 +135,23 @@ class ClusterIT {
                 // SIGKILL the first worker while it runs imports, then start it again on the same data directory.
                 Await.until(
                         Duration.ofSeconds(120),
-                        () -> successes(rows) >= 40 && !heldBy(database, first).isEmpty(),
-                        "40 successes, with the first worker running imports");
+                        () -> successes(rows) >= 40 && runsAMultipartImport(database, first, taskIndex),
+                        "40 successes, with the first worker running a multipart import");
+                long killedAt = System.nanoTime();
                 first.kill();
                 Set<String> killedHeld = heldBy(database, first);
                 restarted = node("worker-1", "worker", options);
                 restarted.awaitLine(WORKER_READY, START);
+                long restartedAt = System.nanoTime();
                 LoupeProcess restartedNode = restarted;
 
                 // SIGSTOP the second worker while it runs imports, once the restarted one runs some too.
                 Await.until(
                         Duration.ofSeconds(120),
                         () -> !heldBy(database, restartedNode).isEmpty()
-                                && !heldBy(database, second).isEmpty(),
-                        "both workers running imports");
+                                && runsAMultipartImport(database, second, taskIndex),
+                        "the restarted worker running imports, the other a multipart import");
+                long pausedAt = System.nanoTime();
                 signal("STOP", second);
                 Set<String> pausedHeld = heldBy(database, second);
                 int doneAtPause = successes(rows);
@@ -149,6 +161,7 @@ class ClusterIT {
                 } finally {
                     signal("CONT", second);
                 }
+                long resumedAt = System.nanoTime();
                 int doneAtResume = successes(rows);
 
                 Map<String, Integer> counts = Await.until(
@@ -156,13 +169,19 @@ class ClusterIT {
                         rows::statusCounts,
                         byStatus -> byStatus.getOrDefault("pending", 0) + byStatus.getOrDefault("processing", 0) == 0,
                         "every task to end");
+                long endedAt = System.nanoTime();
                 assertThat(counts).as("tasks by status").isEqualTo(Map.of("success", TASKS));
 
-                // The resumed node noticed, for every task it held, that another node runs it now.
+                // For every task it held that another node took over, the resumed node noticed and gave it up. (A
+                // task whose expired lease no node re-claimed during the pause is still the resumed node's to finish.)
+                Map<String, Ended> afterPause = ended(database);
+                List<String> takenOver = pausedHeld.stream()
+                        .filter(id -> afterPause.get(id).attempts() > 1)
+                        .toList();
                 Await.until(
                         Duration.ofSeconds(30),
-                        () -> pausedHeld.stream().allMatch(id -> gaveUp(second, id)),
-                        "the resumed node to give up each task it lost " + pausedHeld);
+                        () -> takenOver.stream().allMatch(id -> gaveUp(second, id)),
+                        "the resumed node to give up each task it lost " + takenOver);
                 // Its copies' leftovers (an object it put, an upload it began) go with its failed runs: wait for
                 // the bucket to hold exactly the active images and no unfinished upload.
                 ImageRows images = new ImageRows(database);
@@ -183,10 +202,12 @@ class ClusterIT {
                 int duplicates = all.size() - byTask.size();
                 assertThat(byTask.keySet()).isEqualTo(taskIndex.keySet());
                 assertThat(duplicates).as("image rows beyond one per task").isZero();
+                Map<String, Ended> ended = ended(database);
+                assertThat(ended.keySet()).isEqualTo(taskIndex.keySet());
                 int recoveries = 0;
                 for (Map.Entry<String, Integer> task : taskIndex.entrySet()) {
                     String id = task.getKey();
-                    TaskRows.Row row = rows.row(id);
+                    Ended row = ended.get(id);
                     assertThat(row.status()).isEqualTo("success");
                     assertThat(row.leaseOwner()).isNull();
                     recoveries += row.attempts() - 1;
@@ -205,13 +226,8 @@ class ClusterIT {
                             .isEqualTo(image.id());
                 }
                 for (String id : killedHeld) {
-                    assertThat(rows.row(id).attempts())
+                    assertThat(ended.get(id).attempts())
                             .as("task %s held by the killed node", id)
-                            .isGreaterThan(1);
-                }
-                for (String id : pausedHeld) {
-                    assertThat(rows.row(id).attempts())
-                            .as("task %s held by the paused node", id)
                             .isGreaterThan(1);
                 }
 
@@ -243,25 +259,36 @@ class ClusterIT {
                 for (int i = 0; i < TASKS; i++) {
                     refetches += source.requests(path(i)) - 1;
                 }
+                long checkedAt = System.nanoTime();
                 System.out.printf(
                         "ClusterIT: %d tasks on 3 nodes (1 api, 2 workers x 4), PostgreSQL + S3Proxy: %d success;"
-                                + " kills 1 (held %d tasks), pauses 1 of %d s (held %d tasks; done %d -> %d during it);"
-                                + " recoveries %d (tasks re-claimed), source re-fetches %d; duplicates %d, orphans %d,"
-                                + " open uploads %d; wall %d s (from ready %d s)%n",
+                                + " kills 1 (held %d tasks), pauses 1 of %d s (held %d tasks, %d taken over; done %d -> %d during it);"
+                                + " recoveries %d (tasks re-claimed), source re-fetches %d, create retries %d;"
+                                + " duplicates %d, orphans %d,"
+                                + " open uploads %d; wall %d s (start %d s, to the kill %d s, restart %d s,"
+                                + " to the pause %d s, pause %d s, to the end %d s, checks %d s)%n",
                         TASKS,
                         counts.get("success"),
                         killedHeld.size(),
                         PAUSE.toSeconds(),
                         pausedHeld.size(),
+                        takenOver.size(),
                         doneAtPause,
                         doneAtResume,
                         recoveries,
                         refetches,
+                        createRetries.get(),
                         duplicates,
                         orphans,
                         openUploads,
-                        Duration.ofNanos(System.nanoTime() - began).toSeconds(),
-                        Duration.ofNanos(System.nanoTime() - ready).toSeconds());
+                        seconds(checkedAt - began),
+                        seconds(ready - began),
+                        seconds(killedAt - ready),
+                        seconds(restartedAt - killedAt),
+                        seconds(pausedAt - restartedAt),
+                        seconds(resumedAt - pausedAt),
+                        seconds(endedAt - resumedAt),
+                        seconds(checkedAt - endedAt));
             } finally {
                 for (LoupeProcess process : Arrays.asList(api, first, second, restarted)) {
                     if (process != null) {
@@ -270,6 +297,10 @@ class ClusterIT {
                 }
             }
         }
+    }
+
+    private static long seconds(long nanos) {
+        return Math.round(nanos / 1e9);
     }
 
     private static String path(int i) {
@@ -283,15 +314,18 @@ class ClusterIT {
         return bytes;
     }
 
-    /** Creates the imports through the API node, several at once; answers each task's image index. */
-    private static Map<String, Integer> create(Client client, SourceServer source) throws Exception {
+    /**
+     * Creates the imports through the API node, several at once; answers each task's image index. Each create
+     * carries an Idempotency-Key, as a careful client's does, so that one whose connection broke can be sent again
+     * without making a second task; such retries are counted in {@link #createRetries} and reported.
+     */
+    private Map<String, Integer> create(Client client, SourceServer source) throws Exception {
         Map<String, Integer> index = new HashMap<>();
         try (ExecutorService creators = Executors.newFixedThreadPool(8)) {
             List<Future<String>> created = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
-                String from = source.url(path(i));
-                created.add(creators.submit(
-                        () -> client.createImportTask(ADMIN, from).get("id").textValue()));
+                int image = i;
+                created.add(creators.submit(() -> createOne(client, source, image)));
             }
             for (int i = 0; i < TASKS; i++) {
                 index.put(created.get(i).get(), i);
@@ -299,6 +333,28 @@ class ClusterIT {
         }
         assertThat(index).hasSize(TASKS);
         return index;
+    }
+
+    private String createOne(Client client, SourceServer source, int image) {
+        Map<String, String> headers = new HashMap<>(ADMIN);
+        headers.put("Idempotency-Key", "cluster-it-" + image);
+        String body = """
+                {"type": "import", "input": {"import_from": "%s", "import_from_format": "raw",
+                 "image_properties": {"disk_format": "raw", "container_format": "bare"}}}
+                """.formatted(source.url(path(image)));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                HttpResponse<String> answer = client.post("/v2/tasks", headers, body);
+                assertThat(answer.statusCode()).as(answer.body()).isIn(200, 201);
+                return Client.json(answer).get("id").textValue();
+            } catch (UncheckedIOException broken) {
+                if (attempt == 3) {
+                    throw broken;
+                }
+                createRetries.incrementAndGet();
+                System.out.printf("ClusterIT: create %d sent again after: %s%n", image, broken.getCause());
+            }
+        }
     }
 
     private LoupeProcess node(String name, String role, List<String> options) {
@@ -331,6 +387,29 @@ class ClusterIT {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** What the engine keeps of a task, as stored. */
+    private record Ended(String status, int attempts, String leaseOwner) {}
+
+    /** Every task's row, in one query. */
+    private static Map<String, Ended> ended(String database) {
+        try (Connection c = DriverManager.getConnection(database);
+                PreparedStatement p = c.prepareStatement("SELECT id, status, attempts, lease_owner FROM tasks");
+                ResultSet rs = p.executeQuery()) {
+            Map<String, Ended> rows = new HashMap<>();
+            while (rs.next()) {
+                rows.put(rs.getString(1), new Ended(rs.getString(2), rs.getInt(3), rs.getString(4)));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether the process holds a lease on an import of a multipart size. */
+    private static boolean runsAMultipartImport(String database, LoupeProcess process, Map<String, Integer> index) {
+        return heldBy(database, process).stream().anyMatch(id -> SIZES[index.get(id) % SIZES.length] > 5 * MIB);
     }
 
     /** Whether the node logged that it stopped the task, or dropped its outcome, because another node has it. */
