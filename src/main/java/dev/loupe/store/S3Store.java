@@ -38,6 +38,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -212,6 +213,9 @@ public final class S3Store implements ImageStore {
                 }
             });
             LOG.info("Created the S3 bucket {} at {}", settings.bucket(), endpointName());
+        } catch (BucketAlreadyOwnedByYouException e) {
+            // Another node of the cluster, started at the same time, created it first: it is ours to use.
+            LOG.info("The S3 bucket {} at {} was created meanwhile by another node", settings.bucket(), endpointName());
         } catch (SdkException e) {
             throw new StoreFailure(
                     "Cannot create the S3 bucket " + settings.bucket() + " at " + endpointName() + ": " + describe(e),

@@ -1,6 +1,6 @@
 package dev.loupe.engine;
 
-import static dev.loupe.engine.CrashRecoveryIT.ms;
+import static dev.loupe.engine.CrashRecoveryContract.ms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loupe.testing.Client;

@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -218,6 +222,31 @@ class S3StoreTest extends ImageStoreContract {
         assertThat(S3ProxyServer.openUploads(bucket))
                 .extracting(MultipartUpload::key)
                 .containsExactly(other);
+    }
+
+    /**
+     * Nodes of a cluster started together, each allowed to create the missing bucket: one creates it, and the others
+     * (told by S3 that the bucket is already theirs) start too instead of stopping on it.
+     */
+    @Test
+    void nodesStartedTogetherOnAMissingBucketAllStartWhenOneCreatesIt() throws Exception {
+        String missing = "loupe-raced-" + UUID.randomUUID().toString().substring(0, 8);
+        S3Settings settings = settings(missing, "glance_store.s3_store_create_bucket_on_put=true");
+        List<Future<S3Store>> opens = new ArrayList<>();
+        try (ExecutorService nodes = Executors.newFixedThreadPool(8)) {
+            CountDownLatch go = new CountDownLatch(1);
+            for (int i = 0; i < 8; i++) {
+                opens.add(nodes.submit(() -> {
+                    go.await();
+                    return S3Store.open(settings);
+                }));
+            }
+            go.countDown();
+        }
+        for (Future<S3Store> open : opens) {
+            open.get().close();
+        }
+        assertThat(S3ProxyServer.keys(missing)).isEmpty();
     }
 
     @Test

@@ -16,8 +16,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The image rows as stored in the embedded database ({@code <dataDir>/loupe.db}), read behind the server's back:
- * Loupe has no images API, so this is how tests see what an import made.
+ * The image rows as stored (in the embedded database {@code <dataDir>/loupe.db}, or PostgreSQL), read behind the
+ * server's back: this is how tests see what an import made, in every state.
  */
 public final class ImageRows {
 
@@ -50,14 +50,22 @@ public final class ImageRows {
 
     private final String url;
 
+    /** The rows of the embedded SQLite database in {@code dataDir}. */
     public ImageRows(Path dataDir) {
-        this.url = "jdbc:sqlite:" + dataDir.toAbsolutePath().resolve("loupe.db");
+        this("jdbc:sqlite:" + dataDir.toAbsolutePath().resolve("loupe.db"));
+    }
+
+    /** The rows of the database at a JDBC URL (credentials in the URL). */
+    public ImageRows(String jdbcUrl) {
+        this.url = jdbcUrl;
     }
 
     private Connection connect() throws SQLException {
         Connection c = DriverManager.getConnection(url);
-        try (Statement s = c.createStatement()) {
-            s.execute("PRAGMA busy_timeout = 30000");
+        if (url.startsWith("jdbc:sqlite:")) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 30000");
+            }
         }
         return c;
     }

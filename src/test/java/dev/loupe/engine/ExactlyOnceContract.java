@@ -30,14 +30,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Two nodes (2 workers each) on one database run 1,000 tasks created through both of their APIs: every task
- * succeeds, every one ran exactly once, and both nodes did part of the work.
+ * succeeds, every one ran exactly once, and both nodes did part of the work. On each database Loupe runs on (a
+ * subclass per database).
  */
-class ExactlyOnceIT {
+abstract class ExactlyOnceContract {
 
     private static final int TASKS = 1000;
 
     @TempDir
     Path dir;
+
+    /** A new, empty database of the kind under test: its {@code [database] connection}, empty for SQLite's file. */
+    abstract String freshConnection();
 
     /** Records each run in the map both nodes share, and which node ran it. */
     record Recording(String node, Map<String, AtomicInteger> runs, AtomicInteger mine) implements TaskHandler {
@@ -63,7 +67,9 @@ class ExactlyOnceIT {
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
         AtomicInteger ranOnOne = new AtomicInteger();
         AtomicInteger ranOnTwo = new AtomicInteger();
-        String[] settings = {"taskflow_executor.max_workers=2", "task.poll_interval=0.2", "DEFAULT.api_limit_max=1000"};
+        String connection = freshConnection();
+        String[] settings = Databases.with(
+                connection, "taskflow_executor.max_workers=2", "task.poll_interval=0.2", "DEFAULT.api_limit_max=1000");
         long start = System.nanoTime();
         try (LoupeServer one = LoupeServer.withWorkers(
                         dir,
@@ -88,7 +94,7 @@ class ExactlyOnceIT {
             assertThat(ids).hasSize(TASKS);
             long created = System.nanoTime();
 
-            TaskRows rows = new TaskRows(dir);
+            TaskRows rows = Databases.rows(connection, dir);
             Map<String, Integer> counts = Await.until(
                     Duration.ofSeconds(45),
                     rows::statusCounts,
@@ -121,8 +127,9 @@ class ExactlyOnceIT {
             assertThat(ranOnOne.get()).as("node one ran some").isPositive();
             assertThat(ranOnTwo.get()).as("node two ran some").isPositive();
             System.out.printf(
-                    "ExactlyOnceIT: %d tasks created in %d ms, all finished %d ms later;"
+                    "ExactlyOnce on %s: %d tasks created in %d ms, all finished %d ms later;"
                             + " node one ran %d, node two ran %d%n",
+                    Databases.name(connection),
                     TASKS,
                     (created - start) / 1_000_000,
                     (finished - created) / 1_000_000,

@@ -9,14 +9,16 @@ import dev.loupe.testing.TaskRows;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real node killed with SIGKILL in the middle of a task: the node restarted on the same data directory finds the
- * task once its lease has run out and retries it, or fails it when no attempt is left.
+ * A real node killed with SIGKILL in the middle of a task: the node restarted on the same data directory (and
+ * database) finds the task once its lease has run out and retries it, or fails it when no attempt is left. On each
+ * database Loupe runs on (a subclass per database).
  */
-class CrashRecoveryIT {
+abstract class CrashRecoveryContract {
 
     private static final Map<String, String> ADMIN = Client.ADMIN_A;
     private static final Duration START = Duration.ofSeconds(60);
@@ -28,12 +30,24 @@ class CrashRecoveryIT {
     @TempDir
     Path dir;
 
+    /** The {@code [database] connection} of this test's database; empty for SQLite's file in the data dir. */
+    private String connection;
+
+    /** A new, empty database of the kind under test: its {@code [database] connection}, empty for SQLite's file. */
+    abstract String freshConnection();
+
+    @BeforeEach
+    void database() {
+        connection = freshConnection();
+    }
+
     @Test
     void aTaskCutOffBySigkillIsRetriedByTheRestartedNode() {
         Path data = dir.resolve("data");
+        String[] settings = Databases.with(connection, SHORT_LEASES);
         String id;
         long killed;
-        try (LoupeProcess first = TestNode.start(dir, data, 3, SHORT_LEASES)) {
+        try (LoupeProcess first = TestNode.start(dir, data, 3, settings)) {
             Client firstApi = first.awaitReady(START);
             id = firstApi.createImportTask(ADMIN, TestNode.SOURCE).get("id").textValue();
             first.awaitLine(TestNode.STARTED + id + " attempt 1", GENEROUS);
@@ -44,13 +58,13 @@ class CrashRecoveryIT {
                     .as("killed before the handler finished")
                     .isEmpty();
         }
-        TaskRows rows = new TaskRows(data);
+        TaskRows rows = Databases.rows(connection, data);
         TaskRows.Row orphan = rows.row(id);
         assertThat(orphan.status()).isEqualTo("processing");
         assertThat(orphan.attempts()).isEqualTo(1);
         assertThat(orphan.leaseOwner()).isNotNull();
 
-        try (LoupeProcess second = TestNode.start(dir, data, 0, SHORT_LEASES)) {
+        try (LoupeProcess second = TestNode.start(dir, data, 0, settings)) {
             Client secondApi = second.awaitReady(START);
             long ready = System.nanoTime();
             second.awaitLine(TestNode.STARTED + id + " attempt 2", GENEROUS);
@@ -70,9 +84,10 @@ class CrashRecoveryIT {
                     .filteredOn(l -> l.startsWith(TestNode.STARTED))
                     .hasSize(1);
             System.out.printf(
-                    "CrashRecoveryIT retry: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
+                    "CrashRecovery retry on %s: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
                             + " restart ready->retried %d ms (kill->retried %d ms), ready->success %d ms;"
                             + " in database time, the dead lease ended %d ms before the success was written%n",
+                    Databases.name(connection),
                     ms(ready - killed),
                     ms(recovered - ready),
                     ms(recovered - killed),
@@ -84,7 +99,8 @@ class CrashRecoveryIT {
     @Test
     void aTaskCutOffBySigkillOnItsLastAttemptIsFailedByTheRestartedNode() {
         Path data = dir.resolve("data");
-        String[] settings = {SHORT_LEASES[0], SHORT_LEASES[1], SHORT_LEASES[2], "task.max_attempts=1"};
+        String[] settings =
+                Databases.with(connection, SHORT_LEASES[0], SHORT_LEASES[1], SHORT_LEASES[2], "task.max_attempts=1");
         String id;
         long killed;
         try (LoupeProcess first = TestNode.start(dir, data, 3, settings)) {
@@ -95,7 +111,7 @@ class CrashRecoveryIT {
             first.kill();
             killed = System.nanoTime();
         }
-        TaskRows rows = new TaskRows(data);
+        TaskRows rows = Databases.rows(connection, data);
         TaskRows.Row orphan = rows.row(id);
         assertThat(orphan.status()).isEqualTo("processing");
 
@@ -123,9 +139,10 @@ class CrashRecoveryIT {
                     .as("a task out of attempts is not run again")
                     .isEmpty();
             System.out.printf(
-                    "CrashRecoveryIT fail: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
+                    "CrashRecovery fail on %s: lease 2 s, poll 0.5 s; kill->restart ready %d ms,"
                             + " restart ready->failed %d ms (kill->failed %d ms); in database time, the dead lease"
                             + " ended %d ms before the failure was written%n",
+                    Databases.name(connection),
                     ms(ready - killed),
                     ms(recovered - ready),
                     ms(recovered - killed),

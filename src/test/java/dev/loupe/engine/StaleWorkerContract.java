@@ -17,14 +17,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end in this JVM: node one's heartbeat is too slow for its lease (as if it had stalled), so node two
- * recovers the task while node one's handler is still running; node one's late result is then discarded.
+ * recovers the task while node one's handler is still running; node one's late result is then discarded. On each
+ * database Loupe runs on (a subclass per database).
  */
-class StaleWorkerIT {
+abstract class StaleWorkerContract {
 
     private static final Map<String, String> ADMIN = Client.ADMIN_A;
     /** Node one: its lease runs out long before its first heartbeat, and it never polls on its own. */
@@ -36,6 +38,17 @@ class StaleWorkerIT {
 
     @TempDir
     Path dir;
+
+    /** The {@code [database] connection} of this test's database; empty for SQLite's file in the data dir. */
+    private String connection;
+
+    /** A new, empty database of the kind under test: its {@code [database] connection}, empty for SQLite's file. */
+    abstract String freshConnection();
+
+    @BeforeEach
+    void database() {
+        connection = freshConnection();
+    }
 
     /** Runs until released, then answers with its node's name; counts its runs. */
     record Gated(
@@ -76,14 +89,15 @@ class StaleWorkerIT {
     void aRetrySafeTaskIsTakenOverAndTheStaleWorkersLateSuccessIsDiscarded() throws Exception {
         Gated one = new Gated("one", true, true);
         Gated two = new Gated("two", true, false);
-        try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), STALLED)) {
+        try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), Databases.with(connection, STALLED))) {
             String id = nodeOne.client().createImportTask(ADMIN).get("id").textValue();
             assertThat(one.entered().await(10, TimeUnit.SECONDS)).isTrue();
-            TaskRows rows = new TaskRows(dir);
+            TaskRows rows = Databases.rows(connection, dir);
             String firstOwner = rows.row(id).leaseOwner();
 
             TaskRows.Row takenOver;
-            try (LoupeServer nodeTwo = LoupeServer.withWorkers(dir, imports(two), RESCUER)) {
+            try (LoupeServer nodeTwo =
+                    LoupeServer.withWorkers(dir, imports(two), Databases.with(connection, RESCUER))) {
                 JsonNode done = nodeTwo.client().awaitStatus(id, ADMIN, "success", Duration.ofSeconds(10));
                 assertThat(done.get("result"))
                         .isEqualTo(JsonNodeFactory.instance
@@ -115,13 +129,14 @@ class StaleWorkerIT {
     void aTaskThatIsNotSafeToRetryIsFailedOnTakeoverAndTheLateSuccessIsDiscarded() throws Exception {
         Gated one = new Gated("one", false, true);
         Gated two = new Gated("two", false, false);
-        try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), STALLED)) {
+        try (LoupeServer nodeOne = LoupeServer.withWorkers(dir, imports(one), Databases.with(connection, STALLED))) {
             String id = nodeOne.client().createImportTask(ADMIN).get("id").textValue();
             assertThat(one.entered().await(10, TimeUnit.SECONDS)).isTrue();
-            TaskRows rows = new TaskRows(dir);
+            TaskRows rows = Databases.rows(connection, dir);
 
             TaskRows.Row failed;
-            try (LoupeServer nodeTwo = LoupeServer.withWorkers(dir, imports(two), RESCUER)) {
+            try (LoupeServer nodeTwo =
+                    LoupeServer.withWorkers(dir, imports(two), Databases.with(connection, RESCUER))) {
                 JsonNode view = nodeTwo.client().awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
                 assertThat(view.get("message").textValue())
                         .isEqualTo("Task interrupted: the worker running it stopped (attempt 1 of 3)");
