@@ -90,6 +90,12 @@ public final class Database implements AutoCloseable {
                 }
             }
         }
+        if (dialect == Dialect.POSTGRESQL) {
+            // Loupe's transactions never wait on their client; one idle for 10 s belongs to a node that stopped
+            // (SIGSTOP, a stalled VM) while holding row locks. Ending it frees the rows for the nodes that recover
+            // its tasks, long before its leases run out.
+            hikari.setConnectionInitSql("SET idle_in_transaction_session_timeout = '10s'");
+        }
         Database db = new Database(pool(hikari, settings, connection), dialect);
         db.migrate();
         return db;

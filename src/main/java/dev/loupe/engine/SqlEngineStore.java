@@ -141,9 +141,12 @@ public final class SqlEngineStore implements EngineStore {
 
     @Override
     public List<Task> expiredLeases(Instant now, int limit) {
+        // A row another transaction holds is left for the next round: a node paused (SIGSTOP) in the middle of
+        // renewing its leases keeps their rows locked until it resumes, and waiting on it would stall every recovery.
         return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT + " WHERE t.status = 'processing'"
                         + " AND (t.lease_expires_at IS NULL OR t.lease_expires_at < :now)"
-                        + " ORDER BY t.lease_expires_at LIMIT :limit")
+                        + " ORDER BY t.lease_expires_at LIMIT :limit"
+                        + (postgres ? " FOR UPDATE OF t SKIP LOCKED" : ""))
                 .bind("now", Micros.of(now))
                 .bind("limit", limit)
                 .map(rows)

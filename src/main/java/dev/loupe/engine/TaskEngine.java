@@ -409,8 +409,10 @@ public final class TaskEngine implements AutoCloseable {
             }
             String cancelRequest = held.get(id);
             if (cancelRequest == null) {
-                LOG.warn("Task {}: this node lost its lease (another node runs the task now); stopping", id);
-                entry.run.cancel(Cancellation.leaseLost());
+                if (!entry.run.cancelled()) {
+                    LOG.warn("Task {}: this node lost its lease (another node runs the task now); stopping", id);
+                    entry.run.cancel(Cancellation.leaseLost());
+                }
                 continue;
             }
             entry.leaseUntil = until;
