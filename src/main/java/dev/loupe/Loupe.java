@@ -41,6 +41,7 @@ import dev.loupe.store.S3Settings;
 import dev.loupe.store.S3Store;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Admissions;
+import dev.loupe.task.TaskGauges;
 import dev.loupe.task.TaskRepository;
 import dev.loupe.task.TaskRowMapper;
 import dev.loupe.task.TaskSchema;
@@ -148,7 +149,14 @@ public final class Loupe implements AutoCloseable {
             if (engine != null) {
                 jobs.every("leftover-sweep", config.get(Options.LEASE_DURATION), engine::sweep);
             }
+            TaskGauges.register(metrics, repository);
             HttpApi http = null;
+            if (!role.servesApi()) {
+                // A worker-only node answers its monitoring on its port, bound before any worker starts.
+                http = HttpApi.monitoring(HttpSettings.from(config), json, metrics, database::reachable)
+                        .start();
+                parts.addFirst(http::stop);
+            }
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
                 ImageService imageService = new ImageService(images, repository, store, policy, clock, lists);
@@ -250,7 +258,7 @@ public final class Loupe implements AutoCloseable {
         }
     }
 
-    /** The HTTP port; -1 for a worker-only process. */
+    /** The HTTP port: the API's, or a worker-only node's monitoring port ({@code /healthcheck}, {@code /metrics}). */
     public int port() {
         return http == null ? -1 : http.port();
     }

@@ -38,6 +38,7 @@ final class DbCommand implements Runnable {
 
     private static Database open(Settings settings) {
         Config config = settings.load();
+        Logging.configure(config);
         return Database.open(config.get(Options.DATABASE_CONNECTION), config.dataDir());
     }
 

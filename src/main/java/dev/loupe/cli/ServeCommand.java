@@ -45,14 +45,15 @@ final class ServeCommand implements Runnable {
     @Override
     public void run() {
         Config config = settings.load();
+        Logging.configure(config);
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, UnaryOperator.identity());
         StopSignals.install(loupe);
         String host = config.get(Options.BIND_HOST);
+        String address = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + loupe.port();
         System.out.println(
                 role == Role.WORKER
-                        ? "Loupe worker running"
-                        : "Loupe serving on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                                + loupe.port());
+                        ? "Loupe worker running; /healthcheck and /metrics on " + address
+                        : "Loupe serving on " + address);
         System.out.flush();
         try {
             Thread.currentThread().join();

@@ -55,6 +55,22 @@ public final class Options {
             List.of("sha1", "sha224", "sha256", "sha384", "sha512", "sha3_224", "sha3_256", "sha3_384", "sha3_512"),
             "Algorithm of the os_hash_value recorded for each image (os_hash_algo), besides the md5 checksum.");
 
+    public static final Option<Boolean> DEBUG = Option.bool(
+            "DEFAULT", "debug", false, "Log at DEBUG level instead of the default INFO (oslo.log's option).");
+    public static final Option<String> LOG_FILE = Option.string(
+            "DEFAULT",
+            "log_file",
+            "",
+            "File the log goes to, appended (relative to the working directory); empty means standard error"
+                    + " (oslo.log's option).");
+    public static final Option<Boolean> USE_JSON = Option.bool(
+            "DEFAULT",
+            "use_json",
+            false,
+            "Write the log as JSON, one object per line, with the context of each line (task_id, project_id,"
+                    + " request_id, source_host; method, path, status, bytes, duration_ms for access lines) as"
+                    + " fields of its own (oslo.log's option).");
+
     public static final Option<Integer> MAX_REQUEST_BODY_BYTES = Option.integer(
             "api",
             "max_request_body_bytes",
@@ -62,6 +78,13 @@ public final class Options {
             1,
             Integer.MAX_VALUE,
             "Request bodies larger than this are refused with 413.");
+
+    public static final Option<Boolean> ACCESS_LOG = Option.bool(
+            "api",
+            "access_log",
+            true,
+            "Log one line per request: method, path, status, bytes, duration in ms, request id and project"
+                    + " (logger dev.loupe.access).");
 
     public static final Option<Integer> TASK_TIME_TO_LIVE = Option.integer(
             "task",
@@ -111,6 +134,13 @@ public final class Options {
             "shutdown_grace",
             "30",
             "Seconds SIGTERM waits for running tasks before releasing them for recovery.");
+
+    public static final Option<Duration> SOURCE_READ_TIMEOUT = Option.seconds(
+            "task",
+            "source_read_timeout",
+            "60",
+            "Seconds an import waits for the next bytes from its source (a stalled download) before it fails the"
+                    + " task; also the longest wait for the source's answer once connected.");
 
     public static final Option<Integer> MAX_WORKERS =
             Option.integer("taskflow_executor", "max_workers", 10, 1, 1000, "Tasks one node runs at once.");
@@ -354,7 +384,11 @@ public final class Options {
             API_LIMIT_MAX,
             IMAGE_SIZE_CAP,
             HASHING_ALGORITHM,
+            DEBUG,
+            LOG_FILE,
+            USE_JSON,
             MAX_REQUEST_BODY_BYTES,
+            ACCESS_LOG,
             TASK_TIME_TO_LIVE,
             EXPIRY_INTERVAL,
             WORK_DIR,
@@ -364,6 +398,7 @@ public final class Options {
             LEASE_DURATION,
             POLL_INTERVAL,
             SHUTDOWN_GRACE,
+            SOURCE_READ_TIMEOUT,
             MAX_WORKERS,
             CONVERSION_FORMAT,
             ALLOWED_SCHEMES,

@@ -7,10 +7,22 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 
 /**
- * What the engine counts, by task type and outcome, for {@code /metrics}: this node's p50/p99 directly, and
- * histogram buckets that add up across nodes.
+ * What the engine counts, by task type and outcome, for {@code /metrics}: histograms with fixed buckets that add up
+ * across nodes. An import may run for hours and a task may wait long in a busy queue, so the buckets reach hours
+ * (Micrometer's default histogram stops at 30 s, and everything longer would land in {@code +Inf} alone).
  */
 final class EngineMetrics {
+
+    /** From a tenth of a second to a day. */
+    static final Duration[] DURATION_BUCKETS =
+            seconds(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 86400);
+    /**
+     * From a millisecond (a wake-up on an idle node) to hours (a long queue), fine where the pickup targets are
+     * (10 ms, 20 ms, 100 ms): bench/cluster.py reads its quantiles from these buckets.
+     */
+    static final Duration[] PICKUP_BUCKETS = seconds(
+            0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15,
+            0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400);
 
     private final MeterRegistry registry;
 
@@ -23,7 +35,7 @@ final class EngineMetrics {
         Timer.builder("loupe.task.pickup")
                 .description("Time from a task's creation until a worker claims it")
                 .tag("type", type.wire())
-                .publishPercentileHistogram()
+                .serviceLevelObjectives(PICKUP_BUCKETS)
                 .register(registry)
                 .record(pickup);
     }
@@ -33,26 +45,43 @@ final class EngineMetrics {
                 .description("Time a worker spent running a task, by outcome")
                 .tag("type", type.wire())
                 .tag("outcome", outcome)
-                .publishPercentileHistogram()
+                .serviceLevelObjectives(DURATION_BUCKETS)
                 .register(registry)
                 .record(duration);
-        count("loupe.tasks.finished", type, outcome);
+        count("loupe.tasks.finished", "Tasks this node ran to an end, by outcome", type, outcome);
     }
 
     /** @param action {@code retried} or {@code failed} */
     void recovered(TaskType type, String action) {
-        count("loupe.tasks.recovered", type, action);
+        count(
+                "loupe.tasks.recovered",
+                "Tasks this node took over from a stopped worker, by what it did with them (retried or failed)",
+                type,
+                action);
     }
 
     void discarded(TaskType type) {
-        count("loupe.tasks.stale.writes", type, "rejected");
+        count(
+                "loupe.tasks.stale.writes",
+                "Outcomes this node discarded because another worker had taken the task over",
+                type,
+                "rejected");
     }
 
-    private void count(String name, TaskType type, String outcome) {
+    private void count(String name, String description, TaskType type, String outcome) {
         Counter.builder(name)
+                .description(description)
                 .tag("type", type.wire())
                 .tag("outcome", outcome)
                 .register(registry)
                 .increment();
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] durations = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            durations[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return durations;
     }
 }

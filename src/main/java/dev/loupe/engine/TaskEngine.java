@@ -22,6 +22,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Runs tasks durably on the task database. A pending row is queued work; a worker claims it by moving it to
@@ -258,14 +259,39 @@ public final class TaskEngine implements AutoCloseable {
         Running entry = new Running(task, new TaskRun(task, node, message -> progress(task, message)), leaseUntil);
         running.put(task.id(), entry);
         return workers.submit(() -> {
+            Map<String, String> context = logContext(task);
+            context.forEach(MDC::put);
             try {
                 execute(entry);
             } finally {
                 running.remove(task.id(), entry);
                 slots.release();
+                // Worker threads are pooled: the next task must not inherit this one's context.
+                context.keySet().forEach(MDC::remove);
                 wake();
             }
         });
+    }
+
+    /**
+     * What every log line of a task's run carries (SLF4J MDC): its id, project, the request id of its create, and
+     * what its handler adds (an import's source host).
+     */
+    private Map<String, String> logContext(Task task) {
+        Map<String, String> context = new java.util.LinkedHashMap<>();
+        context.put("task_id", task.id());
+        if (task.owner() != null) {
+            context.put("project_id", task.owner());
+        }
+        if (task.requestId() != null) {
+            context.put("request_id", task.requestId());
+        }
+        try {
+            context.putAll(handlers.forType(task.type()).logContext(task));
+        } catch (RuntimeException e) {
+            LOG.debug("Task {}: its handler's log context failed: {}", task.id(), e.toString());
+        }
+        return context;
     }
 
     private void execute(Running entry) {

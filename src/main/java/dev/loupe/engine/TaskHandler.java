@@ -28,4 +28,12 @@ public interface TaskHandler {
      * down at that moment). Called on every node about once a lease period.
      */
     default void sweep() throws Exception {}
+
+    /**
+     * What the log lines of a run of this task say about it besides the task id, project and request id (for an
+     * import, its source host): SLF4J MDC keys and values, set while the task runs.
+     */
+    default java.util.Map<String, String> logContext(dev.loupe.task.Task task) {
+        return java.util.Map.of();
+    }
 }

@@ -10,6 +10,7 @@ import dev.loupe.policy.Policy;
 import dev.loupe.task.TaskSchema;
 import dev.loupe.task.TaskService;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.util.JavalinBindException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 
@@ -43,6 +45,26 @@ public final class HttpApi {
             new Resource(Pattern.compile("/v2/images/[^/]+/file"), "GET"),
             new Resource(Pattern.compile("/v2/schemas/images?"), "GET"));
 
+    /** The routes of the API, as templates: the {@code route} label of the request metrics. */
+    private static final List<String> API_ROUTES = List.of(
+            "/",
+            "/versions",
+            "/healthcheck",
+            "/metrics",
+            "/v2/schemas/task",
+            "/v2/schemas/tasks",
+            "/v2/tasks",
+            "/v2/tasks/{task_id}",
+            "/v2/tasks/{task_id}/actions/cancel",
+            "/v2/schemas/image",
+            "/v2/schemas/images",
+            "/v2/images",
+            "/v2/images/{image_id}",
+            "/v2/images/{image_id}/file",
+            "/v2/images/{image_id}/tasks");
+
+    private static final List<String> MONITORING_ROUTES = List.of("/healthcheck", "/metrics");
+
     private final Javalin app;
     private final String bindAddress;
 
@@ -65,31 +87,15 @@ public final class HttpApi {
         TaskResource taskResource =
                 new TaskResource(tasks, json, new RequestBody(json, settings.maxBodyBytes()), out, baseUrl);
         ImageResource imageResource = new ImageResource(images, imageSchema, json, out);
-        this.app = Javalin.create(c -> {
-            c.startup.showJavalinBanner = false;
-            c.concurrency.useVirtualThreads = true;
-            c.router.ignoreTrailingSlashes = false;
-            c.router.treatMultipleSlashesAsSingleSlash = false;
-            c.jetty.host = settings.bindHost();
-            c.jetty.port = settings.bindPort();
-            c.jetty.modifyServer(server -> {
-                server.setStopTimeout(5_000);
-                // Requests Jetty refuses before any handler runs (request line, headers, Content-Length).
-                server.setErrorHandler(errors.jettyErrors());
-            });
-            c.jetty.modifyServletContextHandler(handler -> {
-                handler.setErrorHandler(errors.jettyErrors());
-                handler.addFilter(new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST));
-            });
+        this.app = javalin(settings, errors, metrics, API_ROUTES, c -> {
+            c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
+                    new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
 
             c.routes.before(ctx -> admit(ctx, authenticator, policy, versions, out, baseUrl));
             c.routes.get("/", ctx -> out.send(ctx, 300, versions.document(ctx)));
             c.routes.get("/versions", ctx -> out.send(ctx, 200, versions.document(ctx)));
             c.routes.get("/healthcheck", ctx -> health(ctx, databaseReachable.getAsBoolean()));
-            c.routes.get("/metrics", ctx -> {
-                ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
-                ctx.result(metrics.scrape().getBytes(StandardCharsets.UTF_8));
-            });
+            c.routes.get("/metrics", ctx -> scrape(ctx, metrics));
             c.routes.get("/v2/schemas/task", ctx -> out.send(ctx, 200, schema.taskDocument()));
             c.routes.get("/v2/schemas/tasks", ctx -> out.send(ctx, 200, schema.tasksDocument()));
             c.routes.post("/v2/tasks", taskResource::create);
@@ -127,6 +133,67 @@ public final class HttpApi {
                 }
             });
         });
+    }
+
+    private HttpApi(HttpSettings settings, Javalin app) {
+        this.bindAddress = settings.bindHost() + ":" + settings.bindPort();
+        this.app = app;
+    }
+
+    /**
+     * What a worker-only node serves on its port: {@code /healthcheck} and {@code /metrics}, and 404 in Loupe's
+     * error format for every other path.
+     */
+    public static HttpApi monitoring(
+            HttpSettings settings,
+            ObjectMapper json,
+            PrometheusMeterRegistry metrics,
+            BooleanSupplier databaseReachable) {
+        ErrorResponder errors = new ErrorResponder(json);
+        return new HttpApi(settings, javalin(settings, errors, metrics, MONITORING_ROUTES, c -> {
+            c.routes.before(ctx -> {
+                String requestId = RequestId.of(ctx.header(RequestId.HEADER));
+                ctx.header("x-openstack-request-id", RequestId.header(requestId));
+            });
+            c.routes.get("/healthcheck", ctx -> health(ctx, databaseReachable.getAsBoolean()));
+            c.routes.get("/metrics", ctx -> scrape(ctx, metrics));
+            c.routes.exception(Exception.class, errors::respond);
+            c.routes.error(404, ctx -> {
+                if (!errors.answered(ctx)) {
+                    errors.respond(new NotFound("The resource could not be found."), ctx);
+                }
+            });
+        }));
+    }
+
+    /** A Javalin server as both kinds of Loupe port are: virtual threads, Loupe's errors, requests measured. */
+    private static Javalin javalin(
+            HttpSettings settings,
+            ErrorResponder errors,
+            PrometheusMeterRegistry metrics,
+            List<String> routes,
+            Consumer<JavalinConfig> more) {
+        return Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.router.ignoreTrailingSlashes = false;
+            c.router.treatMultipleSlashesAsSingleSlash = false;
+            c.jetty.host = settings.bindHost();
+            c.jetty.port = settings.bindPort();
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(5_000);
+                // Requests Jetty refuses before any handler runs (request line, headers, Content-Length).
+                server.setErrorHandler(errors.jettyErrors());
+            });
+            c.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(errors.jettyErrors()));
+            c.requestLogger.http(new RequestLog(metrics, settings.accessLog(), routes));
+            more.accept(c);
+        });
+    }
+
+    private static void scrape(Context ctx, PrometheusMeterRegistry metrics) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8");
+        ctx.result(metrics.scrape().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Listens; a port that cannot be had stops the start with one line that says which. */

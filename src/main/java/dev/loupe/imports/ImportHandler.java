@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,16 @@ public final class ImportHandler implements TaskHandler {
         this.hashAlgorithm = hashAlgorithm;
         this.conversion = conversion;
         this.clock = clock;
+    }
+
+    /** An import's log lines name the host it fetches from. */
+    @Override
+    public Map<String, String> logContext(Task task) {
+        JsonNode from = task.input() == null ? null : task.input().get("import_from");
+        String host = from == null || !from.isTextual()
+                ? null
+                : java.net.URI.create(from.textValue()).getHost();
+        return host == null ? Map.of() : Map.of("source_host", host);
     }
 
     @Override

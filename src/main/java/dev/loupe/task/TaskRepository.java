@@ -69,6 +69,27 @@ public final class TaskRepository {
         });
     }
 
+    /**
+     * How many live tasks are pending and processing, by type and status, on all nodes: one grouped query over the
+     * status index, for the metrics gauges.
+     */
+    public Map<TaskType, Map<TaskStatus, Long>> countUnfinished() {
+        record Row(String type, String status, long count) {}
+        List<Row> found = jdbi.withHandle(h -> h.createQuery("SELECT type, status, COUNT(*) AS n FROM tasks"
+                        + " WHERE deleted = FALSE AND status IN ('pending', 'processing') GROUP BY type, status")
+                .map((rs, ctx) -> new Row(rs.getString("type"), rs.getString("status"), rs.getLong("n")))
+                .list());
+        Map<TaskType, Map<TaskStatus, Long>> counts = new java.util.EnumMap<>(TaskType.class);
+        for (Row row : found) {
+            TaskType.fromWire(row.type())
+                    .ifPresent(type -> TaskStatus.fromWire(row.status())
+                            .ifPresent(status -> counts.computeIfAbsent(
+                                            type, t -> new java.util.EnumMap<>(TaskStatus.class))
+                                    .put(status, row.count())));
+        }
+        return counts;
+    }
+
     /** The project's live task created with the Idempotency-Key. */
     public Optional<Task> findByIdempotencyKey(String owner, String key) {
         return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT

@@ -27,7 +27,6 @@ public final class TaskSchema {
 
     private final JsonNode taskDocument;
     private final JsonNode tasksDocument;
-    private final JsonNode rawDocument;
     private final JsonSchema raw;
     private final List<String> propertyOrder = new ArrayList<>();
 
@@ -36,7 +35,6 @@ public final class TaskSchema {
         this.tasksDocument = read(json, "/schemas/tasks.json");
         ObjectNode rawDoc = taskDocument.deepCopy();
         rawDoc.put("additionalProperties", false);
-        this.rawDocument = rawDoc;
         this.raw = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(rawDoc);
         taskDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
     }
@@ -123,9 +121,15 @@ public final class TaskSchema {
                 }
             });
             String verb = unexpected.size() == 1 ? "was" : "were";
+            // Upstream's headline, then one readable line instead of jsonschema's dump of the whole schema and
+            // body (about 1.5 KB): which keys a task body may have.
+            List<String> ignored = propertyOrder.stream()
+                    .filter(name -> !name.equals("type") && !name.equals("input"))
+                    .map(PythonRepr::string)
+                    .toList();
             return "Additional properties are not allowed (" + String.join(", ", unexpected) + " " + verb
-                    + " unexpected)\n\nFailed validating 'additionalProperties' in schema:\n    "
-                    + PythonRepr.of(rawDocument) + "\n\nOn instance:\n    " + PythonRepr.of(body);
+                    + " unexpected)\n\nA task body takes 'type' and 'input'; besides them it may only carry these"
+                    + " keys, which are ignored: " + String.join(", ", ignored) + ".";
         }
         String property = error.getInstanceLocation().getName(0);
         JsonNode propertySchema = taskDocument.get("properties").get(property);

@@ -72,7 +72,11 @@ class ClockSkewIT {
         Clock skewed = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(skewSeconds));
         Config config = Config.load(
                 null,
-                List.of("database.connection=" + database, "task.expiry_interval=0.1", "task.poll_interval=0.1"),
+                List.of(
+                        "database.connection=" + database,
+                        "task.expiry_interval=0.1",
+                        "task.poll_interval=0.1",
+                        "DEFAULT.bind_port=0"),
                 dir.resolve("skewed"));
         try (Loupe node = Loupe.start(config, skewed, Role.WORKER, h -> h.with(TaskType.IMPORT, counting))) {
             // Its expiry sweep runs: the task that expired a second ago goes...

@@ -203,6 +203,27 @@ class CreateTaskIT {
                 "Additional properties are not allowed ('foo' was unexpected)");
     }
 
+    /**
+     * Upstream follows its headline with the whole raw schema and the whole body (about 1.5 KB of Python reprs);
+     * Loupe keeps the headline exactly and follows it with one readable line of the keys a task body may have.
+     */
+    @Test
+    void unknownTopLevelKeyIsExplainedWithoutASchemaDump() {
+        String message = jsonError(
+                post(
+                        ADMIN_A,
+                        "{\"type\": \"import\", \"input\": {\"import_from\": \"http://example.com/x\"}, \"foo\": 1}"),
+                400);
+        assertThat(firstLine(message))
+                .isEqualTo(SCHEMA + "Additional properties are not allowed ('foo' was unexpected)");
+        assertThat(message)
+                .doesNotContain("Failed validating 'additionalProperties' in schema")
+                .doesNotContain("On instance")
+                .contains("'type'")
+                .contains("'input'")
+                .hasSizeLessThan(400);
+    }
+
     @Test
     void taskInputKeySays_TaskInputWasUnexpected() {
         assertSchemaErrorFirstLine(

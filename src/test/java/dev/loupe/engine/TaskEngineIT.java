@@ -305,9 +305,13 @@ class TaskEngineIT {
                 assertThat(client.show(id, ADMIN).get("status").textValue()).isEqualTo("success");
             }
 
-            Config workerConfig = Config.load(null, List.of(FAST_POLL), dir);
+            Config workerConfig = Config.load(null, List.of(FAST_POLL, "DEFAULT.bind_port=0"), dir);
             try (Loupe worker = Loupe.start(workerConfig, Clock.systemUTC(), Role.WORKER, importsRunBy(counting))) {
-                assertThat(worker.port()).as("a worker serves no API").isEqualTo(-1);
+                assertThat(Client.at("http://127.0.0.1:" + worker.port())
+                                .get("/v2/tasks", ADMIN)
+                                .statusCode())
+                        .as("a worker serves no API")
+                        .isEqualTo(404);
                 // created on the API node while a worker process runs: the worker finds it by polling
                 String later = client.createImportTask(ADMIN).get("id").textValue();
                 JsonNode done = client.awaitStatus(later, ADMIN, "success", Duration.ofSeconds(10));

@@ -40,11 +40,11 @@ public record FetchSettings(
         }
     }
 
-    /** The default timeouts and redirects, with the size cap and the filter of {@code config}. */
+    /** The default connect timeout and redirects, with the read timeout, size cap and filter of {@code config}. */
     public static FetchSettings from(Config config) {
         return new FetchSettings(
                 DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_READ_TIMEOUT,
+                config.get(Options.SOURCE_READ_TIMEOUT),
                 DEFAULT_MAX_REDIRECTS,
                 config.get(Options.IMAGE_SIZE_CAP),
                 ImportUriFilter.from(config),
