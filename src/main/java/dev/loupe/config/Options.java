@@ -112,6 +112,15 @@ public final class Options {
             "30",
             "Seconds SIGTERM waits for running tasks before releasing them for recovery.");
 
+    public static final Option<Integer> SOURCE_RETRIES = Option.integer(
+            "task",
+            "source_retries",
+            3,
+            0,
+            100,
+            "Tries in a row at an import source whose connection broke before the import fails; a source that serves"
+                    + " byte ranges is asked for the rest only (Loupe's own).");
+
     public static final Option<Integer> MAX_WORKERS =
             Option.integer("taskflow_executor", "max_workers", 10, 1, 1000, "Tasks one node runs at once.");
 
@@ -364,6 +373,7 @@ public final class Options {
             LEASE_DURATION,
             POLL_INTERVAL,
             SHUTDOWN_GRACE,
+            SOURCE_RETRIES,
             MAX_WORKERS,
             CONVERSION_FORMAT,
             ALLOWED_SCHEMES,

@@ -7,11 +7,23 @@ package dev.loupe.imports.fetch;
 public final class FetchFailure extends Exception {
     private static final long serialVersionUID = 1L;
 
+    private final boolean retryable;
+
     FetchFailure(String message) {
-        super(message);
+        this(message, null, false);
     }
 
     FetchFailure(String message, Throwable cause) {
+        this(message, cause, false);
+    }
+
+    FetchFailure(String message, Throwable cause, boolean retryable) {
         super(message, cause);
+        this.retryable = retryable;
+    }
+
+    /** Whether the connection failed (not a refusal nor an answer), so that trying again later may work. */
+    boolean retryable() {
+        return retryable;
     }
 }
