@@ -225,17 +225,17 @@ final class Transfer {
         return Math.max(1, Math.round(bytesPerSecond / 1024)) + " KiB/s";
     }
 
-    /** {@code 16 s}, {@code 12 min}, {@code 3 h}, rounded up. */
+    /** {@code 16 s}, {@code 12 min}, {@code 3 h}, rounded to the nearest (at least 1 s). */
     static String timeLeft(double seconds) {
-        long s = (long) Math.ceil(seconds);
+        long s = Math.max(1, Math.round(seconds));
         if (s < 100) {
             return s + " s";
         }
-        long minutes = (s + 59) / 60;
+        long minutes = Math.round(seconds / 60);
         if (minutes < 100) {
             return minutes + " min";
         }
-        return (minutes + 59) / 60 + " h";
+        return Math.round(seconds / 3600) + " h";
     }
 
     /** The rate over the last {@value #RATE_WINDOW_NANOS} ns: what was copied between reports still in the window. */
