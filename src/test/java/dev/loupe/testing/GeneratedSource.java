@@ -36,6 +36,7 @@ public final class GeneratedSource implements SourceServer.Handler {
     private final CountDownLatch resume = new CountDownLatch(1);
     private final CountDownLatch paused = new CountDownLatch(1);
     private final AtomicLong sent = new AtomicLong();
+    private volatile long slowFrom = Long.MAX_VALUE;
     private final List<String> requests = new CopyOnWriteArrayList<>();
 
     public GeneratedSource(long size, long seed) {
@@ -82,6 +83,12 @@ public final class GeneratedSource implements SourceServer.Handler {
     /** Stops sending once the body has reached the position, once, until {@link #proceed}. */
     public GeneratedSource pauseAt(long position) {
         pauses.add(position);
+        return this;
+    }
+
+    /** From the position on, sends 64 KiB per 25 ms (about 2.5 MiB/s), so that progress shows more than once. */
+    public GeneratedSource slowFrom(long position) {
+        this.slowFrom = position;
         return this;
     }
 
@@ -150,6 +157,10 @@ public final class GeneratedSource implements SourceServer.Handler {
             out.write(buffer, 0, length);
             sent.addAndGet(length);
             at = end;
+            if (at > slowFrom) {
+                out.flush();
+                Thread.sleep(25);
+            }
             if (reset != null && reset == at && resets.remove(reset)) {
                 out.flush();
                 SourceServer.reset(socket);
