@@ -95,8 +95,8 @@ record Verification(String checksum, HashAlgorithm algorithm, String hashValue) 
 
     private static String hex(String value, String key, String algorithm, int bytes) {
         if (value.length() != 2 * bytes || !HEX.matcher(value).matches()) {
-            throw new Refused("validation_data " + key + " is not a " + algorithm + " digest (" + 2 * bytes
-                    + " hexadecimal digits)");
+            throw new Refused("validation_data " + key + " must be " + 2 * bytes + " hexadecimal digits (the "
+                    + algorithm + " digest)");
         }
         return value.toLowerCase(Locale.ROOT);
     }
