@@ -191,6 +191,46 @@ class ResumeIT {
         assertNothingLeft(dataDir);
     }
 
+    @Test
+    void aServerStoppedMidImportLeavesItsDataForTheNextToContinue() throws Exception {
+        loupe.close();
+        loupe = null;
+        String[] options = Imports.reaching(source, "task.shutdown_grace=0.5", "task.lease_duration=2");
+        GeneratedSource data = new GeneratedSource(64 * MIB, 7).etag("\"g\"").pauseAt(32 * MIB);
+        source.handle("/stopped.raw", data);
+        String taskId;
+        try (LoupeServer first = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), options)) {
+            taskId = create(first.client(), source.url("/stopped.raw"), "raw");
+            assertThat(data.awaitPaused(60)).isTrue();
+            dev.loupe.testing.Await.until(
+                    LONG,
+                    () -> Files.exists(dataDir.resolve("images"))
+                            && Imports.files(dataDir, "images").stream()
+                                    .anyMatch(f ->
+                                            f.endsWith(".partial") && size(dataDir.resolve("images/" + f)) == 32 * MIB),
+                    "the partial file to hold what the source sent");
+        }
+        assertThat(Imports.files(dataDir, "images"))
+                .as("the stopped server's partial data and note")
+                .hasSize(2);
+
+        loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), options);
+        client = loupe.client();
+        ImageRows.Image image = assertImported(client, dataDir, taskId);
+
+        assertThat(image.checksum()).isEqualTo(data.digest("MD5"));
+        assertThat(data.requests()).containsExactly("null|null", "bytes=" + 32 * MIB + "-|\"g\"");
+        assertThat(data.bytesSent()).isEqualTo(64 * MIB);
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
     private static java.io.InputStream stream(ImageRows.Image image) {
         try {
             return Files.newInputStream(Path.of(URI.create(image.location())));
