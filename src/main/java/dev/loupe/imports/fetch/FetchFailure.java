@@ -8,6 +8,7 @@ public final class FetchFailure extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final boolean retryable;
+    private int status;
 
     FetchFailure(String message) {
         this(message, null, false);
@@ -20,6 +21,16 @@ public final class FetchFailure extends Exception {
     FetchFailure(String message, Throwable cause, boolean retryable) {
         super(message, cause);
         this.retryable = retryable;
+    }
+
+    /** The source's answer that this failure reports, with its HTTP status; 0 when it did not answer. */
+    FetchFailure answered(int status) {
+        this.status = status;
+        return this;
+    }
+
+    int status() {
+        return status;
     }
 
     /** Whether the connection failed (not a refusal nor an answer), so that trying again later may work. */

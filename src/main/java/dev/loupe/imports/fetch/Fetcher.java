@@ -176,9 +176,10 @@ public final class Fetcher {
         if (!response.isSuccessful()) {
             response.close();
             throw new FetchFailure(
-                    "Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()),
-                    null,
-                    range != null && response.code() >= 500);
+                            "Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()),
+                            null,
+                            range != null && response.code() >= 500)
+                    .answered(response.code());
         }
         long length = response.body().contentLength();
         long start = 0;

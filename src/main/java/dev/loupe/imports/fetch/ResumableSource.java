@@ -72,9 +72,21 @@ public final class ResumableSource implements AutoCloseable {
     static ResumableSource open(
             Fetcher fetcher, String uri, long from, String validator, int retries, Duration backoff, Listener listener)
             throws FetchFailure {
-        Source first = from > 0 && validator != null
-                ? fetcher.open(uri, new Fetcher.Range(from, validator))
-                : fetcher.open(uri);
+        Source first;
+        if (from > 0 && validator != null) {
+            try {
+                first = fetcher.open(uri, new Fetcher.Range(from, validator));
+            } catch (FetchFailure e) {
+                if (e.status() != 416) {
+                    throw e;
+                }
+                // Nothing after what is held (the earlier run stored all but did not finish), or the data shrank:
+                // start over rather than guess.
+                first = fetcher.open(uri);
+            }
+        } else {
+            first = fetcher.open(uri);
+        }
         return new ResumableSource(fetcher, uri, retries, backoff, listener, first);
     }
 

@@ -132,4 +132,22 @@ class ResumableSourceTest {
         assertThat(lookups).hasSize(2);
         assertThat(data.requests()).hasSize(1);
     }
+
+    @Test
+    void aRangeTheSourceCannotSatisfyStartsOver() throws Exception {
+        GeneratedSource data = new GeneratedSource(2 * MIB, 4).etag("\"f\"");
+        server.handle("/whole", (request, socket, out) -> {
+            if (request.header("Range") != null) {
+                SourceServer.head(out, "416 Range Not Satisfiable", "Content-Range: bytes */" + 2 * MIB);
+                return;
+            }
+            data.answer(request, socket, out);
+        });
+
+        try (ResumableSource source = fetcher(Integer.MAX_VALUE)
+                .openResumable(url("/whole"), 2 * MIB, "\"f\"", 3, Duration.ofMillis(10), listener)) {
+            assertThat(source.start()).isZero();
+            assertThat(md5(source.body())).isEqualTo(data.digest("MD5"));
+        }
+    }
 }
