@@ -213,7 +213,8 @@ public final class Loupe implements AutoCloseable {
                 new Fetcher(FetchSettings.from(config)),
                 new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)),
                 Conversion.to(config.get(Options.CONVERSION_FORMAT), directory(config, Options.WORK_DIR, "work")),
-                clock);
+                clock,
+                config.get(Options.SOURCE_RETRIES));
     }
 
     /**

@@ -141,6 +141,14 @@ public final class Options {
             "60",
             "Seconds an import waits for the next bytes from its source (a stalled download) before it fails the"
                     + " task; also the longest wait for the source's answer once connected.");
+    public static final Option<Integer> SOURCE_RETRIES = Option.integer(
+            "task",
+            "source_retries",
+            3,
+            0,
+            100,
+            "Tries in a row at an import source whose connection broke before the import fails; a source that serves"
+                    + " byte ranges is asked for the rest only (Loupe's own).");
 
     public static final Option<Integer> MAX_WORKERS =
             Option.integer("taskflow_executor", "max_workers", 10, 1, 1000, "Tasks one node runs at once.");
@@ -399,6 +407,7 @@ public final class Options {
             POLL_INTERVAL,
             SHUTDOWN_GRACE,
             SOURCE_READ_TIMEOUT,
+            SOURCE_RETRIES,
             MAX_WORKERS,
             CONVERSION_FORMAT,
             ALLOWED_SCHEMES,

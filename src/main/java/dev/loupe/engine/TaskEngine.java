@@ -244,11 +244,12 @@ public final class TaskEngine implements AutoCloseable {
                     ? orphan.cancelRequest()
                     : "Task interrupted: the worker running it stopped (attempt " + orphan.attempts() + " of "
                             + settings.maxAttempts() + ")";
-            if (tasks.replace(orphan, orphan.fail(message, now, settings.timeToLive()), null, null)
-                    .isPresent()) {
+            Task failed = orphan.fail(message, now, settings.timeToLive());
+            if (tasks.replace(orphan, failed, null, null).isPresent()) {
                 LOG.info("Task {} recovered from a stopped worker: failed ({})", orphan.id(), message);
                 metrics.recovered(orphan.type(), "failed");
-                abandon(handler, orphan);
+                // The failed task: a handler keeps nothing for a next run of a task that has ended.
+                abandon(handler, failed);
             }
         }
         slots.release();

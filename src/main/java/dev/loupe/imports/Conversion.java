@@ -4,7 +4,7 @@ import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskRun;
 import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.image.Image;
-import dev.loupe.imports.fetch.Source;
+import dev.loupe.imports.fetch.ResumableSource;
 import dev.loupe.store.FilesystemStore;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
@@ -75,16 +75,27 @@ public final class Conversion {
     }
 
     /** Fetches to scratch, checks, converts and stores: the image is stored in the target format. */
-    Image.StoredData convertAndStore(Image queued, Source source, Transfer transfer, ImageStore store, TaskRun run)
+    Image.StoredData convertAndStore(
+            Image queued,
+            ResumableSource source,
+            Transfer transfer,
+            ImageStore store,
+            TaskRun run,
+            Verification verification)
             throws IOException, StoreFailure, TaskFailure, InterruptedException {
         FilesystemStore scratch = new FilesystemStore(workDir).open();
         try {
             Transfer.Copied fetched;
             String sourceLocation;
-            try (ImageStore.Upload upload = scratch.begin(queued.id())) {
-                fetched = transfer.copy(source.body(), source.contentLength(), upload);
-                ImportHandler.refuseUnsafe(fetched, queued.diskFormat());
-                sourceLocation = upload.publish();
+            while (true) {
+                try (ImageStore.Upload upload = scratch.begin(queued.id())) {
+                    fetched = ImportHandler.copyVerified(transfer, null, source, upload, verification);
+                    ImportHandler.refuseUnsafe(fetched, queued.diskFormat());
+                    sourceLocation = upload.publish();
+                    break;
+                } catch (ResumableSource.Restarted e) {
+                    // The source started over: so does the scratch copy.
+                }
             }
             run.progress("Converting to " + target);
             Path converted = converted(queued.id());

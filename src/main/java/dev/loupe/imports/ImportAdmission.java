@@ -8,7 +8,7 @@ import dev.loupe.task.TaskAdmission;
 
 /**
  * What an {@code import} task must pass at create: its {@code import_from} against upstream's location checks and
- * the {@code [import_filtering_opts]} filter (400), then what only admins may ask of the image it makes (403). The
+ * the {@code [import_filtering_opts]} filter and its {@code validation_data} when it has one (400), then what only admins may ask of the image it makes (403). The
  * rest of the input is checked when the task runs, as upstream does.
  */
 public final class ImportAdmission implements TaskAdmission {
@@ -22,6 +22,10 @@ public final class ImportAdmission implements TaskAdmission {
     @Override
     public void checkInput(JsonNode input) {
         filter.refusal(input.isObject() ? input.get("import_from") : null).ifPresent(refusal -> {
+            throw new InvalidInput(refusal);
+        });
+        // Loupe's own: the digests to verify, when given, must be usable (docs/extensions.md).
+        Verification.refusal(input).ifPresent(refusal -> {
             throw new InvalidInput(refusal);
         });
     }

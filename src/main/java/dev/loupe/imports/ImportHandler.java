@@ -2,6 +2,7 @@ package dev.loupe.imports;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.loupe.engine.Cancellation;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskHandler;
 import dev.loupe.engine.TaskRun;
@@ -10,16 +11,20 @@ import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.imports.fetch.FetchFailure;
 import dev.loupe.imports.fetch.Fetcher;
-import dev.loupe.imports.fetch.Source;
+import dev.loupe.imports.fetch.ResumableSource;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Task;
+import dev.loupe.task.TaskStatus;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +34,20 @@ import org.slf4j.LoggerFactory;
  * the image, streams the source once through the checksums and the format inspector into the store, and publishes
  * the image when the content is what it claims and safe. Whatever fails, the image row and every byte written are
  * removed, and the task's message says what happened.
+ *
+ * <p>Loupe's own (docs/extensions.md): the digests of {@code validation_data} are verified in the same pass; a
+ * broken connection is resumed where it broke ({@link ResumableSource}); and a run cut off (its node killed or
+ * stopping) leaves its image and its partial data when the store can continue them, for the next run to resume
+ * from what is stored instead of from the first byte.
  */
 public final class ImportHandler implements TaskHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImportHandler.class);
     private static final List<String> REQUIRED = List.of("import_from", "import_from_format", "image_properties");
+    /** The first wait before a broken source is asked again; it doubles with each try in a row. */
+    static final Duration SOURCE_BACKOFF = Duration.ofSeconds(1);
+
+    private static final long MIB = 1 << 20;
 
     private final ImageRepository images;
     private final ImageStore store;
@@ -41,6 +55,7 @@ public final class ImportHandler implements TaskHandler {
     private final HashAlgorithm hashAlgorithm;
     private final Conversion conversion;
     private final Clock clock;
+    private final int sourceRetries;
 
     public ImportHandler(
             ImageRepository images,
@@ -49,12 +64,25 @@ public final class ImportHandler implements TaskHandler {
             HashAlgorithm hashAlgorithm,
             Conversion conversion,
             Clock clock) {
+        this(images, store, fetcher, hashAlgorithm, conversion, clock, 3);
+    }
+
+    /** @param sourceRetries tries in a row at a broken source before the import fails ({@code [task] source_retries}) */
+    public ImportHandler(
+            ImageRepository images,
+            ImageStore store,
+            Fetcher fetcher,
+            HashAlgorithm hashAlgorithm,
+            Conversion conversion,
+            Clock clock,
+            int sourceRetries) {
         this.images = images;
         this.store = store;
         this.fetcher = fetcher;
         this.hashAlgorithm = hashAlgorithm;
         this.conversion = conversion;
         this.clock = clock;
+        this.sourceRetries = sourceRetries;
     }
 
     /** An import's log lines name the host it fetches from. */
@@ -77,16 +105,37 @@ public final class ImportHandler implements TaskHandler {
             }
         }
         ImageRequest request = ImageRequest.from(input.get("image_properties"));
-        for (Image earlier : images.createdBy(task.id())) {
-            if (earlier.status() == ImageStatus.ACTIVE) {
+        Verification verification;
+        try {
+            verification = Verification.of(input).orElse(null);
+        } catch (Verification.Refused e) {
+            throw new TaskFailure(e.getMessage());
+        }
+        List<Image> earlier = images.createdBy(task.id());
+        for (Image image : earlier) {
+            if (image.status() == ImageStatus.ACTIVE) {
                 // An earlier run finished the image but stopped before the task was marked done.
-                return result(earlier);
+                return result(image);
             }
         }
-        Image queued = request.queued(UUID.randomUUID().toString(), task.owner(), task.id(), now());
-        images.insert(queued);
+        Image resumed = null;
+        for (Image image : earlier) {
+            if (resumed == null
+                    && image.status() == ImageStatus.SAVING
+                    && store.unfinished(image.id()).isPresent()) {
+                resumed = image;
+            } else {
+                erase(image);
+            }
+        }
+        Image image = resumed;
+        if (image == null) {
+            image = request.queued(UUID.randomUUID().toString(), task.owner(), task.id(), now());
+            images.insert(image);
+        }
         try {
-            Image active = importData(queued, input.get("import_from").asText(), run);
+            Image active =
+                    importData(image, resumed != null, input.get("import_from").asText(), verification, run);
             LOG.info(
                     "Task {}: image {} is active ({} bytes, {})",
                     task.id(),
@@ -96,27 +145,92 @@ public final class ImportHandler implements TaskHandler {
             return result(active);
         } catch (Exception | Error e) {
             try {
-                erase(queued);
-            } catch (RuntimeException cleanup) {
+                if (!handedOver(run, image)) {
+                    erase(image);
+                }
+            } catch (RuntimeException | StoreFailure cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e;
         }
     }
 
+    /**
+     * Whether the run stopped for another to go on with the image: the task was taken over (the new owner may be
+     * continuing this very image; what it does not continue, the sweep removes once the task ends), or the server is
+     * stopping and left data the next run can continue.
+     */
+    private boolean handedOver(TaskRun run, Image image) throws StoreFailure {
+        Cancellation cancellation = run.cancellation();
+        if (cancellation == null) {
+            return false;
+        }
+        return switch (cancellation.kind()) {
+            case LEASE_LOST -> true;
+            case STOPPING -> store.unfinished(image.id()).isPresent();
+            case REQUESTED -> false;
+        };
+    }
+
     private static JsonNode result(Image image) {
         return JsonNodeFactory.instance.objectNode().put("image_id", image.id());
     }
 
-    private Image importData(Image queued, String importFrom, TaskRun run) throws TaskFailure, InterruptedException {
+    private Image importData(Image queued, boolean resumed, String importFrom, Verification verification, TaskRun run)
+            throws TaskFailure, InterruptedException, StoreFailure {
         Transfer transfer = new Transfer(hashAlgorithm, run::progress);
-        try (Source source = fetcher.open(importFrom)) {
+        Optional<ImageStore.Unfinished> unfinished = resumed ? store.unfinished(queued.id()) : Optional.empty();
+        long from = unfinished.map(ImageStore.Unfinished::size).orElse(0L);
+        ResumableSource.Listener listener = new ResumableSource.Listener() {
+            @Override
+            public void resumed(long at) {
+                LOG.info(
+                        "Task {}: the source broke off; resuming at byte {}",
+                        run.task().id(),
+                        at);
+                transfer.note("resumed at " + at / MIB + " MiB");
+            }
+
+            @Override
+            public void startedOver(String why) {
+                LOG.info(
+                        "Task {}: the source broke off; starting over: {}",
+                        run.task().id(),
+                        why);
+                transfer.note("started over: " + why);
+            }
+        };
+        try (ResumableSource source = fetcher.openResumable(
+                importFrom,
+                from,
+                unfinished.map(ImageStore.Unfinished::note).orElse(null),
+                sourceRetries,
+                SOURCE_BACKOFF,
+                listener)) {
             // A cancelled run, or a node that lost the task, stops copying at once: aborting the source ends the read.
             run.onCancel(source::abort);
-            images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
+            if (!resumed) {
+                images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
+            }
+            ImageStore.Unfinished held = null;
+            if (unfinished.isPresent()) {
+                if (source.start() == from) {
+                    held = unfinished.get();
+                    LOG.info(
+                            "Task {}: continuing from the {} bytes an earlier run stored",
+                            run.task().id(),
+                            from);
+                    transfer.note("resumed at " + from / MIB + " MiB after a restart");
+                } else {
+                    LOG.info(
+                            "Task {}: the source changed since an earlier run; starting over",
+                            run.task().id());
+                    store.discard(queued.id());
+                }
+            }
             Image.StoredData stored = conversion.wanted(queued.diskFormat())
-                    ? conversion.convertAndStore(queued, source, transfer, store, run)
-                    : storeAsIs(queued, source, transfer);
+                    ? conversion.convertAndStore(queued, source, transfer, store, run, verification)
+                    : storeAsIs(queued, source, held, transfer, verification, run);
             Image active = queued.activate(stored, now());
             // Only while this node still holds the task: one that lost it (paused, then taken over) activates
             // nothing, and the node that runs it now makes the one image.
@@ -136,21 +250,71 @@ public final class ImportHandler implements TaskHandler {
         }
     }
 
-    private Image.StoredData storeAsIs(Image queued, Source source, Transfer transfer)
+    /**
+     * Copies the source into the store, after what {@code held} holds when it is given, starting over in a new
+     * upload when the source does; keeps the upload's data when the run stops for another to go on.
+     */
+    private Image.StoredData storeAsIs(
+            Image queued,
+            ResumableSource source,
+            ImageStore.Unfinished held,
+            Transfer transfer,
+            Verification verification,
+            TaskRun run)
             throws IOException, StoreFailure, TaskFailure, InterruptedException {
-        try (ImageStore.Upload upload = store.begin(queued.id())) {
-            Transfer.Copied copied = transfer.copy(source.body(), source.contentLength(), upload);
-            refuseUnsafe(copied, queued.diskFormat());
-            String location = upload.publish();
-            return new Image.StoredData(
-                    location,
-                    copied.size(),
-                    virtualSize(copied),
-                    copied.checksum(),
-                    hashAlgorithm.name(),
-                    copied.hashValue(),
-                    queued.diskFormat());
+        while (true) {
+            InputStream readBack = held == null ? null : held.read();
+            try (InputStream stored = readBack;
+                    ImageStore.Upload upload =
+                            held == null ? store.begin(queued.id(), source.validator()) : held.resume()) {
+                try {
+                    Transfer.Copied copied = copyVerified(transfer, stored, source, upload, verification);
+                    refuseUnsafe(copied, queued.diskFormat());
+                    String location = upload.publish();
+                    return new Image.StoredData(
+                            location,
+                            copied.size(),
+                            virtualSize(copied),
+                            copied.checksum(),
+                            hashAlgorithm.name(),
+                            copied.hashValue(),
+                            queued.diskFormat());
+                } catch (ResumableSource.Restarted e) {
+                    held = null;
+                } finally {
+                    Cancellation cancellation = run.cancellation();
+                    if (cancellation != null && cancellation.kind() != Cancellation.Kind.REQUESTED) {
+                        upload.keep();
+                    }
+                }
+            }
         }
+    }
+
+    /**
+     * Copies the source (after the bytes read back from {@code stored}, if any) and checks the digests of
+     * {@code validation_data}: a mismatch fails the task.
+     */
+    static Transfer.Copied copyVerified(
+            Transfer transfer,
+            InputStream stored,
+            ResumableSource source,
+            ImageStore.Upload upload,
+            Verification verification)
+            throws IOException, StoreFailure, TaskFailure, InterruptedException {
+        Transfer.Copied copied = transfer.copy(
+                stored,
+                source.body(),
+                source.contentLength(),
+                upload,
+                verification == null ? null : verification.algorithm());
+        if (verification != null) {
+            List<String> mismatches = verification.mismatches(copied);
+            if (!mismatches.isEmpty()) {
+                throw new TaskFailure(String.join("; ", mismatches));
+            }
+        }
+        return copied;
     }
 
     static void refuseUnsafe(Transfer.Copied copied, String diskFormat) throws TaskFailure {
@@ -172,11 +336,23 @@ public final class ImportHandler implements TaskHandler {
 
     /**
      * An import cut off mid-way left an image being saved, and maybe part of its data in the store or a conversion's
-     * scratch copy: all of it goes.
+     * scratch copy: all of it goes, except, for a task that runs again, data the store can continue (see
+     * {@link ImageStore#unfinished}).
      */
     @Override
-    public void abandon(Task task) {
+    public void abandon(Task task) throws StoreFailure {
+        // A task that runs again keeps one image whose data the store can continue: the next run resumes it.
+        boolean runsAgain = task.status() == TaskStatus.PROCESSING && task.cancelRequest() == null;
+        boolean kept = false;
         for (Image image : images.createdBy(task.id())) {
+            if (runsAgain
+                    && !kept
+                    && image.status() == ImageStatus.SAVING
+                    && store.unfinished(image.id()).isPresent()) {
+                kept = true;
+                LOG.info("Task {}: kept image {} and its unfinished data for the next run", task.id(), image.id());
+                continue;
+            }
             if (image.status() != ImageStatus.ACTIVE) {
                 erase(image);
                 LOG.info(

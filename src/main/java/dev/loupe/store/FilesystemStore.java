@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -27,12 +28,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Image data as files in one directory ({@code [glance_store] filesystem_store_datadir}), named by image id as
  * Glance names them. An upload writes {@code <id>.<random>.partial}, forces it to disk and renames it into place,
- * so the final name only ever holds complete data.
+ * so the final name only ever holds complete data. An upload begun with a note keeps it in
+ * {@code <id>.<random>.note.partial}: such an upload's partial file, left by a process that stopped, is read back
+ * and continued by the next run (docs/extensions.md).
  */
 public final class FilesystemStore implements ImageStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(FilesystemStore.class);
     private static final String PARTIAL = ".partial";
+    private static final String NOTE = ".note" + PARTIAL;
 
     private final Path directory;
 
@@ -60,14 +64,130 @@ public final class FilesystemStore implements ImageStore {
 
     @Override
     public Upload begin(String imageId) throws StoreFailure {
-        Path partial = directory.resolve(fileName(imageId) + "." + UUID.randomUUID() + PARTIAL);
+        return begin(imageId, null);
+    }
+
+    @Override
+    public Upload begin(String imageId, String note) throws StoreFailure {
+        String stem = fileName(imageId) + "." + UUID.randomUUID();
+        Path partial = directory.resolve(stem + PARTIAL);
+        Path noteFile = note == null ? null : directory.resolve(stem + NOTE);
         try {
+            if (noteFile != null) {
+                Files.writeString(noteFile, note, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            }
             return new FileUpload(
                     FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     partial,
+                    noteFile,
                     directory.resolve(fileName(imageId)));
         } catch (IOException e) {
+            try {
+                if (noteFile != null) {
+                    Files.deleteIfExists(noteFile);
+                }
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw new StoreFailure("Cannot write to the image store: " + describe(e), e);
+        }
+    }
+
+    /** The largest partial file of the image that has its note: what the last resumable upload left. */
+    @Override
+    public Optional<Unfinished> unfinished(String imageId) throws StoreFailure {
+        if (!Files.isDirectory(directory)) {
+            return Optional.empty();
+        }
+        Path best = null;
+        long bestSize = -1;
+        try (DirectoryStream<Path> notes = Files.newDirectoryStream(directory, fileName(imageId) + ".*" + NOTE)) {
+            for (Path note : notes) {
+                String name = note.getFileName().toString();
+                Path data = directory.resolve(name.substring(0, name.length() - NOTE.length()) + PARTIAL);
+                if (Files.isRegularFile(data) && Files.size(data) > bestSize) {
+                    best = data;
+                    bestSize = Files.size(data);
+                }
+            }
+            if (best == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new FileUnfinished(imageId, best, noteOf(best), bestSize));
+        } catch (NoSuchFileException e) {
+            // Removed while we looked (a cleanup elsewhere): nothing to continue.
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StoreFailure("Cannot read the unfinished data of image " + imageId + ": " + describe(e), e);
+        }
+    }
+
+    private static Path noteOf(Path partial) {
+        String name = partial.getFileName().toString();
+        return partial.resolveSibling(name.substring(0, name.length() - PARTIAL.length()) + NOTE);
+    }
+
+    private final class FileUnfinished implements Unfinished {
+        private final String imageId;
+        private final String note;
+        private final long size;
+        private Path data;
+
+        FileUnfinished(String imageId, Path data, Path noteFile, long size) throws IOException {
+            this.imageId = imageId;
+            this.data = data;
+            this.note = Files.readString(noteFile);
+            this.size = size;
+        }
+
+        @Override
+        public String note() {
+            return note;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public InputStream read() throws StoreFailure {
+            try {
+                return new BoundedStream(Files.newInputStream(data), size);
+            } catch (IOException e) {
+                throw new StoreFailure("Cannot read the unfinished data of image " + imageId + ": " + describe(e), e);
+            }
+        }
+
+        /**
+         * Renames the files to a name of this upload's own, so the writer that left them (should it still run)
+         * removes nothing of ours; removes the image's other partial files; continues after {@link #size} bytes.
+         */
+        @Override
+        public Upload resume() throws StoreFailure {
+            String stem = fileName(imageId) + "." + UUID.randomUUID();
+            Path partial = directory.resolve(stem + PARTIAL);
+            Path noteFile = directory.resolve(stem + NOTE);
+            try {
+                Files.move(noteOf(data), noteFile, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(data, partial, StandardCopyOption.ATOMIC_MOVE);
+                data = partial;
+                try (DirectoryStream<Path> others =
+                        Files.newDirectoryStream(directory, fileName(imageId) + ".*" + PARTIAL)) {
+                    for (Path other : others) {
+                        if (!other.equals(partial) && !other.equals(noteFile)) {
+                            Files.deleteIfExists(other);
+                        }
+                    }
+                }
+                FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
+                channel.truncate(size);
+                channel.position(size);
+                return new FileUpload(channel, partial, noteFile, directory.resolve(fileName(imageId)));
+            } catch (IOException e) {
+                throw new StoreFailure(
+                        "Cannot continue the unfinished data of image " + imageId + ": " + describe(e), e);
+            }
         }
     }
 
@@ -160,15 +280,25 @@ public final class FilesystemStore implements ImageStore {
     private static final class FileUpload implements Upload {
         private final FileChannel channel;
         private final Path partial;
+        private final Path noteFile;
         private final Path target;
         private boolean published;
+        private boolean keep;
         private long unflushed;
         private Future<?> flushing = CompletableFuture.completedFuture(null);
 
-        FileUpload(FileChannel channel, Path partial, Path target) {
+        /** @param noteFile the upload's note, kept while it is unfinished; null for an upload without one */
+        FileUpload(FileChannel channel, Path partial, Path noteFile, Path target) {
             this.channel = channel;
             this.partial = partial;
+            this.noteFile = noteFile;
             this.target = target;
+        }
+
+        /** Only an upload with a note can be found again and continued. */
+        @Override
+        public void keep() {
+            keep = noteFile != null;
         }
 
         @Override
@@ -202,6 +332,9 @@ public final class FilesystemStore implements ImageStore {
                     throw new FileAlreadyExistsException(target.toString());
                 }
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+                if (noteFile != null) {
+                    Files.deleteIfExists(noteFile);
+                }
                 forceDirectory(target.getParent());
             } catch (IOException e) {
                 throw new StoreFailure("Saving the image in the store failed: " + describe(e), e);
@@ -242,7 +375,13 @@ public final class FilesystemStore implements ImageStore {
             try {
                 awaitFlush();
                 channel.close();
+                if (keep) {
+                    return;
+                }
                 Files.deleteIfExists(partial);
+                if (noteFile != null) {
+                    Files.deleteIfExists(noteFile);
+                }
             } catch (IOException e) {
                 LOG.warn("Could not remove the unfinished upload {}", partial, e);
             }

@@ -2,6 +2,7 @@ package dev.loupe.store;
 
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where image data lives. Data is written through an {@link Upload} that becomes visible only when published,
@@ -16,6 +17,23 @@ public interface ImageStore extends AutoCloseable {
 
     /** Starts writing the data of one image. */
     Upload begin(String imageId) throws StoreFailure;
+
+    /**
+     * Starts writing the data of one image so that, should the writer stop before publishing, a later writer may
+     * continue it: {@code note} (a few hundred characters at most) is kept with the unfinished data, and
+     * {@link #unfinished} hands both back. A store that cannot read back unfinished data ignores the note.
+     */
+    default Upload begin(String imageId, String note) throws StoreFailure {
+        return begin(imageId);
+    }
+
+    /**
+     * What an upload of the image begun with a note left unfinished (its writer stopped, or closed it after
+     * {@link Upload#keep}), when this store can read it back and continue it; empty otherwise.
+     */
+    default Optional<Unfinished> unfinished(String imageId) throws StoreFailure {
+        return Optional.empty();
+    }
 
     /**
      * Reads stored data from {@code offset}, up to {@code length} bytes (-1 for all that follows).
@@ -45,7 +63,32 @@ public interface ImageStore extends AutoCloseable {
         /** Makes the data durable and visible under its final location, and returns that location. */
         String publish() throws StoreFailure;
 
+        /**
+         * Has {@link #close} keep what was written, for a later upload to continue (see {@link #unfinished}), when
+         * the store can; otherwise close removes it as usual.
+         */
+        default void keep() {}
+
         @Override
         void close();
+    }
+
+    /** Data an upload left unfinished, which a new upload can continue. */
+    interface Unfinished {
+
+        /** The note the upload was begun with. */
+        String note();
+
+        /** How many bytes it holds. */
+        long size();
+
+        /** Reads them, from the first. */
+        InputStream read() throws StoreFailure;
+
+        /**
+         * Continues writing after the bytes held: the unfinished data becomes this upload's, and the writer that left
+         * it can no longer remove it.
+         */
+        Upload resume() throws StoreFailure;
     }
 }

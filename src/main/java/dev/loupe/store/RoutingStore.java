@@ -48,6 +48,16 @@ public final class RoutingStore implements ImageStore {
     }
 
     @Override
+    public Upload begin(String imageId, String note) throws StoreFailure {
+        return writer.begin(imageId, note);
+    }
+
+    @Override
+    public java.util.Optional<Unfinished> unfinished(String imageId) throws StoreFailure {
+        return writer.unfinished(imageId);
+    }
+
+    @Override
     public InputStream open(String location, long offset, long length) throws StoreFailure {
         return storeOf(location).open(location, offset, length);
     }

@@ -204,6 +204,128 @@ class ImportRecoveryIT {
         }
     }
 
+    @Test
+    void abandonKeepsContinuableDataForATaskThatRunsAgainAndNotForOneThatEnded() throws Exception {
+        String taskId = UUID.randomUUID().toString();
+        Path store = store(dataDir);
+        try (Database database = Database.open("", dataDir)) {
+            ImageRepository images = new ImageRepository(database.jdbi());
+            FilesystemStore filesystem = new FilesystemStore(store).open();
+            Leftovers seed = new Leftovers(images, store);
+            String kept = seed.image(taskId, ImageStatus.SAVING);
+            keptPartial(filesystem, kept, "\"v1\"", new byte[1000]);
+            String plain = seed.image(taskId, ImageStatus.SAVING);
+            seed.file(plain + ".x.partial");
+            ImportHandler handler = handler(images, filesystem);
+
+            handler.abandon(task(taskId, 2));
+
+            assertThat(new ImageRows(dataDir).createdBy(taskId))
+                    .extracting(ImageRows.Image::id)
+                    .containsExactly(kept);
+            assertThat(filesystem.unfinished(kept)).isPresent();
+
+            handler.abandon(task(taskId, 2).fail("Task interrupted", Instant.now(), Duration.ofHours(1)));
+
+            assertThat(new ImageRows(dataDir).createdBy(taskId)).isEmpty();
+            assertThat(files(dataDir, "images")).isEmpty();
+        }
+    }
+
+    @Test
+    void aRetriedTaskContinuesFromTheDataItsFirstRunStored() throws Exception {
+        byte[] bytes = new byte[5 << 20];
+        new java.util.Random(5).nextBytes(bytes);
+        int held = 3 << 20;
+        RangedSource ranged = new RangedSource(bytes, "\"v1\"");
+        source.handle("/resumed.raw", ranged);
+        String taskId = orphanedTask("/resumed.raw", "raw");
+        String leftover = seedKept(taskId, "\"v1\"", java.util.Arrays.copyOf(bytes, held));
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), Imports.reaching(source))) {
+            ImageRows.Image image = assertImported(loupe.client(), dataDir, taskId);
+
+            assertThat(image.id()).as("the first run's image, continued").isEqualTo(leftover);
+            assertThat(stored(image)).isEqualTo(bytes);
+            assertThat(image.checksum()).isEqualTo(Imports.md5(bytes));
+            assertThat(image.osHashValue()).isEqualTo(Imports.sha512(bytes));
+            assertThat(ranged.requests).containsExactly("bytes=" + held + "-|\"v1\"");
+            assertThat(files(dataDir, "images")).containsExactly(image.id());
+        }
+    }
+
+    @Test
+    void aRetriedTaskWhoseSourceChangedStartsOverAndKeepsNothingOfTheFirstRun() throws Exception {
+        byte[] bytes = new byte[5 << 20];
+        new java.util.Random(6).nextBytes(bytes);
+        RangedSource ranged = new RangedSource(bytes, "\"v2\"");
+        source.handle("/changed.raw", ranged);
+        String taskId = orphanedTask("/changed.raw", "raw");
+        seedKept(taskId, "\"v1\"", new byte[3 << 20]);
+
+        try (LoupeServer loupe = LoupeServer.withWorkers(dataDir, UnaryOperator.identity(), Imports.reaching(source))) {
+            ImageRows.Image image = assertImported(loupe.client(), dataDir, taskId);
+
+            assertThat(stored(image)).isEqualTo(bytes);
+            assertThat(image.checksum()).isEqualTo(Imports.md5(bytes));
+            assertThat(ranged.requests).containsExactly("bytes=" + (3 << 20) + "-|\"v1\"");
+            assertThat(files(dataDir, "images")).containsExactly(image.id());
+        }
+    }
+
+    /** An image of the task being saved whose partial data, kept with the note, a next run can continue. */
+    private String seedKept(String taskId, String note, byte[] held) throws Exception {
+        try (Database database = Database.open("", dataDir)) {
+            Leftovers seed = new Leftovers(new ImageRepository(database.jdbi()), store(dataDir));
+            String id = seed.image(taskId, ImageStatus.SAVING);
+            keptPartial(new FilesystemStore(store(dataDir)).open(), id, note, held);
+            return id;
+        }
+    }
+
+    private static void keptPartial(FilesystemStore store, String imageId, String note, byte[] held) throws Exception {
+        try (dev.loupe.store.ImageStore.Upload upload = store.begin(imageId, note)) {
+            upload.write(held, 0, held.length);
+            upload.keep();
+        }
+    }
+
+    /** Serves the bytes with an ETag, and the rest from a byte when If-Range names that ETag. */
+    private static final class RangedSource implements SourceServer.Handler {
+        final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final byte[] bytes;
+        private final String etag;
+
+        RangedSource(byte[] bytes, String etag) {
+            this.bytes = bytes;
+            this.etag = etag;
+        }
+
+        @Override
+        public void answer(SourceServer.Request request, java.net.Socket socket, java.io.OutputStream out)
+                throws Exception {
+            String range = request.header("Range");
+            requests.add(range + "|" + request.header("If-Range"));
+            int from = range != null && etag.equals(request.header("If-Range"))
+                    ? Integer.parseInt(range.substring(6, range.length() - 1))
+                    : 0;
+            if (from > 0) {
+                SourceServer.head(
+                        out,
+                        "206 Partial Content",
+                        "Content-Length: " + (bytes.length - from),
+                        "Content-Range: bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length,
+                        "Accept-Ranges: bytes",
+                        "ETag: " + etag);
+            } else {
+                SourceServer.head(
+                        out, "200 OK", "Content-Length: " + bytes.length, "Accept-Ranges: bytes", "ETag: " + etag);
+            }
+            out.write(bytes, from, bytes.length - from);
+            out.flush();
+        }
+    }
+
     /**
      * An import task as a node that died while running it left it: created through the API of a server without
      * workers, then marked {@code processing}, attempt 1, under another node's lease that has run out.

@@ -213,7 +213,11 @@ class ImportSuccessIT {
         progressSeen.countDown();
         assertThat(during.get("status").textValue()).isEqualTo("processing");
         assertThat(during.get("message").textValue())
-                .matches(chunked ? "Copied [123] MiB" : "Copied [123] MiB of 4 MiB");
+                // Upstream's form first; Loupe adds the rate (and, with a known size, the time left).
+                .matches(
+                        chunked
+                                ? "Copied [123] MiB \\(\\d+(\\.\\d)? [KM]iB/s\\)"
+                                : "Copied [123] MiB of 4 MiB \\(\\d+(\\.\\d)? [KM]iB/s, about \\d+ (s|min) left\\)");
 
         ImageRows.Image image = assertImported(client, dataDir, taskId);
         assertThat(image.size()).isEqualTo(bytes.length);

@@ -102,6 +102,46 @@ class TransferTest {
         assertThat(Transfer.copied(3 * (1L << 20), OptionalLong.empty())).isEqualTo("Copied 3 MiB");
     }
 
+    @Test
+    void progressAddsTheRateAndTheTimeLeftAfterUpstreamsForm() {
+        long mib = 1L << 20;
+        assertThat(Transfer.progress(1200 * mib, OptionalLong.of(4096 * mib), 180.0 * mib, null))
+                .isEqualTo("Copied 1200 MiB of 4096 MiB (180 MiB/s, about 16 s left)");
+        assertThat(Transfer.progress(1200 * mib, OptionalLong.of(4096 * mib), 2.5 * mib, null))
+                .isEqualTo("Copied 1200 MiB of 4096 MiB (2.5 MiB/s, about 19 min left)");
+        assertThat(Transfer.progress(3 * mib, OptionalLong.empty(), 64 * 1024, null))
+                .as("with no known size, the rate only")
+                .isEqualTo("Copied 3 MiB (64 KiB/s)");
+        assertThat(Transfer.progress(3 * mib, OptionalLong.of(4 * mib), 0, null))
+                .as("no rate yet: upstream's form alone")
+                .isEqualTo("Copied 3 MiB of 4 MiB");
+        assertThat(Transfer.progress(300 * mib, OptionalLong.of(1024 * mib), 100.0 * mib, "resumed at 300 MiB"))
+                .isEqualTo("Copied 300 MiB of 1024 MiB (100 MiB/s, about 7 s left; resumed at 300 MiB)");
+        assertThat(Transfer.timeLeft(7200.5)).isEqualTo("2 h");
+    }
+
+    @Test
+    void bytesReadBackGoThroughTheDigestsButNotIntoTheUpload() throws Exception {
+        byte[] data = random(3 * (1 << 20) + 777);
+        int held = (1 << 20) + 5;
+        Collecting upload = new Collecting(-1);
+
+        Transfer.Copied copied = transfer.copy(
+                new ByteArrayInputStream(data, 0, held),
+                new ByteArrayInputStream(data, held, data.length - held),
+                OptionalLong.of(data.length),
+                upload,
+                new HashAlgorithm("sha256"));
+
+        assertThat(upload.bytes.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(data, held, data.length));
+        assertThat(copied.size()).isEqualTo(data.length);
+        assertThat(copied.checksum()).isEqualTo(hex("MD5", data));
+        assertThat(copied.hashValue()).isEqualTo(hex("SHA-512", data));
+        assertThat(copied.digest("sha256")).isEqualTo(hex("SHA-256", data));
+        assertThat(copied.digest("md5")).isEqualTo(hex("MD5", data));
+        assertThat(importThreads()).isEmpty();
+    }
+
     private static List<Thread> importThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("import-") && t.isAlive())

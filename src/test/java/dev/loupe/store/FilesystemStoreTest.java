@@ -96,6 +96,73 @@ class FilesystemStoreTest extends ImageStoreContract {
         assertThat(dir.resolve("never-made")).doesNotExist();
     }
 
+    @Test
+    void anUploadWithANoteThatIsKeptCanBeContinuedByTheNextWriter() throws Exception {
+        try (ImageStore.Upload upload = store().begin(id, "\"etag-1\"")) {
+            upload.write(bytes("hello "), 0, 6);
+            upload.keep();
+        }
+        assertThat(leftovers(id)).hasSize(2);
+
+        ImageStore.Unfinished unfinished = store().unfinished(id).orElseThrow();
+        assertThat(unfinished.note()).isEqualTo("\"etag-1\"");
+        assertThat(unfinished.size()).isEqualTo(6);
+        try (var in = unfinished.read()) {
+            assertThat(in.readAllBytes()).isEqualTo(bytes("hello "));
+        }
+        String location;
+        try (ImageStore.Upload upload = unfinished.resume()) {
+            upload.write(bytes("world"), 0, 5);
+            location = upload.publish();
+        }
+
+        assertThat(read(location, 0, -1)).isEqualTo(bytes("hello world"));
+        assertThat(leftovers(id)).containsExactly(id);
+        assertThat(store().unfinished(id)).isEmpty();
+    }
+
+    @Test
+    void whatAKilledWriterLeftIsFoundAsIs() throws Exception {
+        // A process killed mid-write closes nothing: its partial file and note stay as they were.
+        ImageStore.Upload abandoned = store().begin(id, "v");
+        abandoned.write(bytes("0123456789"), 0, 10);
+
+        ImageStore.Unfinished unfinished = store().unfinished(id).orElseThrow();
+        assertThat(unfinished.size()).isEqualTo(10);
+        try (ImageStore.Upload upload = unfinished.resume()) {
+            // The old writer, should it still run, can no longer remove what is now this upload's.
+            abandoned.close();
+            upload.write(bytes("ab"), 0, 2);
+            assertThat(read(upload.publish(), 0, -1)).isEqualTo(bytes("0123456789ab"));
+        }
+    }
+
+    @Test
+    void closingWithoutKeepingOrWithoutANoteLeavesNothing() throws Exception {
+        try (ImageStore.Upload upload = store().begin(id, "v")) {
+            upload.write(bytes("data"), 0, 4);
+        }
+        try (ImageStore.Upload upload = store().begin(id)) {
+            upload.write(bytes("data"), 0, 4);
+            upload.keep();
+        }
+
+        assertThat(leftovers(id)).isEmpty();
+        assertThat(store().unfinished(id)).isEmpty();
+    }
+
+    @Test
+    void discardRemovesKeptDataAndItsNote() throws Exception {
+        try (ImageStore.Upload upload = store().begin(id, "v")) {
+            upload.write(bytes("data"), 0, 4);
+            upload.keep();
+        }
+
+        store().discard(id);
+
+        assertThat(leftovers(id)).isEmpty();
+    }
+
     private long partials() throws Exception {
         try (var files = Files.list(dir)) {
             return files.filter(p -> p.toString().endsWith(".partial")).count();

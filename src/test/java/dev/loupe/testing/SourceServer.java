@@ -28,8 +28,22 @@ public final class SourceServer implements AutoCloseable {
         void answer(Socket socket, OutputStream out) throws Exception;
     }
 
+    /** A request as read: its method, path and headers (names in lower case). */
+    public record Request(String method, String path, Map<String, String> headers) {
+        /** The header's value, or null. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** What the server does once it has read a request for the path, knowing the request. */
+    @FunctionalInterface
+    public interface Handler {
+        void answer(Request request, Socket socket, OutputStream out) throws Exception;
+    }
+
     private final ServerSocket listener;
-    private final Map<String, Script> routes = new ConcurrentHashMap<>();
+    private final Map<String, Handler> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -59,7 +73,12 @@ public final class SourceServer implements AutoCloseable {
 
     /** Answers the path with the script from now on. */
     public void script(String path, Script script) {
-        routes.put(path, script);
+        routes.put(path, (request, socket, out) -> script.answer(socket, out));
+    }
+
+    /** Answers the path with the handler from now on. */
+    public void handle(String path, Handler handler) {
+        routes.put(path, handler);
     }
 
     /** Answers the path with 200 and the bytes, with a Content-Length. */
@@ -166,19 +185,25 @@ public final class SourceServer implements AutoCloseable {
         if (requestLine == null) {
             return;
         }
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
         String line;
-        do {
-            line = request.readLine();
-        } while (line != null && !line.isEmpty());
+        while ((line = request.readLine()) != null && !line.isEmpty()) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.put(
+                        line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        line.substring(colon + 1).trim());
+            }
+        }
         String[] parts = requestLine.split(" ");
         String path = parts.length > 1 ? parts[1] : "";
         requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-        Script script = routes.get(path);
+        Handler handler = routes.get(path);
         OutputStream out = socket.getOutputStream();
-        if (script == null) {
+        if (handler == null) {
             head(out, "404 Not Found", "Content-Length: 0");
         } else {
-            script.answer(socket, out);
+            handler.answer(new Request(parts[0], path, Map.copyOf(headers)), socket, out);
         }
     }
 

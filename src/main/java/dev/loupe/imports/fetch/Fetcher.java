@@ -3,6 +3,7 @@ package dev.loupe.imports.fetch;
 import java.io.IOException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -55,15 +56,38 @@ public final class Fetcher {
 
     /** Opens the source; the caller reads the body once, streaming, and closes the source. */
     public Source open(String uri) throws FetchFailure {
+        return open(uri, null);
+    }
+
+    /**
+     * Opens the source to be read to its end even when the connection breaks: after a break the rest is asked for
+     * with {@code Range} and {@code If-Range} (the address checks included, as for any request), up to {@code retries}
+     * times in a row, after a backoff that starts at {@code backoff} and doubles.
+     *
+     * @param from      where to start: what an earlier run already holds, 0 for the start
+     * @param validator the validator the source gave the earlier run ({@link ResumableSource#validator()}); null
+     *                  when {@code from} is 0
+     * @param listener  told of each resume and start over
+     */
+    public ResumableSource openResumable(
+            String uri, long from, String validator, int retries, Duration backoff, ResumableSource.Listener listener)
+            throws FetchFailure {
+        return ResumableSource.open(this, uri, from, validator, retries, backoff, listener);
+    }
+
+    /** A request for the bytes from {@code from} on, only if the source still has the version {@code validator}. */
+    record Range(long from, String validator) {}
+
+    Source open(String uri, Range range) throws FetchFailure {
         HttpUrl url = admit(null, uri, HttpUrl.parse(uri), uri, "Refused to fetch from " + uri + ": ");
         String via = "";
         for (int followed = 0; ; followed++) {
             ConnectionWatch watch = new ConnectionWatch();
-            Call call = call(url, watch);
+            Call call = call(url, watch, range);
             Response response = request(call, watch, url, via);
             String location = response.header("Location");
             if (!REDIRECTS.contains(response.code()) || location == null) {
-                return source(call, response, url);
+                return source(call, response, url, range);
             }
             response.close();
             if (followed == settings.maxRedirects()) {
@@ -116,15 +140,15 @@ public final class Fetcher {
     }
 
     /** A request for the hop, watched so that failures can tell a refused connection from a broken one. */
-    private Call call(HttpUrl url, ConnectionWatch watch) {
-        return client.newBuilder()
-                .eventListener(watch)
-                .build()
-                .newCall(new Request.Builder()
-                        .url(url)
-                        // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
-                        .header("Accept-Encoding", "identity")
-                        .build());
+    private Call call(HttpUrl url, ConnectionWatch watch, Range range) {
+        Request.Builder request = new Request.Builder()
+                .url(url)
+                // Otherwise OkHttp asks for gzip and unpacks it, hiding the real bytes and length of the image.
+                .header("Accept-Encoding", "identity");
+        if (range != null) {
+            request.header("Range", "bytes=" + range.from() + "-").header("If-Range", range.validator());
+        }
+        return client.newBuilder().eventListener(watch).build().newCall(request.build());
     }
 
     private Response request(Call call, ConnectionWatch watch, HttpUrl url, String via) throws FetchFailure {
@@ -141,30 +165,58 @@ public final class Fetcher {
                             ? "Source stopped sending data for " + FetchSettings.seconds(settings.readTimeout())
                             : "Cannot connect to " + url + " within "
                                     + FetchSettings.seconds(settings.connectTimeout()),
-                    e);
+                    e,
+                    true);
         } catch (IOException e) {
             String what = watch.connected ? "Connection to " + url + " failed: " : "Cannot connect to " + url + ": ";
-            throw new FetchFailure(what + innermostMessage(e), e);
+            throw new FetchFailure(what + innermostMessage(e), e, true);
         }
     }
 
-    private Source source(Call call, Response response, HttpUrl url) throws FetchFailure {
+    private Source source(Call call, Response response, HttpUrl url, Range range) throws FetchFailure {
         if (!response.isSuccessful()) {
             response.close();
-            throw new FetchFailure("Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()));
+            throw new FetchFailure(
+                            "Source answered HTTP " + ReasonPhrases.status(response.code(), response.message()),
+                            null,
+                            range != null && response.code() >= 500)
+                    .answered(response.code());
         }
         long length = response.body().contentLength();
-        if (length > settings.sizeCap()) {
+        long start = 0;
+        long total = length;
+        if (range != null && response.code() == 206) {
+            // bytes FIRST-LAST/TOTAL; a range other than the one asked for is not the rest of the data.
+            Matcher contentRange = CONTENT_RANGE.matcher(String.valueOf(response.header("Content-Range")));
+            if (!contentRange.matches() || Long.parseLong(contentRange.group(1)) != range.from()) {
+                response.close();
+                throw new FetchFailure(
+                        "Source answered a request for its bytes from " + range.from() + " with the range "
+                                + response.header("Content-Range"),
+                        null,
+                        false);
+            }
+            start = range.from();
+            total = contentRange.group(3).equals("*") ? -1 : Long.parseLong(contentRange.group(3));
+        } else if (response.code() == 206) {
+            response.close();
+            throw new FetchFailure("Source answered HTTP 206 Partial Content to a request for all its data");
+        }
+        if (total > settings.sizeCap()) {
             response.close();
             throw new FetchFailure(
-                    "Source is " + length + " bytes, over the image_size_cap of " + settings.sizeCap() + " bytes");
+                    "Source is " + total + " bytes, over the image_size_cap of " + settings.sizeCap() + " bytes");
         }
         return new Source(
                 call,
                 response,
-                new MeteredBody(response.body().byteStream(), length, settings.sizeCap(), settings.readTimeout()),
-                url.toString());
+                new MeteredBody(response.body().byteStream(), start, total, settings.sizeCap(), settings.readTimeout()),
+                url.toString(),
+                start,
+                total);
     }
+
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     /**
      * OkHttp wraps the cause that says what happened ({@code Connection refused}, an untrusted certificate) in

@@ -21,7 +21,16 @@ final class MeteredBody extends InputStream {
 
     /** @param length the announced length, or -1 for none */
     MeteredBody(InputStream body, long length, long sizeCap, Duration readTimeout) {
+        this(body, 0, length, sizeCap, readTimeout);
+    }
+
+    /**
+     * @param offset where in the source this body starts (a range); counts and messages are the whole source's
+     * @param length the whole source's announced length, or -1 for none
+     */
+    MeteredBody(InputStream body, long offset, long length, long sizeCap, Duration readTimeout) {
         this.body = body;
+        this.count = offset;
         this.length = length;
         this.sizeCap = sizeCap;
         this.readTimeout = readTimeout;

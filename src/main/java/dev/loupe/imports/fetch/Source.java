@@ -12,12 +12,16 @@ public final class Source implements AutoCloseable {
     private final Response response;
     private final InputStream body;
     private final String finalUri;
+    private final long start;
+    private final long total;
 
-    Source(Call call, Response response, InputStream body, String finalUri) {
+    Source(Call call, Response response, InputStream body, String finalUri, long start, long total) {
         this.call = call;
         this.response = response;
         this.body = body;
         this.finalUri = finalUri;
+        this.start = start;
+        this.total = total;
     }
 
     /** The body, straight from the connection; its reads throw {@link SourceReadFailure} when the transfer fails. */
@@ -27,8 +31,30 @@ public final class Source implements AutoCloseable {
 
     /** The length the source announced, if it did; the body is checked against it. */
     public OptionalLong contentLength() {
-        long length = response.body().contentLength();
-        return length < 0 ? OptionalLong.empty() : OptionalLong.of(length);
+        return total < 0 ? OptionalLong.empty() : OptionalLong.of(total);
+    }
+
+    /** Where in the source's data the body starts: 0, or the start of the range asked for and given. */
+    long start() {
+        return start;
+    }
+
+    /** Whether the source said it serves byte ranges. */
+    boolean acceptsRanges() {
+        String ranges = response.header("Accept-Ranges");
+        return ranges != null && ranges.trim().equalsIgnoreCase("bytes");
+    }
+
+    /**
+     * What an {@code If-Range} can name this version of the data by: its strong ETag, else its Last-Modified; null
+     * when it has neither.
+     */
+    String validator() {
+        String etag = response.header("ETag");
+        if (etag != null && etag.startsWith("\"")) {
+            return etag;
+        }
+        return response.header("Last-Modified");
     }
 
     /** Where the body came from, after redirects. */

@@ -10,11 +10,26 @@ import java.io.IOException;
 public final class SourceReadFailure extends IOException {
     private static final long serialVersionUID = 1L;
 
+    private final boolean retryable;
+
+    /** A failure that trying again cannot mend (the source is too large). */
     SourceReadFailure(String message) {
         super(message);
+        this.retryable = false;
     }
 
+    /** The transfer broke (a reset, an early end, a stall): another request may get the rest. */
     SourceReadFailure(String message, Throwable cause) {
+        this(message, cause, true);
+    }
+
+    SourceReadFailure(String message, Throwable cause, boolean retryable) {
         super(message, cause);
+        this.retryable = retryable;
+    }
+
+    /** Whether the connection broke, so that asking the source again may get the rest. */
+    boolean retryable() {
+        return retryable;
     }
 }
