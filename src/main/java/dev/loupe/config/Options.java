@@ -141,6 +141,12 @@ public final class Options {
             "60",
             "Seconds an import waits for the next bytes from its source (a stalled download) before it fails the"
                     + " task; also the longest wait for the source's answer once connected.");
+    public static final Option<String> SOURCE_CA_FILE = Option.string(
+            "task",
+            "source_ca_file",
+            "",
+            "PEM file of certificate authorities trusted for https import sources besides the JDK's own (a private"
+                    + " CA for internal servers); empty for the JDK's only (Loupe's own).");
     public static final Option<Integer> SOURCE_RETRIES = Option.integer(
             "task",
             "source_retries",
@@ -407,6 +413,7 @@ public final class Options {
             POLL_INTERVAL,
             SHUTDOWN_GRACE,
             SOURCE_READ_TIMEOUT,
+            SOURCE_CA_FILE,
             SOURCE_RETRIES,
             MAX_WORKERS,
             CONVERSION_FORMAT,

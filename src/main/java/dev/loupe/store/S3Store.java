@@ -1,15 +1,11 @@
 package dev.loupe.store;
 
+import dev.loupe.tls.TrustBundle;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,7 +21,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -166,21 +161,9 @@ public final class S3Store implements ImageStore {
     }
 
     private static TrustManager[] trustManagers(S3Settings settings) throws StoreFailure {
-        try (InputStream pem = Files.newInputStream(settings.cacert())) {
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            trusted.load(null, null);
-            int n = 0;
-            for (Certificate certificate :
-                    CertificateFactory.getInstance("X.509").generateCertificates(pem)) {
-                trusted.setCertificateEntry("ca-" + n++, certificate);
-            }
-            if (n == 0) {
-                throw new StoreFailure("s3_store_cacert " + settings.cacert() + " holds no certificate");
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trusted);
-            return factory.getTrustManagers();
-        } catch (IOException | GeneralSecurityException e) {
+        try {
+            return new TrustManager[] {TrustBundle.only(settings.cacert()).trustManager()};
+        } catch (IOException e) {
             throw new StoreFailure("Cannot read s3_store_cacert " + settings.cacert() + ": " + e.getMessage(), e);
         }
     }

@@ -2,6 +2,9 @@ package dev.loupe.imports.fetch;
 
 import dev.loupe.config.Config;
 import dev.loupe.config.Options;
+import dev.loupe.failure.LoupeException.BadConfiguration;
+import dev.loupe.tls.TrustBundle;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,7 +26,8 @@ public record FetchSettings(
         int maxRedirects,
         long sizeCap,
         ImportUriFilter filter,
-        Resolver resolver) {
+        Resolver resolver,
+        TrustBundle trust) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -40,7 +44,10 @@ public record FetchSettings(
         }
     }
 
-    /** The default connect timeout and redirects, with the read timeout, size cap and filter of {@code config}. */
+    /**
+     * The default connect timeout and redirects, with the read timeout, size cap, filter and trusted authorities of
+     * {@code config}.
+     */
     public static FetchSettings from(Config config) {
         return new FetchSettings(
                 DEFAULT_CONNECT_TIMEOUT,
@@ -48,7 +55,21 @@ public record FetchSettings(
                 DEFAULT_MAX_REDIRECTS,
                 config.get(Options.IMAGE_SIZE_CAP),
                 ImportUriFilter.from(config),
-                Resolver.SYSTEM);
+                Resolver.SYSTEM,
+                trust(config));
+    }
+
+    /** The JDK's authorities and those of {@code source_ca_file}; null (the JDK's alone) when it is empty. */
+    private static TrustBundle trust(Config config) {
+        String file = config.get(Options.SOURCE_CA_FILE).strip();
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            return TrustBundle.withDefaults(config.resolve(file));
+        } catch (IOException e) {
+            throw new BadConfiguration("[task] source_ca_file: " + e.getMessage());
+        }
     }
 
     /** {@code 60 s}, {@code 0.5 s}: how messages state a timeout. */

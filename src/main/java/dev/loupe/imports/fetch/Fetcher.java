@@ -3,6 +3,8 @@ package dev.loupe.imports.fetch;
 import java.io.IOException;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -38,7 +40,7 @@ public final class Fetcher {
     public Fetcher(FetchSettings settings) {
         this.settings = settings;
         this.dns = new CheckedDns(settings.filter(), settings.resolver());
-        this.client = new OkHttpClient.Builder()
+        OkHttpClient.Builder builder = new OkHttpClient.Builder()
                 .dns(dns)
                 // A proxy would resolve the name and connect on our behalf, out of reach of the address check.
                 .proxy(Proxy.NO_PROXY)
@@ -50,8 +52,13 @@ public final class Fetcher {
                 // connection the source has closed would fail the next import.
                 .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
                 .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout())
-                .build();
+                .readTimeout(settings.readTimeout());
+        if (settings.trust() != null) {
+            builder.sslSocketFactory(
+                    settings.trust().sslContext().getSocketFactory(),
+                    settings.trust().trustManager());
+        }
+        this.client = builder.build();
     }
 
     /** Opens the source; the caller reads the body once, streaming, and closes the source. */
@@ -169,6 +176,12 @@ public final class Fetcher {
                     true);
         } catch (IOException e) {
             String what = watch.connected ? "Connection to " + url + " failed: " : "Cannot connect to " + url + ": ";
+            if (untrustedCertificate(e)) {
+                throw new FetchFailure(
+                        what + "its TLS certificate is not signed by an authority Loupe trusts (" + innermostMessage(e)
+                                + "); a private authority's certificate goes in [task] source_ca_file",
+                        e);
+            }
             throw new FetchFailure(what + innermostMessage(e), e, true);
         }
     }
@@ -217,6 +230,15 @@ public final class Fetcher {
     }
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+    private static boolean untrustedCertificate(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertPathBuilderException || cause instanceof CertPathValidatorException) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /**
      * OkHttp wraps the cause that says what happened ({@code Connection refused}, an untrusted certificate) in

@@ -3,6 +3,8 @@ package dev.loupe.imports.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.loupe.config.Config;
+import dev.loupe.failure.LoupeException.BadConfiguration;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -96,11 +98,43 @@ class FetcherHttpsTest {
     }
 
     @Test
-    void anUntrustedCertificateCannotBeConnectedTo() {
+    void anUntrustedCertificateIsNamedAsSuch() {
         server.enqueue(new MockResponse.Builder().body("disk image").build());
         assertThatThrownBy(() -> new Fetcher(TestSettings.loopback()).open(url()))
                 .isInstanceOf(FetchFailure.class)
-                .hasMessage("Cannot connect to " + url() + ": unable to find valid certification path to requested"
-                        + " target");
+                .hasMessage("Cannot connect to " + url() + ": its TLS certificate is not signed by an authority Loupe"
+                        + " trusts (unable to find valid certification path to requested target); a private"
+                        + " authority's certificate goes in [task] source_ca_file");
+    }
+
+    /** An operator's private authority, named by source_ca_file, is trusted beside the JDK's own. */
+    @Test
+    void aSourceSignedByTheAuthorityInSourceCaFileIsFetched() throws Exception {
+        Path pem = dir.resolve("private-ca.pem");
+        Files.writeString(pem, authority.certificatePem());
+        FetchSettings settings = FetchSettings.from(Config.load(
+                null,
+                List.of(
+                        "import_filtering_opts.allowed_hosts=[127.0.0.1]",
+                        "import_filtering_opts.allowed_ports=[" + server.getPort() + "]",
+                        "task.source_ca_file=" + pem),
+                dir));
+        server.enqueue(new MockResponse.Builder().body("disk image").build());
+        try (Source source = new Fetcher(settings).open(url());
+                InputStream body = source.body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("disk image");
+        }
+        assertThat(settings.trust().trustManager().getAcceptedIssuers())
+                .as("the JDK's own authorities are kept")
+                .hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aSourceCaFileWithoutCertificatesStopsTheStart() throws Exception {
+        Path notPem = dir.resolve("empty.pem");
+        Files.writeString(notPem, "no certificate here\n");
+        assertThatThrownBy(() -> FetchSettings.from(Config.load(null, List.of("task.source_ca_file=" + notPem), dir)))
+                .isInstanceOf(BadConfiguration.class)
+                .hasMessageStartingWith("[task] source_ca_file: " + notPem);
     }
 }

@@ -102,7 +102,8 @@ class FetcherRedirectTest {
                 0,
                 1L << 40,
                 filter(ANY_PORT, LOOPBACK_ALLOWED),
-                Resolver.SYSTEM);
+                Resolver.SYSTEM,
+                null);
         assertThatThrownBy(() -> new Fetcher(none).open(url("/image")))
                 .isInstanceOf(FetchFailure.class)
                 .hasMessage("Too many redirects (more than 0) fetching " + url("/image"));

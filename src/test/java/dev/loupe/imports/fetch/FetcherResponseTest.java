@@ -42,7 +42,13 @@ class FetcherResponseTest {
 
     private static Fetcher fetcher(long sizeCap, Duration readTimeout) {
         return new Fetcher(new FetchSettings(
-                Duration.ofSeconds(2), readTimeout, 5, sizeCap, filter(ANY_PORT, LOOPBACK_ALLOWED), Resolver.SYSTEM));
+                Duration.ofSeconds(2),
+                readTimeout,
+                5,
+                sizeCap,
+                filter(ANY_PORT, LOOPBACK_ALLOWED),
+                Resolver.SYSTEM,
+                null));
     }
 
     private static Fetcher fetcher() {

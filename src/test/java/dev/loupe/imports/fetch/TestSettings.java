@@ -21,7 +21,7 @@ final class TestSettings {
 
     /** Short timeouts, five redirects, the default cap. */
     static FetchSettings settings(ImportUriFilter filter, Resolver resolver) {
-        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 1L << 40, filter, resolver);
+        return new FetchSettings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, 1L << 40, filter, resolver, null);
     }
 
     /** Settings that may reach 127.0.0.1 on any port. */
