@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Import throughput and memory: Loupe's import task against the machine's own download pipe.
 #
-#   bench/import.sh [--sizes-mib "1024 4096"] [--runs 3] [--s3]
+#   bench/import.sh [--sizes-mib "1024 4096"] [--runs 3] [--s3] [--https]
 #
 # For each size, a random file is served over loopback by a small sendfile() server, and a fresh Loupe imports a
 # 64 MiB warm-up file first (JIT). Throughput: wall time of the pipe `curl SRC | tee FILE >(md5sum) | sha512sum`
@@ -16,16 +16,21 @@
 # the S3 import's throughput against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files +
 # 64 MiB), and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs about 4x the
 # largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe.
+#
+# --https: the source serves TLS with a certificate of a throwaway authority (openssl); the pipe runs
+# `curl --cacert CA`, and Loupe trusts the authority through [task] source_ca_file. The last row checks that a Loupe
+# without the option refuses the source, saying why.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-sizes="1024 4096" runs=3 s3proxy=""
+sizes="1024 4096" runs=3 s3proxy="" https=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes-mib) sizes="$2"; shift ;;
         --runs) runs="$2"; shift ;;
         --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --https) https=1 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -45,10 +50,12 @@ work="$(mktemp -d /tmp/loupe-import.XXXXXX)"
 CLEANUP+=("$work")
 echo "import.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
-python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" <<'EOF'
-import http.server, json, os, shutil, signal, socket, statistics, subprocess, sys, threading, time, urllib.request
+[ "$https" = 0 ] || need_tool openssl openssl
+python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" "$https" <<'EOF'
+import http.server, json, os, shutil, signal, socket, ssl, statistics, subprocess, sys, threading, time, urllib.request
 
-java, jar, work, sizes, runs, summary, s3proxy = sys.argv[1:8]
+java, jar, work, sizes, runs, summary, s3proxy, https = sys.argv[1:9]
+https = https == "1"
 sizes, runs = [int(s) for s in sizes.split()], int(runs)
 MIB = 1 << 20
 IDENTITY = {"X-Identity-Status": "Confirmed", "X-Project-Id": "p", "X-User-Id": "bench", "X-Roles": "admin",
@@ -76,14 +83,41 @@ class SendfileHandler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.flush()
             try:
-                self.connection.sendfile(f)
+                if isinstance(self.connection, ssl.SSLSocket):
+                    # No sendfile() through TLS, and Python's fallback writes 8 KiB at a time: far too slow.
+                    while chunk := f.read(MIB):
+                        self.connection.sendall(chunk)
+                else:
+                    self.connection.sendfile(f)
             except OSError:
                 pass
 
     def log_message(self, *args):
         pass
 
+def throwaway_authority():
+    """A CA and a certificate it signed for 127.0.0.1, made with openssl; returns (ca.pem, cert, key)."""
+    ca_key, ca, key, csr, cert, ext = (os.path.join(work, n) for n in
+                                        ("ca.key", "ca.pem", "tls.key", "tls.csr", "tls.pem", "tls.ext"))
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    for command in (
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2",
+             "-subj", "/CN=Loupe bench CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
+             "-extfile", ext]):
+        subprocess.run(["openssl", *command], check=True, capture_output=True)
+    return ca, cert, key
+
 source = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), SendfileHandler)
+scheme, ca_file = "http", None
+if https:
+    ca_file, cert, key = throwaway_authority()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    source.socket = context.wrap_socket(source.socket, server_side=True)
+    scheme = "https"
 threading.Thread(target=source.serve_forever, daemon=True).start()
 source_port = source.server_address[1]
 
@@ -94,7 +128,7 @@ def make_source(mib):
         with open("/dev/urandom", "rb") as rnd, open(path, "wb") as out:
             for _ in range(mib):
                 out.write(rnd.read(MIB))
-    return f"http://127.0.0.1:{source_port}/{name}"
+    return f"{scheme}://127.0.0.1:{source_port}/{name}"
 
 def warm_page_cache(path):
     # Both sides read the source through the same page cache: warm it, so both find it the same.
@@ -105,7 +139,8 @@ def warm_page_cache(path):
 def pipe(url):
     out = os.path.join(work, "pipe.out")
     t0 = time.monotonic()
-    subprocess.run(["bash", "-c", f"curl -sf '{url}' | tee '{out}' >(md5sum > '{out}.md5') | sha512sum > '{out}.sha512';"
+    cacert = f"--cacert '{ca_file}' " if ca_file else ""
+    subprocess.run(["bash", "-c", f"curl -sf {cacert}'{url}' | tee '{out}' >(md5sum > '{out}.md5') | sha512sum > '{out}.sha512';"
                     f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
     elapsed = time.monotonic() - t0
     digests = {}
@@ -172,13 +207,15 @@ def peak_rss_mib(pid):
                 return int(line.split()[1]) / 1024
 
 class Loupe:
-    def __init__(self, name, options=()):
+    def __init__(self, name, options=(), trusting=True):
         self.data = os.path.join(work, name)
         self.port = free_port()
         self.log = open(self.data + ".log", "w")
         sets = []
+        trust = [f"task.source_ca_file={ca_file}"] if ca_file and trusting else []
         for option in ["import_filtering_opts.allowed_hosts=127.0.0.1",
-                       f"import_filtering_opts.allowed_ports={source_port}", "task.poll_interval=0.05", *options]:
+                       f"import_filtering_opts.allowed_ports={source_port}", "task.poll_interval=0.05", *trust,
+                       *options]:
             sets += ["--set", option]
         self.proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), "-jar", jar, "serve", "--data-dir", self.data,
                                       "--set", f"DEFAULT.bind_port={self.port}", *sets],
@@ -203,7 +240,7 @@ class Loupe:
         except OSError:
             return False
 
-    def imports(self, url):
+    def imports(self, url, expect="success"):
         """Seconds from POST to success, and the image's md5 and sha512; the image is deleted afterwards."""
         t0 = time.monotonic()
         task = self.request("POST", "/v2/tasks", {"type": "import", "input": {
@@ -215,8 +252,10 @@ class Loupe:
                 break
             time.sleep(0.02)
         elapsed = time.monotonic() - t0
-        if shown["status"] != "success":
-            sys.exit(f"import.sh: the import failed: {shown['message']}")
+        if expect == "failure" and shown["status"] == "failure":
+            return shown["message"]
+        if shown["status"] != expect:
+            sys.exit(f"import.sh: the import ended {shown['status']}, not {expect}: {shown['message']}")
         image = self.request("GET", f"/v2/images/{shown['result']['image_id']}")
         self.request("DELETE", f"/v2/images/{image['id']}")
         return elapsed, {"md5": image["checksum"], "sha512": image["os_hash_value"]}
@@ -287,6 +326,10 @@ for mib in sizes:
 if store:
     rows.append(("S3Proxy peak RSS (VmHWM)", f"{store.peak_rss_mib():.0f} MiB"))
     store.stop()
+if https:
+    untrusting = Loupe("loupe-untrusting", trusting=False)
+    rows.append(("https source, no source_ca_file", untrusting.imports(warm_up, expect="failure")))
+    untrusting.stop()
 
 print()
 for name, value in rows:
