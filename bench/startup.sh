@@ -3,8 +3,9 @@
 #
 #   bench/startup.sh [--runs 5] [--idle 10]
 #
-# Start-up: wall time from spawning the JVM until the first 200 answer to GET /healthcheck (polled every 2 ms
-# over loopback), on a fresh data dir (the database is created and migrated) and on an existing one (the same dir
+# Start-up: wall time from spawning `./loupe serve` (the launcher's real command line: its JVM options and its
+# start-up cache; the launcher is run once first, so that it has built) until the first 200 answer to GET
+# /healthcheck (polled every 2 ms over loopback), on a fresh data dir (the database is created and migrated) and on an existing one (the same dir
 # again), median (and min/max) of --runs starts each. Memory: VmRSS from /proc/PID/status at the first answered
 # healthcheck and after --idle seconds of idling. Set BENCH_SUMMARY=FILE to have the figures appended as TSV.
 set -euo pipefail
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift ;;
         --idle) idle="$2"; shift ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -26,10 +27,10 @@ work="$(mktemp -d /tmp/loupe-startup.XXXXXX)"
 CLEANUP+=("$work")
 echo "startup.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
-python3 - "$JAVA" "$LOUPE_JAR" "$work" "$runs" "$idle" "${BENCH_SUMMARY:-}" <<'EOF'
+python3 - "$JAVA" "$ROOT/loupe" "$work" "$runs" "$idle" "${BENCH_SUMMARY:-}" <<'EOF'
 import os, shutil, signal, socket, statistics, subprocess, sys, time
 
-java, jar, work, runs, idle, summary = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+java, launcher, work, runs, idle, summary = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
 
 def free_port():
     with socket.socket() as s:
@@ -54,8 +55,8 @@ def rss_kib(pid):
 def start(data_dir, wait_idle=0.0):
     port = free_port()
     t0 = time.monotonic()
-    proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), "-jar", jar, "serve", "--data-dir", data_dir, "--set", f"DEFAULT.bind_port={port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([launcher, "serve", "--data-dir", data_dir, "--set", f"DEFAULT.bind_port={port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=launcher_env)
     try:
         while not healthy(port):
             if proc.poll() is not None:
@@ -79,6 +80,9 @@ def start(data_dir, wait_idle=0.0):
             sys.exit("startup.sh: Loupe did not stop within 60 s of SIGTERM")
         if code != 0:
             sys.exit(f"startup.sh: Loupe exited with {code} on SIGTERM (expected 0)")
+
+launcher_env = dict(os.environ, JAVA_HOME=os.path.dirname(os.path.dirname(os.path.realpath(java))))
+subprocess.run([launcher, "--version"], env=launcher_env, check=True, stdout=subprocess.DEVNULL)
 
 fresh, existing, rss = [], [], []
 for i in range(runs):

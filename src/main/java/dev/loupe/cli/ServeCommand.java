@@ -46,8 +46,9 @@ final class ServeCommand implements Runnable {
     public void run() {
         Config config = settings.load();
         Logging.configure(config);
+        StopSignals stop = StopSignals.install();
         Loupe loupe = Loupe.start(config, Clock.systemUTC(), role, UnaryOperator.identity());
-        StopSignals.install(loupe);
+        stop.serving(loupe);
         String host = config.get(Options.BIND_HOST);
         String address = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + loupe.port();
         System.out.println(

@@ -18,16 +18,18 @@ final class StopSignals {
 
     private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
 
-    private final Loupe loupe;
     private final AtomicInteger received = new AtomicInteger();
+    private Loupe loupe;
+    private boolean draining;
 
-    private StopSignals(Loupe loupe) {
-        this.loupe = loupe;
-    }
+    private StopSignals() {}
 
-    /** Handles SIGTERM and SIGINT for this server; where signals cannot be handled, a shutdown hook drains. */
-    static void install(Loupe loupe) {
-        StopSignals stop = new StopSignals(loupe);
+    /**
+     * Handles SIGTERM and SIGINT from now on, before the server starts: a signal that comes while it starts is kept
+     * and acted on once it serves ({@link #serving}). Where signals cannot be handled, a shutdown hook drains.
+     */
+    static StopSignals install() {
+        StopSignals stop = new StopSignals();
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
@@ -50,22 +52,46 @@ final class StopSignals {
             LOG.debug("Signals cannot be handled here ({}); a shutdown hook drains instead", e.toString());
             Runtime.getRuntime().addShutdownHook(new Thread(stop::drain, "shutdown"));
         }
+        return stop;
     }
 
-    private void received() {
-        if (received.incrementAndGet() == 1) {
-            Thread.ofPlatform().name("shutdown").start(() -> {
-                drain();
-                // Stopping is the normal end of a server: once everything is closed, report success, not 143.
-                Runtime.getRuntime().halt(0);
-            });
+    /** The server has started: what a stop signal stops, at once if one came while it started. */
+    synchronized void serving(Loupe started) {
+        loupe = started;
+        if (received.get() > 0) {
+            startDraining();
+        }
+    }
+
+    private synchronized void received() {
+        int count = received.incrementAndGet();
+        if (loupe == null) {
+            return;
+        }
+        if (count == 1 || !draining) {
+            startDraining();
         } else {
             LOG.info("Second stop signal: releasing the running tasks for other nodes now");
             loupe.releaseRunningTasks();
         }
     }
 
+    private void startDraining() {
+        draining = true;
+        Thread.ofPlatform().name("shutdown").start(() -> {
+            drain();
+            // Stopping is the normal end of a server: once everything is closed, report success, not 143.
+            Runtime.getRuntime().halt(0);
+        });
+    }
+
     private void drain() {
-        loupe.close();
+        Loupe started;
+        synchronized (this) {
+            started = loupe;
+        }
+        if (started != null) {
+            started.close();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.loupe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.loupe.testing.Await;
 import java.io.File;
@@ -121,6 +122,27 @@ class LauncherIT {
         Run run = launcher(Map.of("LOUPE_JAVA_OPTS", "-Xms1k  -Xmx1k"), QUICK, "--version");
         assertThat(run.exit()).as(run.toString()).isNotZero();
         assertThat(run.out() + run.err()).as(run.toString()).containsIgnoringCase("heap");
+    }
+
+    /**
+     * On Java 25 the build leaves an AOT cache beside the jar, made by a short run in that very folder, and every
+     * start uses it: with AOTMode=on the JVM refuses to start without a usable cache. An operator's collector in
+     * LOUPE_JAVA_OPTS replaces the launcher's (the JVM refuses two) and leaves the cache unused, without a word.
+     */
+    @Test
+    void onJava25EveryStartUsesTheBuildsAotCache() throws IOException {
+        assumeTrue(Runtime.version().feature() >= 25, "AOT caches need Java 25");
+        Run built = launcher(Map.of(), BUILD, "--version");
+        assertThat(built.exit()).as(built.toString()).isZero();
+        assertThat(repo.resolve("target/app").toRealPath().resolve("loupe.aot")).isRegularFile();
+
+        Run strict = launcher(Map.of("LOUPE_JAVA_OPTS", "-XX:AOTMode=on"), QUICK, "--version");
+        assertThat(strict.exit()).as(strict.toString()).isZero();
+        assertThat(strict.out().strip()).isEqualTo("Loupe " + version);
+
+        Run otherCollector = launcher(Map.of("LOUPE_JAVA_OPTS", "-XX:+UseParallelGC"), QUICK, "--version");
+        assertThat(otherCollector.exit()).as(otherCollector.toString()).isZero();
+        assertThat(otherCollector.out().strip()).isEqualTo("Loupe " + version);
     }
 
     /**

@@ -52,6 +52,40 @@ class StartAndStopIT {
         assertThat(row.attempts()).isZero();
     }
 
+    /**
+     * A stop signal that comes as soon as the port answers, while the server still finishes its start, still ends
+     * in a clean stop (exit 0), not in the JVM's default death by SIGTERM (143).
+     */
+    @Test
+    void aStopSignalDuringTheStartStopsCleanly() throws Exception {
+        int port = LoupeProcess.freePort();
+        try (LoupeProcess serve = LoupeProcess.jar(
+                dir.resolve("early-logs"),
+                "serve",
+                "--data-dir",
+                dir.resolve("early").toString(),
+                "--set",
+                "DEFAULT.bind_port=" + port)) {
+            Await.until(Duration.ofSeconds(60), () -> healthy(port), "the port to answer /healthcheck");
+            serve.terminate();
+            assertThat(serve.exitCode(Duration.ofSeconds(60)))
+                    .as(serve.stderr())
+                    .isZero();
+        }
+    }
+
+    private static boolean healthy(int port) {
+        try (java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream()
+                    .write("GET /healthcheck HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII)
+                    .equals("HTTP/1.1 200");
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
     @Test
     void theFirstSignalDrainsSayingWhatItWaitsForAndASecondReleasesTheTasksAtOnce() throws Exception {
         CountDownLatch fetching = new CountDownLatch(1);
