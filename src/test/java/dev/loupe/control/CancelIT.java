@@ -9,12 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.LoupeServer;
 import dev.loupe.testing.Postgres;
+import dev.loupe.testing.S3ProxyServer;
 import dev.loupe.testing.SourceServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -107,8 +110,30 @@ class CancelIT {
 
     @Test
     void aRunningImportOnAnotherNodeStopsWithinAHeartbeatAndLeavesNothing() throws Exception {
-        String database = Postgres.freshDatabase();
         Path store = dir.resolve("images");
+        cancelARunningImport(new String[] {"glance_store.filesystem_store_datadir=" + store}, () -> {
+            try (Stream<Path> files = Files.list(store)) {
+                assertThat(files.toList()).as("no bytes").isEmpty();
+            }
+        });
+    }
+
+    @Test
+    void aRunningImportIntoS3StopsAndLeavesNoObjectAndNoOpenUpload() throws Exception {
+        String bucket = S3ProxyServer.newBucket();
+        cancelARunningImport(S3ProxyServer.options(bucket, "glance_store.s3_store_large_object_chunk_size=5"), () -> {
+            assertThat(S3ProxyServer.keys(bucket)).as("no object").isEmpty();
+            assertThat(S3ProxyServer.openUploads(bucket)).as("no open upload").isEmpty();
+        });
+    }
+
+    /** What the store holds after the cancel, checked once the task has ended. */
+    private interface StoreCheck {
+        void holdsNothing() throws Exception;
+    }
+
+    private void cancelARunningImport(String[] storeOptions, StoreCheck check) throws Exception {
+        String database = Postgres.freshDatabase();
         CountDownLatch fetching = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
         try (SourceServer source = SourceServer.start()) {
@@ -127,15 +152,15 @@ class CancelIT {
                     closed.countDown();
                 }
             });
-            String[] options = {
-                "database.connection=" + database,
-                "glance_store.filesystem_store_datadir=" + store,
-                "import_filtering_opts.allowed_hosts=127.0.0.1",
-                "import_filtering_opts.allowed_ports=" + source.port(),
-                "task.heartbeat_interval=1",
-                "task.lease_duration=4",
-                "task.poll_interval=0.2"
-            };
+            List<String> all = new ArrayList<>(List.of(storeOptions));
+            all.addAll(List.of(
+                    "database.connection=" + database,
+                    "import_filtering_opts.allowed_hosts=127.0.0.1",
+                    "import_filtering_opts.allowed_ports=" + source.port(),
+                    "task.heartbeat_interval=1",
+                    "task.lease_duration=4",
+                    "task.poll_interval=0.2"));
+            String[] options = all.toArray(String[]::new);
             try (LoupeServer api = LoupeServer.start(dir.resolve("api"), options);
                     LoupeServer worker =
                             LoupeServer.withWorkers(dir.resolve("worker"), UnaryOperator.identity(), options)) {
@@ -167,9 +192,7 @@ class CancelIT {
                         .isTrue();
                 JsonNode images = Client.json(client.get("/v2/images", ADMIN_A)).get("images");
                 assertThat(images).as("no image").isEmpty();
-                try (Stream<Path> files = Files.list(store)) {
-                    assertThat(files.toList()).as("no bytes").isEmpty();
-                }
+                check.holdsNothing();
             }
         }
     }
