@@ -156,9 +156,10 @@ public final class ImportHandler implements TaskHandler {
     }
 
     /**
-     * Whether the run stopped for another to go on with the image: the task was taken over (the new owner may be
-     * continuing this very image; what it does not continue, the sweep removes once the task ends), or the server is
-     * stopping and left data the next run can continue.
+     * Whether the run stopped for another to go on with the image: the task was taken over and the store continues
+     * uploads (the new owner may be continuing this very image; what it does not continue, the sweep removes once
+     * the task ends), or the server is stopping and left data the next run can continue. A store that cannot
+     * continue an upload (S3) gets its data removed by the writer: the new owner starts a new image.
      */
     private boolean handedOver(TaskRun run, Image image) throws StoreFailure {
         Cancellation cancellation = run.cancellation();
@@ -166,7 +167,7 @@ public final class ImportHandler implements TaskHandler {
             return false;
         }
         return switch (cancellation.kind()) {
-            case LEASE_LOST -> true;
+            case LEASE_LOST -> store.continuesUploads();
             case STOPPING -> store.unfinished(image.id()).isPresent();
             case REQUESTED -> false;
         };

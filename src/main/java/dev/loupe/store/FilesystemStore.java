@@ -95,6 +95,11 @@ public final class FilesystemStore implements ImageStore {
 
     /** The largest partial file of the image that has its note: what the last resumable upload left. */
     @Override
+    public boolean continuesUploads() {
+        return true;
+    }
+
+    @Override
     public Optional<Unfinished> unfinished(String imageId) throws StoreFailure {
         if (!Files.isDirectory(directory)) {
             return Optional.empty();

@@ -36,6 +36,15 @@ public interface ImageStore extends AutoCloseable {
     }
 
     /**
+     * Whether this store keeps unfinished uploads for another to continue ({@link Upload#keep}): a writer that lost
+     * its task to another node leaves its data alone then, for the other may be continuing it; otherwise it removes
+     * what it wrote.
+     */
+    default boolean continuesUploads() {
+        return false;
+    }
+
+    /**
      * Reads stored data from {@code offset}, up to {@code length} bytes (-1 for all that follows).
      *
      * @throws StoreFailure.Missing when the store does not hold the data the location names

@@ -53,6 +53,11 @@ public final class RoutingStore implements ImageStore {
     }
 
     @Override
+    public boolean continuesUploads() {
+        return writer.continuesUploads();
+    }
+
+    @Override
     public java.util.Optional<Unfinished> unfinished(String imageId) throws StoreFailure {
         return writer.unfinished(imageId);
     }
