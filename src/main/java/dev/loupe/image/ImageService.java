@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -284,8 +283,11 @@ public final class ImageService {
         target.put("visibility", visibility);
         policy.enforce("add_image", who, target);
         enforceVisibility(who, visibility, target);
-        if (!who.admin() && !Objects.equals(owner, who.projectId())) {
-            throw new Forbidden("You are not permitted to create images owned by '" + owner + "'.");
+        // Upstream's ImageFactoryProxy: a non-admin makes images of its own project only, never ownerless ones
+        // (which every project would see); Python's str(None) names the missing owner.
+        if (!who.admin() && (owner == null || !owner.equals(who.projectId()))) {
+            throw new Forbidden(
+                    "You are not permitted to create images owned by '" + (owner == null ? "None" : owner) + "'.");
         }
         for (String key : READ_ONLY_ON_CREATE) {
             if (body.has(key)) {

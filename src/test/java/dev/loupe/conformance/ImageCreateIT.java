@@ -142,6 +142,13 @@ class ImageCreateIT {
                         .get("owner")
                         .asText())
                 .isEqualTo("proj-b");
+        // No project, so no owner: upstream prints Python's None.
+        Map<String, String> projectless = Map.of(
+                "X-Identity-Status", "Confirmed", "X-User-Id", "u", "X-Roles", "member", "Accept", "application/json");
+        assertJsonError(
+                server.client().post("/v2/images", projectless, "{}"),
+                403,
+                "You are not permitted to create images owned by 'None'.");
     }
 
     @Test
