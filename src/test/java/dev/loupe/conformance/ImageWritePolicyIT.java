@@ -39,7 +39,8 @@ class ImageWritePolicyIT {
                                 + "modify_image: \"" + MEMBER_OF_PROJECT + "\"\n"
                                 + "upload_image: \"" + MEMBER_OF_PROJECT + "\"\n"
                                 + "deactivate: \"" + MEMBER_OF_PROJECT + "\"\n"
-                                + "reactivate: \"" + MEMBER_OF_PROJECT + "\"\n"));
+                                + "reactivate: \"" + MEMBER_OF_PROJECT + "\"\n"
+                                + "communitize_image: \"role:admin\"\n"));
     }
 
     @AfterAll
@@ -62,6 +63,28 @@ class ImageWritePolicyIT {
     static HttpResponse<String> send(String method, Map<String, String> who, String path, String type, String body) {
         Map<String, String> headers = type == null ? asJson(who) : with(asJson(who), "Content-Type", type);
         return server.client().send(method, path, headers, body);
+    }
+
+    @Test
+    void communitizeImageGuardsCommunityVisibility() {
+        assertJsonError(
+                server.client().post("/v2/images", asJson(MEMBER_A), "{\"visibility\": \"community\"}"),
+                403,
+                refusal("communitize_image"));
+        String id = create(MEMBER_A);
+        assertJsonError(
+                send(
+                        "PATCH",
+                        MEMBER_A,
+                        "/v2/images/" + id,
+                        "application/openstack-images-v2.1-json-patch",
+                        "[{\"op\": \"replace\", \"path\": \"/visibility\", \"value\": \"community\"}]"),
+                403,
+                refusal("communitize_image"));
+        assertThat(ok(server.client().post("/v2/images", asJson(ADMIN_A), "{\"visibility\": \"community\"}"), 201)
+                        .get("visibility")
+                        .asText())
+                .isEqualTo("community");
     }
 
     static String refusal(String rule) {
