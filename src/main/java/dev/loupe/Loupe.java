@@ -30,6 +30,7 @@ import dev.loupe.imports.Conversion;
 import dev.loupe.imports.HashAlgorithm;
 import dev.loupe.imports.ImportAdmission;
 import dev.loupe.imports.ImportHandler;
+import dev.loupe.imports.UploadIntake;
 import dev.loupe.imports.fetch.FetchSettings;
 import dev.loupe.imports.fetch.Fetcher;
 import dev.loupe.imports.fetch.ImportUriFilter;
@@ -159,14 +160,16 @@ public final class Loupe implements AutoCloseable {
             }
             if (role.servesApi()) {
                 warnIfHeadersAreTrustedOffLoopback(config);
-                ImageService imageService = new ImageService(images, repository, store, policy, clock, lists);
+                ImageSchema imageSchema = new ImageSchema(json);
+                ImageService imageService = new ImageService(
+                        images, repository, store, policy, clock, lists, imageSchema, uploads(config, store));
                 http = new HttpApi(
                                 HttpSettings.from(config),
                                 authenticator(config, json, localClock),
                                 tasks,
                                 schema,
                                 imageService,
-                                new ImageSchema(json),
+                                imageSchema,
                                 policy,
                                 json,
                                 metrics,
@@ -204,6 +207,12 @@ public final class Loupe implements AutoCloseable {
             case "keystone" -> new KeystoneAuthenticator(KeystoneSettings.from(config), json, clock).checkServiceUser();
             default -> new HeaderAuthenticator();
         };
+    }
+
+    /** {@code PUT /v2/images/{id}/file} goes through the same one pass as an import. */
+    private static UploadIntake uploads(Config config, ImageStore store) {
+        return new UploadIntake(
+                store, new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)), config.get(Options.IMAGE_SIZE_CAP));
     }
 
     private static ImportHandler imports(Config config, ImageRepository images, ImageStore store, Clock clock) {

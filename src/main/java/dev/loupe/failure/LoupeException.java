@@ -74,6 +74,15 @@ public abstract sealed class LoupeException extends RuntimeException {
         }
     }
 
+    /** What the caller sends is larger than a configured limit allows (an image over {@code image_size_cap}). */
+    public static final class TooLarge extends LoupeException {
+        private static final long serialVersionUID = 1L;
+
+        public TooLarge(String message) {
+            super(message, null);
+        }
+    }
+
     /** The part of the data asked for does not exist (a byte range past the end, or one that cannot be read). */
     public static final class RangeNotSatisfiable extends LoupeException {
         private static final long serialVersionUID = 1L;

@@ -9,6 +9,7 @@ import dev.loupe.failure.LoupeException.Forbidden;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.failure.LoupeException.RangeNotSatisfiable;
+import dev.loupe.failure.LoupeException.TooLarge;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.failure.LoupeException.Unavailable;
 import dev.loupe.failure.LoupeException.Unprocessable;
@@ -61,6 +62,9 @@ final class ErrorResponder {
                 if (f.allow() != null) {
                     ctx.header("Allow", f.allow());
                 }
+                if (f.acceptPatch() != null) {
+                    ctx.header("Accept-Patch", f.acceptPatch());
+                }
             }
             case LoupeException f -> status = status(f, ctx);
             default -> {
@@ -88,6 +92,7 @@ final class ErrorResponder {
             case Conflict ignored -> 409;
             case Unprocessable ignored -> 422;
             case RangeNotSatisfiable ignored -> 416;
+            case TooLarge ignored -> 413;
             case Unavailable f -> {
                 // One line per request, the cause's trace at DEBUG only: an outage is not a bug in Loupe.
                 LOG.warn("Refused {} {}: {}", ctx.method(), ctx.path(), f.getMessage());

@@ -33,16 +33,18 @@ public final class HttpApi {
     /** Each resource with the methods it answers; any other method gets 405 with this Allow list. */
     private record Resource(Pattern path, String allow) {}
 
-    // Allow lists what Loupe answers. Upstream also lists POST on /v2/images, PATCH on an image and PUT on its file,
-    // which Loupe does not implement. /v2/images/{id}/tasks has no 405 upstream: other methods find no route (404).
+    // Allow lists what Loupe answers, as upstream does for the same resources. /v2/images/{id}/tasks has no 405
+    // upstream: other methods find no route (404); nor has an unknown action.
     private static final List<Resource> RESOURCES = List.of(
             new Resource(Pattern.compile("/v2/tasks"), "GET, POST"),
             new Resource(Pattern.compile("/v2/tasks/[^/]+"), "GET, DELETE"),
             new Resource(Pattern.compile("/v2/tasks/[^/]+/actions/cancel"), "POST"),
             new Resource(Pattern.compile("/v2/schemas/tasks?"), "GET"),
-            new Resource(Pattern.compile("/v2/images"), "GET"),
-            new Resource(Pattern.compile("/v2/images/[^/]+"), "GET, DELETE"),
-            new Resource(Pattern.compile("/v2/images/[^/]+/file"), "GET"),
+            new Resource(Pattern.compile("/v2/images"), "GET, POST"),
+            new Resource(Pattern.compile("/v2/images/[^/]+"), "GET, DELETE, PATCH"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/file"), "GET, PUT"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/tags/[^/]+"), "PUT, DELETE"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/actions/(deactivate|reactivate)"), "POST"),
             new Resource(Pattern.compile("/v2/schemas/images?"), "GET"));
 
     /** The routes of the API, as templates: the {@code route} label of the request metrics. */
@@ -61,6 +63,9 @@ public final class HttpApi {
             "/v2/images",
             "/v2/images/{image_id}",
             "/v2/images/{image_id}/file",
+            "/v2/images/{image_id}/tags/{tag}",
+            "/v2/images/{image_id}/actions/deactivate",
+            "/v2/images/{image_id}/actions/reactivate",
             "/v2/images/{image_id}/tasks");
 
     private static final List<String> MONITORING_ROUTES = List.of("/healthcheck", "/metrics");
@@ -84,9 +89,9 @@ public final class HttpApi {
         JsonResponder out = new JsonResponder(json);
         BaseUrl baseUrl = new BaseUrl(settings.publicEndpoint());
         Versions versions = new Versions(json, baseUrl);
-        TaskResource taskResource =
-                new TaskResource(tasks, json, new RequestBody(json, settings.maxBodyBytes()), out, baseUrl);
-        ImageResource imageResource = new ImageResource(images, imageSchema, json, out);
+        RequestBody body = new RequestBody(json, settings.maxBodyBytes());
+        TaskResource taskResource = new TaskResource(tasks, json, body, out, baseUrl);
+        ImageResource imageResource = new ImageResource(images, imageSchema, json, out, body, baseUrl);
         this.app = javalin(settings, errors, metrics, API_ROUTES, c -> {
             c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
@@ -106,9 +111,16 @@ public final class HttpApi {
             c.routes.get("/v2/schemas/image", imageResource::imageSchema);
             c.routes.get("/v2/schemas/images", imageResource::imagesSchema);
             c.routes.get("/v2/images", imageResource::list);
+            c.routes.post("/v2/images", imageResource::create);
             c.routes.get("/v2/images/{image_id}", imageResource::show);
+            c.routes.patch("/v2/images/{image_id}", imageResource::update);
             c.routes.delete("/v2/images/{image_id}", imageResource::delete);
             c.routes.get("/v2/images/{image_id}/file", imageResource::download);
+            c.routes.put("/v2/images/{image_id}/file", imageResource::upload);
+            c.routes.put("/v2/images/{image_id}/tags/{tag}", imageResource::addTag);
+            c.routes.delete("/v2/images/{image_id}/tags/{tag}", imageResource::removeTag);
+            c.routes.post("/v2/images/{image_id}/actions/deactivate", imageResource::deactivate);
+            c.routes.post("/v2/images/{image_id}/actions/reactivate", imageResource::reactivate);
             c.routes.get("/v2/images/{image_id}/tasks", imageResource::tasks);
             // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
             for (String path : List.of(

@@ -12,11 +12,17 @@ final class HttpFailure extends RuntimeException {
 
     private final int status;
     private final String allow;
+    private final String acceptPatch;
 
     private HttpFailure(int status, String message, String allow) {
+        this(status, message, allow, null);
+    }
+
+    private HttpFailure(int status, String message, String allow, String acceptPatch) {
         super(message);
         this.status = status;
         this.allow = allow;
+        this.acceptPatch = acceptPatch;
     }
 
     /** A request target whose %-escapes do not decode (Jetty lets {@code %u0041} through; Javalin cannot decode it). */
@@ -53,12 +59,28 @@ final class HttpFailure extends RuntimeException {
                 null);
     }
 
+    /**
+     * Upstream's 415 for the image write routes, which name the media types they take: a JSON patch type for PATCH
+     * (then {@code Accept-Patch} lists them), {@code application/octet-stream} for data. A request without a
+     * Content-Type is reported as {@code text/plain}, as upstream reports it.
+     */
+    static HttpFailure mediaTypeNotSupported(String contentType, String acceptPatch) {
+        String named = contentType == null || contentType.isBlank() ? "text/plain" : contentType;
+        return new HttpFailure(
+                415, "The request media type " + named + " is not supported by this server.", null, acceptPatch);
+    }
+
     static HttpFailure requestIdTooLong(int max) {
         return new HttpFailure(431, "x-openstack-request-id is too long, max size " + max, null);
     }
 
     int status() {
         return status;
+    }
+
+    /** The Accept-Patch header of a PATCH's 415, or null. */
+    String acceptPatch() {
+        return acceptPatch;
     }
 
     /** The Allow header of a 405, or null. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.image.Download;
 import dev.loupe.image.Image;
+import dev.loupe.image.ImageChange;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.image.RangeHeaders;
@@ -12,30 +13,104 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /v2/images}, {@code /v2/images/{image_id}}, its {@code /file} and {@code /tasks}, and the image schemas:
- * the request read, the service asked, the answer written.
+ * {@code /v2/images}, {@code /v2/images/{image_id}}, its {@code /file}, {@code /tags/{tag}}, {@code /actions} and
+ * {@code /tasks}, and the image schemas: the request read, the service asked, the answer written.
  */
 final class ImageResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageResource.class);
     private static final int BUFFER_BYTES = 64 * 1024;
 
+    static final String PATCH_V21 = "application/openstack-images-v2.1-json-patch";
+    static final String PATCH_V20 = "application/openstack-images-v2.0-json-patch";
+    private static final String OCTET_STREAM = "application/octet-stream";
+
     private final ImageService images;
     private final ImageSchema schema;
     private final ImageViews views;
     private final JsonResponder out;
+    private final RequestBody body;
+    private final BaseUrl baseUrl;
 
-    ImageResource(ImageService images, ImageSchema schema, ObjectMapper json, JsonResponder out) {
+    ImageResource(
+            ImageService images,
+            ImageSchema schema,
+            ObjectMapper json,
+            JsonResponder out,
+            RequestBody body,
+            BaseUrl baseUrl) {
         this.images = images;
         this.schema = schema;
         this.views = new ImageViews(json);
         this.out = out;
+        this.body = body;
+        this.baseUrl = baseUrl;
+    }
+
+    /** {@code POST /v2/images}: 201 with the queued image and its absolute Location. */
+    void create(Context ctx) {
+        Image image = images.create(Identity.of(ctx), body.read(ctx));
+        ctx.header("Location", baseUrl.of(ctx) + "/v2/images/" + image.id());
+        out.send(ctx, 201, views.full(image));
+    }
+
+    /** {@code PATCH /v2/images/{id}} in either of upstream's JSON patch media types; any other is 415. */
+    void update(Context ctx) {
+        String type = mediaType(ctx);
+        if (!type.equals(PATCH_V21) && !type.equals(PATCH_V20)) {
+            throw HttpFailure.mediaTypeNotSupported(ctx.header("Content-Type"), PATCH_V20 + ", " + PATCH_V21);
+        }
+        List<ImageChange> changes = ImageChange.parse(body.read(ctx), type.equals(PATCH_V20));
+        out.send(ctx, 200, views.full(images.update(Identity.of(ctx), ctx.pathParam("image_id"), changes)));
+    }
+
+    /** {@code PUT /v2/images/{id}/file}: the body streamed to the store, with or without a Content-Length. */
+    void upload(Context ctx) {
+        if (!mediaType(ctx).equals(OCTET_STREAM)) {
+            throw HttpFailure.mediaTypeNotSupported(ctx.header("Content-Type"), null);
+        }
+        InputStream data;
+        try {
+            data = ctx.req().getInputStream();
+        } catch (IOException e) {
+            throw HttpFailure.badRequest("The request body cannot be read: " + e.getMessage());
+        }
+        images.upload(
+                Identity.of(ctx), ctx.pathParam("image_id"), data, ctx.req().getContentLengthLong());
+        noContent(ctx);
+    }
+
+    void addTag(Context ctx) {
+        images.addTag(Identity.of(ctx), ctx.pathParam("image_id"), ctx.pathParam("tag"));
+        noContent(ctx);
+    }
+
+    void removeTag(Context ctx) {
+        images.removeTag(Identity.of(ctx), ctx.pathParam("image_id"), ctx.pathParam("tag"));
+        noContent(ctx);
+    }
+
+    void deactivate(Context ctx) {
+        images.deactivate(Identity.of(ctx), ctx.pathParam("image_id"));
+        noContent(ctx);
+    }
+
+    void reactivate(Context ctx) {
+        images.reactivate(Identity.of(ctx), ctx.pathParam("image_id"));
+        noContent(ctx);
+    }
+
+    /** The request's media type without parameters, lower-cased; empty when it names none. */
+    private static String mediaType(Context ctx) {
+        String header = ctx.header("Content-Type");
+        return header == null ? "" : header.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
     }
 
     void list(Context ctx) {

@@ -92,6 +92,105 @@ public final class ImageRepository {
         });
     }
 
+    /**
+     * Adds an image made through the API; false when an image (live or deleted) already has its id.
+     */
+    public boolean create(Image image) {
+        try {
+            insert(image);
+            return true;
+        } catch (RuntimeException e) {
+            if (find(image.id()).isPresent()) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Writes what a {@code PATCH} may change (name, visibility, flags, owner, formats, minimums, tags, extra
+     * properties) to a live image, in one transaction. The data columns and the status are left as they are, so an
+     * upload that runs meanwhile keeps what it records.
+     *
+     * @return false when the image is no longer live
+     */
+    public boolean update(Image image) {
+        return jdbi.inTransaction(h -> {
+            int changed = h.createUpdate("UPDATE images SET name = :name, visibility = :visibility,"
+                            + " protected = :protected, os_hidden = :os_hidden, owner = :owner,"
+                            + " disk_format = :disk_format, container_format = :container_format,"
+                            + " min_disk = :min_disk, min_ram = :min_ram, updated_at = :now"
+                            + " WHERE id = :id AND deleted = FALSE")
+                    .bind("name", image.name())
+                    .bind("visibility", image.visibility())
+                    .bind("protected", image.isProtected())
+                    .bind("os_hidden", image.osHidden())
+                    .bind("owner", image.owner())
+                    .bind("disk_format", image.diskFormat())
+                    .bind("container_format", image.containerFormat())
+                    .bind("min_disk", image.minDisk())
+                    .bind("min_ram", image.minRam())
+                    .bind("now", Micros.of(image.updatedAt()))
+                    .bind("id", image.id())
+                    .execute();
+            if (changed == 0) {
+                return false;
+            }
+            for (String table : List.of("image_tags", "image_properties")) {
+                h.createUpdate("DELETE FROM " + table + " WHERE image_id = :id")
+                        .bind("id", image.id())
+                        .execute();
+            }
+            for (String tag : image.tags()) {
+                h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
+                        .bind("id", image.id())
+                        .bind("value", tag)
+                        .execute();
+            }
+            for (Map.Entry<String, String> property : image.properties().entrySet()) {
+                h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
+                        .bind("id", image.id())
+                        .bind("name", property.getKey())
+                        .bind("value", property.getValue())
+                        .execute();
+            }
+            return true;
+        });
+    }
+
+    /** Tags a live image (a tag it has already is fine). */
+    public void addTag(String id, String tag, Instant now) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)"
+                            + " ON CONFLICT (image_id, value) DO NOTHING")
+                    .bind("id", id)
+                    .bind("value", tag)
+                    .execute();
+            touch(h, id, now);
+        });
+    }
+
+    /** Removes a tag; false when the image did not have it. */
+    public boolean removeTag(String id, String tag, Instant now) {
+        return jdbi.inTransaction(h -> {
+            int removed = h.createUpdate("DELETE FROM image_tags WHERE image_id = :id AND value = :value")
+                    .bind("id", id)
+                    .bind("value", tag)
+                    .execute();
+            if (removed > 0) {
+                touch(h, id, now);
+            }
+            return removed > 0;
+        });
+    }
+
+    private static void touch(Handle h, String id, Instant now) {
+        h.createUpdate("UPDATE images SET updated_at = :now WHERE id = :id")
+                .bind("now", Micros.of(now))
+                .bind("id", id)
+                .execute();
+    }
+
     /** The image, deleted or not. */
     public Optional<Image> find(String id) {
         return jdbi

@@ -8,6 +8,8 @@ public enum ImageStatus {
     SAVING("saving"),
     /** Data stored and verified; the image can be used. */
     ACTIVE("active"),
+    /** Its data may not be downloaded by non-admins until it is reactivated. */
+    DEACTIVATED("deactivated"),
     /** Removed through the API; the row stays, soft-deleted, as in Glance. */
     DELETED("deleted");
 

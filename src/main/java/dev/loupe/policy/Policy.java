@@ -29,6 +29,8 @@ public final class Policy {
     // Glance's names and defaults for what Loupe enforces. As in Glance, the empty "default" allows any name that no
     // rule defines.
     // cancel_task is Loupe's own (Glance has no cancel): whoever may use the Tasks API may cancel.
+    // publicize_image is Glance's one image rule whose default (admins) is not OR-ed with "default" in Glance 25.1;
+    // the others (add_image, modify_image, upload_image, deactivate, ...) fall back to "default", as there.
     private static final Map<String, String> DEFAULT_RULES = Map.of(
             "context_is_admin",
             "role:admin",
@@ -36,6 +38,8 @@ public final class Policy {
             "rule:context_is_admin",
             "cancel_task",
             "rule:tasks_api_access",
+            "publicize_image",
+            "role:admin",
             DEFAULT_RULE,
             "");
 
@@ -56,7 +60,7 @@ public final class Policy {
 
     /**
      * Built-in rules: "context_is_admin" is role:admin, "tasks_api_access" is rule:context_is_admin, "cancel_task" is
-     * rule:tasks_api_access, and "default" allows everyone.
+     * rule:tasks_api_access, "publicize_image" is role:admin, and "default" allows everyone.
      */
     public static Policy defaults() {
         return DEFAULTS;

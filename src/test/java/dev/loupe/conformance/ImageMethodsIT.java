@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The methods Loupe does not answer on the image paths: 405 with an Allow header listing what it does answer
- * (creating, updating and uploading images are not implemented), 404 for paths no route takes.
+ * The methods Loupe does not answer on the image paths: 405 with an Allow header listing what it does answer, as
+ * upstream's (docs/upstream/glance-25.1-images-write.md §4-§6), 404 for paths no route takes.
  */
 class ImageMethodsIT {
 
@@ -29,24 +29,42 @@ class ImageMethodsIT {
     }
 
     @Test
-    void collectionAnswersGetOnly() {
-        for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "HEAD", "FOO")) {
-            assertRejected(method, "/v2/images", "GET");
+    void collectionAnswersGetAndPost() {
+        for (String method : List.of("PUT", "DELETE", "PATCH", "HEAD", "FOO")) {
+            assertRejected(method, "/v2/images", "GET, POST");
         }
     }
 
     @Test
-    void imageAnswersGetAndDelete() {
-        for (String method : List.of("PATCH", "PUT", "POST", "HEAD", "FOO")) {
-            assertRejected(method, "/v2/images/" + ID, "GET, DELETE");
+    void imageAnswersGetDeleteAndPatch() {
+        for (String method : List.of("PUT", "POST", "HEAD", "FOO")) {
+            assertRejected(method, "/v2/images/" + ID, "GET, DELETE, PATCH");
         }
     }
 
     @Test
-    void fileAnswersGetOnly() {
-        for (String method : List.of("PUT", "POST", "DELETE", "PATCH", "HEAD")) {
-            assertRejected(method, "/v2/images/" + ID + "/file", "GET");
+    void fileAnswersGetAndPut() {
+        for (String method : List.of("POST", "DELETE", "PATCH", "HEAD")) {
+            assertRejected(method, "/v2/images/" + ID + "/file", "GET, PUT");
         }
+    }
+
+    @Test
+    void tagAnswersPutAndDelete() {
+        for (String method : List.of("GET", "POST", "PATCH", "HEAD")) {
+            assertRejected(method, "/v2/images/" + ID + "/tags/red", "PUT, DELETE");
+        }
+    }
+
+    @Test
+    void actionsAnswerPostOnly() {
+        for (String action : List.of("deactivate", "reactivate")) {
+            for (String method : List.of("GET", "PUT", "DELETE", "PATCH", "HEAD")) {
+                assertRejected(method, "/v2/images/" + ID + "/actions/" + action, "POST");
+            }
+        }
+        assertJsonError(
+                server.client().post("/v2/images/" + ID + "/actions/explode", asJson(ADMIN_A), null), 404, NOT_FOUND);
     }
 
     @Test
@@ -61,17 +79,17 @@ class ImageMethodsIT {
     @Test
     void methodRejectionsComeBeforePolicyButAfterAuthentication() {
         assertJsonError(
-                server.client().send("PATCH", "/v2/images/" + ID, asJson(MEMBER_A), "[]"),
+                server.client().send("PUT", "/v2/images/" + ID, asJson(MEMBER_A), "[]"),
                 405,
-                "The method PATCH is not allowed for this resource.");
+                "The method PUT is not allowed for this resource.");
         assertJsonError(
-                server.client().send("PUT", "/v2/images/" + ID + "/file", asJson(ANONYMOUS), "x"), 401, UNAUTHORIZED);
+                server.client().send("POST", "/v2/images/" + ID + "/file", asJson(ANONYMOUS), "x"), 401, UNAUTHORIZED);
     }
 
     @Test
     void methodRejectionsWorkUnderVersionPrefixes() {
-        assertRejected("POST", "/v2.9/images", "GET");
-        assertRejected("PATCH", "/v2.0/images/" + ID, "GET, DELETE");
+        assertRejected("PUT", "/v2.9/images", "GET, POST");
+        assertRejected("POST", "/v2.0/images/" + ID, "GET, DELETE, PATCH");
     }
 
     @Test
@@ -82,7 +100,8 @@ class ImageMethodsIT {
                 "/v2/images/" + ID + "/import",
                 "/v2/images/" + ID + "/stage",
                 "/v2/images/" + ID + "/members",
-                "/v2/images/" + ID + "/tags/x",
+                "/v2/images/" + ID + "/tags",
+                "/v2/images/" + ID + "/actions/explode",
                 "/v2/images/" + ID + "/file/x",
                 "/v2/schemas/image/",
                 "/v2/schemas/member")) {

@@ -123,6 +123,7 @@ final class Wire {
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
+            case 409 -> "Conflict";
             default -> null;
         };
     }

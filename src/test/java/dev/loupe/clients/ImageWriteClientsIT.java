@@ -1,0 +1,225 @@
+package dev.loupe.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.testing.DebianPackages;
+import dev.loupe.testing.Keystone;
+import dev.loupe.testing.Keystone.User;
+import dev.loupe.testing.LoupeServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Images API write side through Debian's real clients behind a real Keystone: python-glanceclient's
+ * {@code glance} and openstackclient's {@code openstack} create an image with its data, set and unset properties,
+ * tag, deactivate and reactivate it, download it byte-identical and delete it.
+ */
+class ImageWriteClientsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    static Keystone keystone;
+    static LoupeServer loupe;
+    static Path qcow2;
+
+    @RegisterExtension
+    static final TestWatcher KEYSTONE_LOGS = Keystone.logsOnFailure(() -> keystone);
+
+    @BeforeAll
+    static void start() throws Exception {
+        DebianPackages.require("python3-glanceclient", "glance", "--version");
+        DebianPackages.require("python3-openstackclient", "openstack", "--version");
+        keystone = Keystone.start(dir.resolve("keystone"));
+        loupe = LoupeServer.start(dir.resolve("loupe"), KeystoneAuthIT.behind(keystone));
+        keystone.registerImageService(loupe.baseUrl());
+        qcow2 = dir.resolve("disk.qcow2");
+        Files.copy(Path.of("src/test/resources/formats/qcow2-v3.qcow2"), qcow2);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (loupe != null) {
+            loupe.close();
+        }
+        if (keystone != null) {
+            keystone.close();
+        }
+    }
+
+    @Test
+    void glanceCreatesUploadsChangesAndDeletes() throws Exception {
+        byte[] data = Files.readAllBytes(qcow2);
+        Map<String, String> created = Cli.table(glance(
+                        Keystone.MEMBER_A,
+                        "image-create",
+                        "--name",
+                        "from-glance",
+                        "--disk-format",
+                        "qcow2",
+                        "--container-format",
+                        "bare",
+                        "--property",
+                        "foo=bar",
+                        "--file",
+                        qcow2.toString())
+                .ok());
+        String id = created.get("id");
+        assertThat(created)
+                .containsEntry("status", "active")
+                .containsEntry("checksum", hex("MD5", data))
+                .containsEntry("os_hash_value", hex("SHA-512", data))
+                .containsEntry("virtual_size", "1048576")
+                .containsEntry("foo", "bar")
+                .containsEntry("owner", keystone.projectId(Keystone.PROJECT_A));
+
+        Map<String, String> updated = Cli.table(glance(
+                        Keystone.MEMBER_A,
+                        "image-update",
+                        "--property",
+                        "color=red",
+                        "--remove-property",
+                        "foo",
+                        "--min-ram",
+                        "64",
+                        id)
+                .ok());
+        assertThat(updated)
+                .containsEntry("color", "red")
+                .containsEntry("min_ram", "64")
+                .doesNotContainKey("foo");
+
+        glance(Keystone.MEMBER_A, "image-tag-update", id, "blue").ok();
+        assertThat(Cli.table(glance(Keystone.MEMBER_A, "image-show", id).ok()).get("tags"))
+                .contains("blue");
+        glance(Keystone.MEMBER_A, "image-tag-delete", id, "blue").ok();
+        assertThat(Cli.table(glance(Keystone.MEMBER_A, "image-show", id).ok()).get("tags"))
+                .doesNotContain("blue");
+
+        glance(Keystone.MEMBER_A, "image-deactivate", id).ok();
+        assertThat(Cli.table(glance(Keystone.MEMBER_A, "image-show", id).ok())).containsEntry("status", "deactivated");
+        glance(Keystone.MEMBER_A, "image-reactivate", id).ok();
+        assertThat(Cli.table(glance(Keystone.MEMBER_A, "image-show", id).ok())).containsEntry("status", "active");
+
+        Path downloaded = dir.resolve("glance-download.qcow2");
+        glance(Keystone.MEMBER_A, "image-download", "--file", downloaded.toString(), id)
+                .ok();
+        assertThat(Files.readAllBytes(downloaded)).isEqualTo(data);
+
+        glance(Keystone.MEMBER_A, "image-delete", id).ok();
+        Cli.Result gone = glance(Keystone.MEMBER_A, "image-show", id);
+        assertThat(gone.exit()).as(gone.output()).isNotZero();
+    }
+
+    @Test
+    void openstackCreatesUploadsChangesAndDeletes() throws Exception {
+        byte[] data = new byte[4096 + 7];
+        new java.util.Random(7).nextBytes(data);
+        Path raw = dir.resolve("disk.raw");
+        Files.write(raw, data);
+        JsonNode created = JSON.readTree(openstack(
+                        Keystone.MEMBER_A,
+                        "image",
+                        "create",
+                        "--disk-format",
+                        "raw",
+                        "--container-format",
+                        "bare",
+                        "--file",
+                        raw.toString(),
+                        "--property",
+                        "k=v",
+                        "-f",
+                        "json",
+                        "from-openstack")
+                .ok());
+        String id = created.get("id").textValue();
+        JsonNode shown = show(id);
+        assertThat(shown.get("status").textValue()).isEqualTo("active");
+        assertThat(shown.get("checksum").textValue()).isEqualTo(hex("MD5", data));
+        assertThat(shown.get("size").asLong()).isEqualTo(data.length);
+
+        openstack(Keystone.MEMBER_A, "image", "set", "--property", "a=b", "--tag", "x", id)
+                .ok();
+        shown = show(id);
+        assertThat(shown.toString()).contains("\"a\":\"b\"").contains("\"x\"");
+        openstack(Keystone.MEMBER_A, "image", "unset", "--property", "a", "--tag", "x", id)
+                .ok();
+        shown = show(id);
+        assertThat(shown.toString()).doesNotContain("\"a\":\"b\"");
+        assertThat(shown.get("tags").toString()).doesNotContain("\"x\"");
+
+        openstack(Keystone.MEMBER_A, "image", "set", "--deactivate", id).ok();
+        assertThat(show(id).get("status").textValue()).isEqualTo("deactivated");
+        openstack(Keystone.MEMBER_A, "image", "set", "--activate", id).ok();
+        assertThat(show(id).get("status").textValue()).isEqualTo("active");
+
+        Path saved = dir.resolve("openstack-save.raw");
+        openstack(Keystone.MEMBER_A, "image", "save", "--file", saved.toString(), id)
+                .ok();
+        assertThat(Files.readAllBytes(saved)).isEqualTo(data);
+        openstack(Keystone.MEMBER_A, "image", "delete", id).ok();
+        assertThat(openstack(Keystone.MEMBER_A, "image", "show", id).exit()).isNotZero();
+    }
+
+    private static JsonNode show(String id) throws Exception {
+        return JSON.readTree(
+                openstack(Keystone.MEMBER_A, "image", "show", "-f", "json", id).ok());
+    }
+
+    private static Cli.Result glance(User user, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("glance"));
+        command.addAll(List.of(args));
+        return Cli.run(cloud(user), command);
+    }
+
+    private static Cli.Result openstack(User user, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("openstack"));
+        command.addAll(List.of(args));
+        return Cli.run(cloud(user), command);
+    }
+
+    private static Map<String, String> cloud(User user) throws java.io.IOException {
+        Map<String, String> environment = new HashMap<>(Map.of(
+                "OS_AUTH_URL",
+                keystone.authUrl(),
+                "OS_USERNAME",
+                user.name(),
+                "OS_PASSWORD",
+                user.password(),
+                "OS_PROJECT_NAME",
+                user.project(),
+                "OS_USER_DOMAIN_NAME",
+                "Default",
+                "OS_PROJECT_DOMAIN_NAME",
+                "Default",
+                "OS_REGION_NAME",
+                Keystone.REGION,
+                "OS_IDENTITY_API_VERSION",
+                "3",
+                "OS_IMAGE_API_VERSION",
+                "2"));
+        environment.put("HOME", Cli.freshHome(dir));
+        return environment;
+    }
+
+    private static String hex(String algorithm, byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+    }
+}
