@@ -76,19 +76,7 @@ public final class ImageRepository {
                         .bind("task", image.taskId())
                         .execute();
             }
-            for (String tag : image.tags()) {
-                h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
-                        .bind("id", image.id())
-                        .bind("value", tag)
-                        .execute();
-            }
-            for (Map.Entry<String, String> property : image.properties().entrySet()) {
-                h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
-                        .bind("id", image.id())
-                        .bind("name", property.getKey())
-                        .bind("value", property.getValue())
-                        .execute();
-            }
+            insertTagsAndProperties(h, image);
         });
     }
 
@@ -141,19 +129,7 @@ public final class ImageRepository {
                         .bind("id", image.id())
                         .execute();
             }
-            for (String tag : image.tags()) {
-                h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
-                        .bind("id", image.id())
-                        .bind("value", tag)
-                        .execute();
-            }
-            for (Map.Entry<String, String> property : image.properties().entrySet()) {
-                h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
-                        .bind("id", image.id())
-                        .bind("name", property.getKey())
-                        .bind("value", property.getValue())
-                        .execute();
-            }
+            insertTagsAndProperties(h, image);
             return true;
         });
     }
@@ -535,5 +511,21 @@ public final class ImageRepository {
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
+    }
+
+    private static void insertTagsAndProperties(Handle h, Image image) {
+        for (String tag : image.tags()) {
+            h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
+                    .bind("id", image.id())
+                    .bind("value", tag)
+                    .execute();
+        }
+        for (Map.Entry<String, String> property : image.properties().entrySet()) {
+            h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
+                    .bind("id", image.id())
+                    .bind("name", property.getKey())
+                    .bind("value", property.getValue())
+                    .execute();
+        }
     }
 }
