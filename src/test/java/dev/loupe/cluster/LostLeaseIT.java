@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LostLeaseIT {
 
     private static final int SIZE = 8 << 20;
+    private static final int TRICKLE = 4 << 10;
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
 
     @TempDir
@@ -50,11 +51,13 @@ class LostLeaseIT {
             source.script("/image.raw", (socket, out) -> {
                 SourceServer.head(out, "200 OK", "Content-Length: " + SIZE);
                 if (requests.incrementAndGet() == 1) {
-                    // The first node's copy trickles, so that it is mid-copy when paused, and until it stops.
+                    // The first node's copy trickles, so that it is mid-copy when paused, and until it stops: at
+                    // 40 KiB/s the image would take minutes, so the copy cannot end while the node is paused, however
+                    // long the second node takes on a loaded machine (socket buffers hold megabytes meanwhile).
                     firstFetching.countDown();
                     try {
-                        for (int at = 0; at < SIZE; at += 16 << 10) {
-                            out.write(image, at, 16 << 10);
+                        for (int at = 0; at < SIZE; at += TRICKLE) {
+                            out.write(image, at, TRICKLE);
                             out.flush();
                             Thread.sleep(100);
                         }
@@ -84,23 +87,26 @@ class LostLeaseIT {
                 assertThat(firstFetching.await(30, TimeUnit.SECONDS)).isTrue();
                 // The first node runs it; no other node is up yet.
                 signal("STOP", first);
-                Client secondClient = second.awaitReady(Duration.ofSeconds(60));
+                Client secondClient;
+                JsonNode done;
+                long resumed;
                 try {
-                    JsonNode done = secondClient.awaitStatus(id, Client.ADMIN_A, "success", Duration.ofSeconds(60));
-                    assertThat(done.get("result").get("image_id").isTextual()).isTrue();
+                    secondClient = second.awaitReady(Duration.ofSeconds(60));
+                    done = secondClient.awaitStatus(id, Client.ADMIN_A, "success", Duration.ofSeconds(60));
                 } finally {
-                    long resumed = System.nanoTime();
+                    resumed = System.nanoTime();
                     signal("CONT", first);
-                    assertThat(firstClosed.await(30, TimeUnit.SECONDS))
-                            .as("the resumed node stopped its copy")
-                            .isTrue();
-                    Duration stoppedAfter = Duration.ofNanos(firstClosedAt.get() - resumed);
-                    System.out.printf(
-                            "LostLeaseIT: the resumed node closed its source %d ms after SIGCONT%n",
-                            stoppedAfter.toMillis());
-                    // within one heartbeat of resuming (and the time a loaded machine takes to deliver it)
-                    assertThat(stoppedAfter).isLessThan(HEARTBEAT.plusSeconds(2));
                 }
+                assertThat(done.get("result").get("image_id").isTextual()).isTrue();
+                assertThat(firstClosed.await(30, TimeUnit.SECONDS))
+                        .as("the resumed node stopped its copy")
+                        .isTrue();
+                Duration stoppedAfter = Duration.ofNanos(firstClosedAt.get() - resumed);
+                System.out.printf(
+                        "LostLeaseIT: the resumed node closed its source %d ms after SIGCONT%n",
+                        stoppedAfter.toMillis());
+                // within one heartbeat of resuming (and the time a loaded machine takes to deliver it)
+                assertThat(stoppedAfter).isLessThan(HEARTBEAT.plusSeconds(2));
                 String imageId = secondClient
                         .show(id, Client.ADMIN_A)
                         .get("result")
