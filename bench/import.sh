@@ -161,7 +161,7 @@ class S3Proxy:
         os.makedirs(os.path.join(self.data, "blobs"))
         conf = os.path.join(self.data, "s3proxy.conf")
         with open(conf, "w") as f:
-            f.write("\n".join([f"s3proxy.endpoint=http://127.0.0.1:{self.port}", "s3proxy.authorization=aws-v2-or-v4",
+            f.write("\n".join([f"s3proxy.endpoint=http://127.0.0.1:{self.port}", "s3proxy.authorization=" + os.environ.get("BENCH_S3PROXY_AUTH", "aws-v2-or-v4"),
                                f"s3proxy.identity={S3_ACCESS}", f"s3proxy.credential={S3_SECRET}",
                                "jclouds.provider=filesystem-nio2",
                                f"jclouds.filesystem.basedir={os.path.join(self.data, 'blobs')}", ""]))

@@ -2,21 +2,16 @@ package dev.loupe.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.loupe.compat.JsonSchemaErrors;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.failure.LoupeException.InvalidInput;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -35,22 +30,11 @@ public final class ImageSchema {
     private final List<String> propertyOrder = new ArrayList<>();
 
     public ImageSchema(ObjectMapper json) {
-        this.imageDocument = read(json, "/schemas/image.json");
-        this.imagesDocument = read(json, "/schemas/images.json");
+        this.imageDocument = JsonSchemaErrors.document(json, "/schemas/image.json");
+        this.imagesDocument = JsonSchemaErrors.document(json, "/schemas/images.json");
         this.validator =
                 JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(imageDocument.deepCopy());
         imageDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
-    }
-
-    private static JsonNode read(ObjectMapper json, String resource) {
-        try (InputStream in = ImageSchema.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + resource);
-            }
-            return json.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     public JsonNode imageDocument() {
@@ -68,52 +52,14 @@ public final class ImageSchema {
 
     /** Validates an image object (a whole create body, or one property of a patch); throws upstream's 400. */
     void validate(JsonNode image) {
-        Set<ValidationMessage> errors = validator.validate(withoutNonFiniteNumbers(image));
+        // NaN and infinities: an object stands in, which fails every check the image schema makes on a number.
+        Set<ValidationMessage> errors = validator.validate(
+                JsonSchemaErrors.withoutNonFiniteNumbers(image, JsonNodeFactory.instance::objectNode));
         if (errors.isEmpty()) {
             return;
         }
-        // Like jsonschema's best_match: the shallowest error wins; among equals, the first in schema order.
-        ValidationMessage best = errors.stream()
-                .min(Comparator.<ValidationMessage>comparingInt(
-                                e -> e.getInstanceLocation().getNameCount())
-                        .thenComparingInt(this::propertyIndex)
-                        .thenComparingInt(this::keywordIndex))
-                .orElseThrow();
+        ValidationMessage best = JsonSchemaErrors.bestMatch(errors, propertyOrder, this::subschema);
         throw new InvalidInput("Provided object does not match schema 'image': " + describe(best, image));
-    }
-
-    /** NaN and infinities cannot be compared by the validator; a string stands in (every such check then fails). */
-    private static JsonNode withoutNonFiniteNumbers(JsonNode node) {
-        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        if (node.isObject()) {
-            ObjectNode copy = JsonNodeFactory.instance.objectNode();
-            node.properties().forEach(field -> copy.set(field.getKey(), withoutNonFiniteNumbers(field.getValue())));
-            return copy;
-        }
-        if (node.isArray()) {
-            ArrayNode copy = JsonNodeFactory.instance.arrayNode();
-            node.forEach(item -> copy.add(withoutNonFiniteNumbers(item)));
-            return copy;
-        }
-        return node;
-    }
-
-    private int propertyIndex(ValidationMessage error) {
-        if (error.getInstanceLocation().getNameCount() == 0) {
-            return -1;
-        }
-        int index =
-                propertyOrder.indexOf(String.valueOf(error.getInstanceLocation().getElement(0)));
-        return index < 0 ? Integer.MAX_VALUE : index;
-    }
-
-    private int keywordIndex(ValidationMessage error) {
-        JsonNode schema = subschema(error.getInstanceLocation());
-        List<String> keywords = new ArrayList<>();
-        schema.fieldNames().forEachRemaining(keywords::add);
-        return keywords.indexOf(error.getType());
     }
 
     /** The part of the schema that judges the value at {@code where}: a property's, its items', or the extras'. */
@@ -164,26 +110,8 @@ public final class ImageSchema {
         }
         JsonNode schema = subschema(where);
         String keyword = error.getType();
-        String first = switch (keyword) {
-            case "enum" -> PythonRepr.of(value) + " is not one of " + PythonRepr.of(schema.get("enum"));
-            case "pattern" ->
-                PythonRepr.of(value) + " does not match "
-                        + PythonRepr.string(schema.get("pattern").textValue());
-            case "type" -> PythonRepr.of(value) + " is not of type " + typeList(schema.get("type"));
-            case "maxLength" -> PythonRepr.of(value) + " is too long";
-            case "minLength" -> PythonRepr.of(value) + " is too short";
-            default -> error.getMessage();
-        };
+        String first = JsonSchemaErrors.headline(error, value, schema);
         return first + "\n\nFailed validating " + PythonRepr.string(keyword) + " in " + schemaPath + ":\n    "
                 + PythonRepr.of(schema) + "\n\nOn " + instancePath + ":\n    " + PythonRepr.of(value);
-    }
-
-    private static String typeList(JsonNode type) {
-        if (type.isArray()) {
-            List<String> names = new ArrayList<>();
-            type.forEach(t -> names.add(PythonRepr.string(t.textValue())));
-            return String.join(", ", names);
-        }
-        return PythonRepr.string(type.textValue());
     }
 }

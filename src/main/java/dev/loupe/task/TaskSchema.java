@@ -2,20 +2,17 @@ package dev.loupe.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.loupe.compat.JsonSchemaErrors;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.failure.LoupeException.InvalidInput;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
@@ -31,20 +28,12 @@ public final class TaskSchema {
     private final List<String> propertyOrder = new ArrayList<>();
 
     public TaskSchema(ObjectMapper json) {
-        this.taskDocument = read(json, "/schemas/task.json");
-        this.tasksDocument = read(json, "/schemas/tasks.json");
+        this.taskDocument = JsonSchemaErrors.document(json, "/schemas/task.json");
+        this.tasksDocument = JsonSchemaErrors.document(json, "/schemas/tasks.json");
         ObjectNode rawDoc = taskDocument.deepCopy();
         rawDoc.put("additionalProperties", false);
         this.raw = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(rawDoc);
         taskDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
-    }
-
-    private static JsonNode read(ObjectMapper json, String resource) {
-        try (InputStream in = TaskSchema.class.getResourceAsStream(resource)) {
-            return json.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     public JsonNode taskDocument() {
@@ -57,59 +46,22 @@ public final class TaskSchema {
 
     /** Validates a whole create body; throws with upstream's message for the most relevant error. */
     void validate(JsonNode body) {
-        Set<ValidationMessage> errors = raw.validate(withoutNonFiniteNumbers(body));
+        // NaN and infinities: no task property accepts an array, and the object-typed ones do not look inside, so
+        // an empty array stands in and the body fails exactly the checks it failed before.
+        Set<ValidationMessage> errors =
+                raw.validate(JsonSchemaErrors.withoutNonFiniteNumbers(body, JsonNodeFactory.instance::arrayNode));
         if (errors.isEmpty()) {
             return;
         }
-        // Like jsonschema's best_match: the shallowest error wins; among equals, the first in schema order.
-        ValidationMessage best = errors.stream()
-                .min(Comparator.<ValidationMessage>comparingInt(
-                                e -> e.getInstanceLocation().getNameCount())
-                        .thenComparingInt(this::propertyIndex)
-                        .thenComparingInt(this::keywordIndex))
-                .orElseThrow();
+        ValidationMessage best = JsonSchemaErrors.bestMatch(errors, propertyOrder, this::judging);
         throw new InvalidInput("Provided object does not match schema 'task': " + describe(best, body));
     }
 
-    /**
-     * The validator cannot compare NaN or infinities with enum values. No task property accepts an array, and
-     * the object-typed ones do not look inside, so an empty array stands in for each such number, wherever it is,
-     * and the body fails exactly the checks it failed before. Messages are built from the original body.
-     */
-    private static JsonNode withoutNonFiniteNumbers(JsonNode node) {
-        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
-            return JsonNodeFactory.instance.arrayNode();
-        }
-        if (node.isObject()) {
-            ObjectNode copy = JsonNodeFactory.instance.objectNode();
-            node.properties().forEach(field -> copy.set(field.getKey(), withoutNonFiniteNumbers(field.getValue())));
-            return copy;
-        }
-        if (node.isArray()) {
-            ArrayNode copy = JsonNodeFactory.instance.arrayNode();
-            node.forEach(item -> copy.add(withoutNonFiniteNumbers(item)));
-            return copy;
-        }
-        return node;
-    }
-
-    private int propertyIndex(ValidationMessage error) {
-        if (error.getInstanceLocation().getNameCount() == 0) {
-            return -1;
-        }
-        int index = propertyOrder.indexOf(error.getInstanceLocation().getName(0));
-        return index < 0 ? Integer.MAX_VALUE : index;
-    }
-
-    private int keywordIndex(ValidationMessage error) {
-        if (error.getInstanceLocation().getNameCount() == 0) {
-            return 0;
-        }
-        JsonNode propertySchema =
-                taskDocument.get("properties").get(error.getInstanceLocation().getName(0));
-        List<String> keywords = new ArrayList<>();
-        propertySchema.fieldNames().forEachRemaining(keywords::add);
-        return keywords.indexOf(error.getType());
+    /** A property's schema; the body's own keywords (required, additionalProperties) rank alike. */
+    private JsonNode judging(JsonNodePath where) {
+        return where.getNameCount() == 0
+                ? JsonNodeFactory.instance.objectNode()
+                : taskDocument.get("properties").path(where.getName(0));
     }
 
     private String describe(ValidationMessage error, JsonNode body) {
@@ -135,25 +87,9 @@ public final class TaskSchema {
         JsonNode propertySchema = taskDocument.get("properties").get(property);
         JsonNode value = body.get(property);
         String keyword = error.getType();
-        String first = switch (keyword) {
-            case "enum" -> PythonRepr.of(value) + " is not one of " + PythonRepr.of(propertySchema.get("enum"));
-            case "pattern" ->
-                PythonRepr.of(value) + " does not match "
-                        + PythonRepr.string(propertySchema.get("pattern").textValue());
-            case "type" -> PythonRepr.of(value) + " is not of type " + typeList(propertySchema.get("type"));
-            default -> error.getMessage();
-        };
+        String first = JsonSchemaErrors.headline(error, value, propertySchema);
         return first + "\n\nFailed validating " + PythonRepr.string(keyword) + " in schema['properties']["
                 + PythonRepr.string(property) + "]:\n    " + PythonRepr.of(propertySchema)
                 + "\n\nOn instance[" + PythonRepr.string(property) + "]:\n    " + PythonRepr.of(value);
-    }
-
-    private static String typeList(JsonNode type) {
-        if (type.isArray()) {
-            List<String> names = new ArrayList<>();
-            type.forEach(t -> names.add(PythonRepr.string(t.textValue())));
-            return String.join(", ", names);
-        }
-        return PythonRepr.string(type.textValue());
     }
 }
