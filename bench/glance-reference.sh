@@ -7,16 +7,13 @@
 #   bench/glance-reference.sh compare [--quick] [--runs N]   start, bench/api.sh --against it, stop
 #
 # Install: as root it runs `apt-get install glance-api` with service autostart blocked (a policy-rc.d that exits
-# 101), else it says what to install. Setup: a temp dir holds the config, a sqlite database (glance-manage
-# db_sync), the file store and [task] work_dir. Identity comes from the paste pipeline
-#   healthcheck http_proxy_to_wsgi versionnegotiation context rootapp
-# i.e. glance's own ContextMiddleware without keystonemiddleware (flavor `headers`): X-Identity-Status: Confirmed,
-# X-Project-Id, X-Roles. `[oslo_policy] policy_dirs` points at a directory that does not exist (an empty value
-# would load every file next to the config as policy). One worker process (workers = 1). After the start, N tasks
-# (default 1000) are written straight into its database with the ids bench/load_tasks.py uses, so api.sh --against
-# can GET them. cors and osprofiler, in the stock pipeline, are left out (they do nothing for these requests).
+# 101), else it says what to install. Setup (glance-setup.sh, shared with glance-images-capture.sh): a temp dir
+# holds the config, a sqlite database, the file store and [task] work_dir; identity by headers through glance's own
+# context middleware; the in-code default policy; one worker. After the start, N tasks (default 1000) are written
+# straight into its database with the ids bench/load_tasks.py uses, so api.sh --against can GET them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/glance-setup.sh"
 trap - EXIT   # `start` leaves Glance running; nothing to clean up on exit here
 
 STATE="${GLANCE_BENCH_STATE:-/tmp/loupe-bench-glance}"
@@ -88,72 +85,9 @@ start() {
     need_tool curl curl
     port="${port:-$(free_port)}"
     rm -rf "$STATE"
-    mkdir -p "$STATE/images" "$STATE/work" "$STATE/staging"
-    cat >"$STATE/glance-api-paste.ini" <<EOF
-[pipeline:glance-api-headers]
-pipeline = healthcheck http_proxy_to_wsgi versionnegotiation context rootapp
-
-[composite:rootapp]
-paste.composite_factory = glance.api:root_app_factory
-/: apiversions
-/v2: apiv2app
-
-[app:apiversions]
-paste.app_factory = glance.api.versions:create_resource
-
-[app:apiv2app]
-paste.app_factory = glance.api.v2.router:API.factory
-
-[filter:healthcheck]
-paste.filter_factory = oslo_middleware:Healthcheck.factory
-backends = disable_by_file
-disable_by_file_path = $STATE/healthcheck_disable
-
-[filter:versionnegotiation]
-paste.filter_factory = glance.api.middleware.version_negotiation:VersionNegotiationFilter.factory
-
-[filter:context]
-paste.filter_factory = glance.api.middleware.context:ContextMiddleware.factory
-
-[filter:http_proxy_to_wsgi]
-paste.filter_factory = oslo_middleware:HTTPProxyToWSGI.factory
-EOF
-    cat >"$STATE/glance-api.conf" <<EOF
-[DEFAULT]
-bind_host = 127.0.0.1
-bind_port = $port
-workers = 1
-log_file = $STATE/glance-api.log
-use_stderr = false
-
-[database]
-connection = sqlite:///$STATE/glance.sqlite
-
-[paste_deploy]
-flavor = headers
-config_file = $STATE/glance-api-paste.ini
-
-[oslo_policy]
-policy_dirs = $STATE/no-such-policy-dir
-policy_file = $STATE/no-such-policy.yaml
-
-[glance_store]
-stores = file,http
-default_store = file
-filesystem_store_datadir = $STATE/images
-
-[os_glance_staging_store]
-filesystem_store_datadir = $STATE/staging
-
-[task]
-work_dir = $STATE/work
-
-[import_filtering_opts]
-allowed_hosts = [127.0.0.1]
-allowed_ports = [9]
-EOF
-    glance-manage --config-file "$STATE/glance-api.conf" db_sync >"$STATE/db_sync.log" 2>&1 \
-        || { tail -20 "$STATE/db_sync.log" >&2; die "glance-manage db_sync failed; log in $STATE/db_sync.log"; }
+    # port 9: nothing listens there, so no import the reference might run leaves the machine
+    glance_write_setup "$STATE" "$port" 9 false "$STATE/glance-api.conf"
+    glance_db_sync "$STATE/glance-api.conf" "$STATE" || exit 1
     load_tasks "$STATE/glance.sqlite" "$tasks" >&2 || die "could not load tasks into $STATE/glance.sqlite"
     setsid glance-api --config-file "$STATE/glance-api.conf" >"$STATE/stdout.log" 2>&1 </dev/null &
     echo $! >"$STATE/pid"
