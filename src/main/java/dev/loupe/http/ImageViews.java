@@ -84,7 +84,7 @@ final class ImageViews {
     }
 
     /**
-     * {@code {"tasks": [...]}} with each task as upstream's database layer formats it (spec §9): every column,
+     * {@code {"tasks": [...]}} with each task as upstream's database layer formats it: every column,
      * times as {@code YYYY-MM-DDTHH:MM:SS.ffffff} without a zone, {@code deleted} a boolean, then input, result and
      * message.
      */

@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code import} task (spec §8; docs/compatibility.md, "Imports" and "Progress while an import runs"): creates
+ * The {@code import} task (docs/compatibility.md, "Imports" and "Progress while an import runs"): creates
  * the image, streams the source once through the checksums and the format inspector into the store, and publishes
  * the image when the content is what it claims and safe. Whatever fails, the image row and every byte written are
  * removed, and the task's message says what happened.

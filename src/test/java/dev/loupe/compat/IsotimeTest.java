@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Upstream's task timestamps: {@code YYYY-MM-DDTHH:MM:SSZ}, UTC, whole seconds (spec §1.5). */
+/** Upstream's task timestamps: {@code YYYY-MM-DDTHH:MM:SSZ}, UTC, whole seconds. */
 class IsotimeTest {
 
     @Test

@@ -16,7 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code POST /v2/tasks}: spec §3.1 (check order, messages, the created view), §1.3, §1.4, §2.1, C3, C4, C7. */
+/** {@code POST /v2/tasks} as Glance answers it (check order, messages, the created view), with Loupe's
+ * differences of docs/compatibility.md. */
 class CreateTaskIT {
 
     @RegisterExtension

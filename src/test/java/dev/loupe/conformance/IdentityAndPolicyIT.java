@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Identity from headers (C1, spec §1.1) and the policy (C2, spec §4): 401 without {@code X-Identity-Status:
+ * Identity from headers and the policy (docs/compatibility.md, "Authentication and
+ * policy"): 401 without {@code X-Identity-Status:
  * Confirmed}, roles lower-cased, {@code X-Tenant-Id}, admin-only by default, {@code tasks_api_access} on every tasks
  * call and not on the schemas, {@code context_is_admin} deciding who sees every project.
  */

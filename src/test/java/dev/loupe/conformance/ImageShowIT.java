@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImageShowIT {
 
-    /** The key order of a Glance 25.1 image view (transcripts §7), after any extra properties. */
+    /** The key order of a Glance 25.1 image view, after any extra properties. */
     static final List<String> BASE_KEYS = List.of(
             "name",
             "disk_format",

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code GET /v2/images/{id}/tasks}: spec §9, exactly. */
+/** {@code GET /v2/images/{id}/tasks}, exactly as Glance answers it. */
 class ImageTasksIT {
 
     static final List<String> RAW_KEYS = List.of(

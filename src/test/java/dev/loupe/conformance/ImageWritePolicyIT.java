@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The write rules with Glance 25.1's secure-RBAC defaults in a policy file (docs/upstream/glance-25.1-images-write.md
- * §10, §12): a reader of the owning project is refused each change with the rule's name; a member is not.
+ * The write rules with Glance 25.1's secure-RBAC defaults in a policy file (docs/upstream/glance-25.1-images-write.md,
+ * the policy matrices): a reader of the owning project is refused each change with the rule's name; a member is not.
  */
 class ImageWritePolicyIT {
 

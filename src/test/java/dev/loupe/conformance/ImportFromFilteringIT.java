@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The create-time {@code [import_filtering_opts]} filter (C7, spec §3.1 step 6 and §8.2): schemes, literal hosts
+ * The create-time {@code [import_filtering_opts]} filter: schemes, literal hosts
  * and explicit ports, each allow list overriding its deny list; each test runs its own server with its options.
  */
 class ImportFromFilteringIT {

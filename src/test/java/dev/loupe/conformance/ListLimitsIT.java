@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The effective limit of {@code GET /v2/tasks} (spec §3.2): {@code [DEFAULT] limit_param_default} when none is
+ * The effective limit of {@code GET /v2/tasks}: {@code [DEFAULT] limit_param_default} when none is
  * given, capped silently at {@code [DEFAULT] api_limit_max}; the defaults are 25 and 1000.
  */
 class ListLimitsIT {

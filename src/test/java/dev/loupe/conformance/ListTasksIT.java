@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code GET /v2/tasks} as admin, over a fixed set of seven tasks in three projects: spec §3.2 (validation order
- * and messages, sorting, keyset pagination, filters), §2.2 (stubs), §2.3 (envelope, first/next), checklist §12.
+ * {@code GET /v2/tasks} as admin, over a fixed set of seven tasks in three projects, as Glance answers it:
+ * validation order and messages, sorting, keyset pagination, filters, the task stubs, the envelope and its links.
  * The server's clock moves one second per reading, so creation order is strict time order.
  */
 class ListTasksIT {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** DELETE and the other methods (spec §3.4, §3.5, §0), and paths no route takes. */
+/** DELETE and the other methods Glance refuses on the tasks routes, and paths no route takes. */
 class MethodsAndPathsIT {
 
     @RegisterExtension

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a non-admin sees once a policy file opens the Tasks API to members ({@code tasks_api_access: role:member or
- * role:admin}): spec §3.2 (own project only; a foreign marker is 403), §3.3 (a foreign task is 404), checklist
- * §12.2 #1, #6, #12, #21.
+ * role:admin}): its own project's tasks only; a foreign marker is 403 and a foreign task 404, as in Glance.
  */
 class NonAdminVisibilityIT {
 

@@ -13,10 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code GET /v2/schemas/task} and {@code /v2/schemas/tasks}: spec §5.1 and §5.2, verbatim. */
+/** {@code GET /v2/schemas/task} and {@code /v2/schemas/tasks}: Glance's documents, verbatim. */
 class SchemasIT {
 
-    /** Spec §5.1, as printed there. */
+    /** Glance 25.1's task schema. */
     static final String TASK = """
             {
                 "name": "task",
@@ -45,7 +45,7 @@ class SchemasIT {
             }
             """;
 
-    /** Spec §5.2, as printed there. */
+    /** Glance 25.1's tasks schema. */
     static final String TASKS = """
             {
                 "name": "tasks",

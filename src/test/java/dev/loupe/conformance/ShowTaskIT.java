@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@code GET /v2/tasks/{task_id}}: spec §3.3 and §2.1. */
+/** {@code GET /v2/tasks/{task_id}} and the full task view, as Glance answers them. */
 class ShowTaskIT {
 
     @RegisterExtension

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Version discovery (spec §10 with C6): {@code /} and unknown prefixes answer 300 and {@code /versions} 200, both
+ * Version discovery (docs/compatibility.md, "Versions and discovery"): {@code /} and unknown prefixes answer 300 and {@code /versions} 200, both
  * with v2.12 (CURRENT) down to v2.0, no credentials needed; prefixes v2 and v2.0-v2.12 serve {@code /v2}.
  * Also the health check.
  */

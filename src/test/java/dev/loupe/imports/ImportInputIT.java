@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Task input an import cannot use (spec §8.1, C9, C10): the task is created (201) and then fails with a message
+ * Task input an import cannot use (docs/compatibility.md, "Imports"): the task is created (201) and then fails with a message
  * naming the problem, before anything is fetched and before any image row exists. The required-key messages are
  * upstream's; the image-property ones follow Glance's image API.
  */

@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Imports that work, end to end: a real Loupe with the production import handler fetches from a local HTTP source,
- * and the image is checked where it lands, in the SQLite rows and in the store's folder (spec §8.4, C10, C15).
+ * and the image is checked where it lands, in the SQLite rows and in the store's folder.
  * Expected checksums are computed here from the fixture bytes; expected virtual sizes are what qemu-img reports.
  */
 class ImportSuccessIT {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Where a list request has several faults, the one upstream finds first is the one reported. Upstream
  * ({@code glance/db/sqlalchemy/api.py} {@code _task_get_all}) looks the marker row up before it builds the sorted
- * query, so a missing or foreign marker wins over a bad sort key; every query-string check (§3.2 steps 3-6) comes
+ * query, so a missing or foreign marker wins over a bad sort key; every query-string check (sort direction, status, type, limit) comes
  * before both.
  */
 class ListCheckOrderTest {

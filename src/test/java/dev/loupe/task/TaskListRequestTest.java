@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The query rules of {@code GET /v2/tasks} (spec §3.2): parsing, messages and the order of the checks. */
+/** The query rules of {@code GET /v2/tasks}, as Glance applies them: parsing, messages and the order of the checks. */
 class TaskListRequestTest {
 
     private static final String ID = "7ab1b1e8-4f2e-4b1a-9c3e-0d2f6a1b2c3d";
@@ -263,7 +263,7 @@ class TaskListRequestTest {
         }
     }
 
-    /** Spec §3.2: sort_dir, then status, then type, then marker, then limit; the sort key only after all of them. */
+    /** Upstream's order: sort_dir, then status, then type, then marker, then limit; the sort key only after all of them. */
     @Test
     void checksRunInUpstreamsOrderWhateverTheOrderOfTheParameters() {
         List<String> all = List.of(

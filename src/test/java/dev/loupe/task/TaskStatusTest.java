@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The status machine of spec §6.1: pending → processing | failure, processing → success | failure, nothing else. */
+/** The status machine of Glance's tasks: pending → processing | failure, processing → success | failure, nothing else. */
 class TaskStatusTest {
 
     private static final Instant CREATED = Instant.parse("2026-03-01T10:00:00.123456Z");

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The checks on {@code import_from} at create (C7, spec §3.1 step 6 and §8.2), with upstream's messages. */
+/** The checks on {@code import_from} at create ({@code [import_filtering_opts]} and the address checks of docs/compatibility.md), with upstream's messages. */
 class ImportUriFilterTest {
 
     private static final String NOT_VALID = "The given uri is not valid. Please specify a valid uri from the following"
