@@ -68,7 +68,7 @@ public final class S3Store implements ImageStore {
     private final Deque<byte[]> spare = new ArrayDeque<>();
 
     /** Bytes of one upload's parts in flight that parallelism may cost, beyond the part being filled. */
-    static final long IN_FLIGHT_BYTES = 32L << 20;
+    static final long IN_FLIGHT_BYTES = 16L << 20;
 
     /**
      * Part buffers all uploads may hold at once, in MiB: the heap is bounded (the launcher gives 192 MiB), so ten
@@ -81,8 +81,9 @@ public final class S3Store implements ImageStore {
 
     /**
      * How many parts of one upload are sent at once: as many as fit in {@link #IN_FLIGHT_BYTES}, at least two (one
-     * sent while the next fills, a third waiting its turn), never more than the threads. Three of 10 MiB keep up
-     * with an import: more only add memory when the store is the bottleneck.
+     * sent while another waits its turn and a third fills), never more than the threads. Two of 10 MiB keep up with
+     * an import, since a store that keeps up sends a part faster than the import fills the next: more only add
+     * memory (10 MiB each) when the store is the bottleneck.
      */
     static int partsInFlight(long partSize, int threads) {
         return (int) Math.max(1, Math.min(threads, Math.max(2, IN_FLIGHT_BYTES / partSize)));

@@ -53,9 +53,9 @@ class PartPlanTest {
     /** An upload's parts in flight: 32 MiB of them, at least 2, at most the threads. */
     @Test
     void partsInFlightFitInABudgetButAreAtLeastTwoAndAtMostTheThreads() {
-        assertThat(S3Store.partsInFlight(10 * MIB, 10)).isEqualTo(3);
-        assertThat(S3Store.partsInFlight(5 * MIB, 10)).isEqualTo(6);
-        assertThat(S3Store.partsInFlight(5 * MIB, 4)).isEqualTo(4);
+        assertThat(S3Store.partsInFlight(10 * MIB, 10)).isEqualTo(2);
+        assertThat(S3Store.partsInFlight(4 * MIB, 10)).isEqualTo(4);
+        assertThat(S3Store.partsInFlight(2 * MIB, 4)).isEqualTo(4);
         assertThat(S3Store.partsInFlight(100 * MIB, 10)).isEqualTo(2);
         assertThat(S3Store.partsInFlight(10 * MIB, 1)).isEqualTo(1);
     }
