@@ -31,15 +31,29 @@ public final class ImageSchema {
 
     private final JsonNode imageDocument;
     private final JsonNode imagesDocument;
-    private final JsonSchema validator;
+    /** Built at the first validation, as {@code TaskSchema} builds its own: work a start need not wait for. */
+    private volatile JsonSchema validator;
+
     private final List<String> propertyOrder = new ArrayList<>();
 
     public ImageSchema(ObjectMapper json) {
         this.imageDocument = read(json, "/schemas/image.json");
         this.imagesDocument = read(json, "/schemas/images.json");
-        this.validator =
-                JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(imageDocument.deepCopy());
         imageDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
+    }
+
+    private JsonSchema validator() {
+        JsonSchema built = validator;
+        if (built != null) {
+            return built;
+        }
+        synchronized (this) {
+            if (validator == null) {
+                validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4)
+                        .getSchema(imageDocument.deepCopy());
+            }
+            return validator;
+        }
     }
 
     private static JsonNode read(ObjectMapper json, String resource) {
@@ -68,7 +82,7 @@ public final class ImageSchema {
 
     /** Validates an image object (a whole create body, or one property of a patch); throws upstream's 400. */
     void validate(JsonNode image) {
-        Set<ValidationMessage> errors = validator.validate(withoutNonFiniteNumbers(image));
+        Set<ValidationMessage> errors = validator().validate(withoutNonFiniteNumbers(image));
         if (errors.isEmpty()) {
             return;
         }

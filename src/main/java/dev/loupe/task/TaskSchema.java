@@ -27,15 +27,14 @@ public final class TaskSchema {
 
     private final JsonNode taskDocument;
     private final JsonNode tasksDocument;
-    private final JsonSchema raw;
+    /** Built at the first validation: loading the validator and compiling the schema is most of a start's JSON work. */
+    private volatile JsonSchema raw;
+
     private final List<String> propertyOrder = new ArrayList<>();
 
     public TaskSchema(ObjectMapper json) {
         this.taskDocument = read(json, "/schemas/task.json");
         this.tasksDocument = read(json, "/schemas/tasks.json");
-        ObjectNode rawDoc = taskDocument.deepCopy();
-        rawDoc.put("additionalProperties", false);
-        this.raw = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(rawDoc);
         taskDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
     }
 
@@ -44,6 +43,21 @@ public final class TaskSchema {
             return json.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonSchema raw() {
+        JsonSchema built = raw;
+        if (built != null) {
+            return built;
+        }
+        synchronized (this) {
+            if (raw == null) {
+                ObjectNode rawDoc = taskDocument.deepCopy();
+                rawDoc.put("additionalProperties", false);
+                raw = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(rawDoc);
+            }
+            return raw;
         }
     }
 
@@ -57,7 +71,7 @@ public final class TaskSchema {
 
     /** Validates a whole create body; throws with upstream's message for the most relevant error. */
     void validate(JsonNode body) {
-        Set<ValidationMessage> errors = raw.validate(withoutNonFiniteNumbers(body));
+        Set<ValidationMessage> errors = raw().validate(withoutNonFiniteNumbers(body));
         if (errors.isEmpty()) {
             return;
         }
