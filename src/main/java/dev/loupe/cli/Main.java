@@ -3,6 +3,7 @@ package dev.loupe.cli;
 import dev.loupe.failure.LoupeException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,22 +45,37 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * Configuration mistakes are the operator's to fix: says what is wrong in one line. Anything else that stops a
+     * start (a port in use, a database that will not open) gets one line too, then its trace.
+     *
+     * @return the exit code
+     */
+    private static int failed(Exception e, PrintWriter err) {
+        if (e instanceof LoupeException) {
+            err.println("loupe: " + e.getMessage());
+            return 2;
+        }
+        err.println("loupe: " + e.getMessage()
+                + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+        e.printStackTrace(err);
+        return 1;
+    }
+
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Main());
-        // Configuration mistakes are the operator's to fix: say what is wrong in one line. Anything else that
-        // stops a start (a port in use, a database that will not open) gets one line too, then its trace.
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof LoupeException) {
-                commandLine.getErr().println("loupe: " + e.getMessage());
-                return 2;
+        // The usual command line of a server is read without picocli (ServeArguments says why).
+        Optional<ServeCommand> serve = ServeArguments.parse(args);
+        if (serve.isPresent()) {
+            int code = 0;
+            try {
+                serve.get().run();
+            } catch (RuntimeException e) {
+                code = failed(e, new PrintWriter(System.err, true));
             }
-            commandLine
-                    .getErr()
-                    .println("loupe: " + e.getMessage()
-                            + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
-            e.printStackTrace(commandLine.getErr());
-            return 1;
-        });
+            System.exit(code);
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, commandLine.getErr()));
         // Picocli's own handling, except that an unknown command is called one and always followed by the
         // usage, which lists the commands there are.
         cli.setParameterExceptionHandler((e, arguments) -> {

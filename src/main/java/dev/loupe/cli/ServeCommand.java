@@ -19,12 +19,11 @@ final class ServeCommand implements Runnable {
     static final class RoleConverter implements ITypeConverter<Role> {
         @Override
         public Role convert(String value) {
-            for (Role r : Role.values()) {
-                if (r.name().equalsIgnoreCase(value)) {
-                    return r;
-                }
+            Role role = ServeArguments.roleNamed(value);
+            if (role == null) {
+                throw new TypeConversionException("expected api, worker or all, not '" + value + "'");
             }
-            throw new TypeConversionException("expected api, worker or all, not '" + value + "'");
+            return role;
         }
     }
 

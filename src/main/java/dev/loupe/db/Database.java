@@ -5,16 +5,30 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.Unavailable;
 import java.io.IOException;
+import java.net.JarURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.HandleCallbackDecorator;
@@ -30,6 +44,11 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** Where the schema migrations are, on the class path. */
+    private static final String MIGRATIONS = "db/migration";
+
+    private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__.+\\.sql");
 
     private final HikariDataSource dataSource;
     private final Dialect dialect;
@@ -223,11 +242,84 @@ public final class Database implements AutoCloseable {
     }
 
     private void migrate() {
+        if (schemaIsCurrent(dataSource)) {
+            return;
+        }
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations("classpath:" + MIGRATIONS)
                 .load()
                 .migrate();
+    }
+
+    /**
+     * Whether every migration Loupe carries is recorded as applied, and no other: then there is nothing for Flyway
+     * to do, and starting it (its plugins, its classpath scan, its validation) would cost a start more than the rest
+     * of opening the database. One query on Flyway's own history table answers it; anything else (a new database, a
+     * migration to apply, a failed or unknown one) goes to Flyway, which applies or reports. Unlike Flyway's
+     * validation this compares versions, not checksums: an applied migration edited afterwards is not noticed here.
+     */
+    static boolean schemaIsCurrent(DataSource dataSource) {
+        Set<String> carried = carriedMigrations();
+        if (carried.isEmpty()) {
+            return false;
+        }
+        Set<String> applied = new HashSet<>();
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery(
+                        "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL")) {
+            while (rows.next()) {
+                applied.add(rows.getString(1));
+            }
+        } catch (SQLException e) {
+            // No history table yet (a new database), or one this query cannot read: Flyway decides.
+            return false;
+        }
+        return applied.equals(carried);
+    }
+
+    /**
+     * The versions of the migrations in {@code db/migration} ({@code V<version>__<description>.sql}), read from the
+     * jar's directory or the folder holding them; empty when they cannot be listed or one is not of that form (a
+     * repeatable migration, say), so that Flyway decides.
+     */
+    static Set<String> carriedMigrations() {
+        URL folder = Database.class.getClassLoader().getResource(MIGRATIONS);
+        if (folder == null) {
+            return Set.of();
+        }
+        List<String> names = new ArrayList<>();
+        try {
+            if (folder.openConnection() instanceof JarURLConnection jar) {
+                jar.setUseCaches(false);
+                try (JarFile file = jar.getJarFile()) {
+                    String prefix = MIGRATIONS + "/";
+                    file.stream()
+                            .map(JarEntry::getName)
+                            .filter(name -> name.startsWith(prefix) && name.length() > prefix.length())
+                            .forEach(name -> names.add(name.substring(prefix.length())));
+                }
+            } else if (folder.getProtocol().equals("file")) {
+                try (Stream<Path> files = Files.list(Path.of(folder.toURI()))) {
+                    files.forEach(file -> names.add(file.getFileName().toString()));
+                }
+            } else {
+                return Set.of();
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return Set.of();
+        }
+        Set<String> versions = new HashSet<>();
+        for (String name : names) {
+            Matcher versioned = VERSIONED.matcher(name);
+            if (!versioned.matches()) {
+                return Set.of();
+            }
+            // Flyway reads V1_1__ as version 1.1.
+            versions.add(versioned.group(1).replace('_', '.'));
+        }
+        return versions;
     }
 
     public Jdbi jdbi() {

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.loupe.compat.JsonSchemaErrors;
+import dev.loupe.compat.JsonSchemas;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The image schema documents Glance 25.1 serves ({@code GET /v2/schemas/image} and {@code /v2/schemas/images}),
@@ -26,14 +25,15 @@ public final class ImageSchema {
 
     private final JsonNode imageDocument;
     private final JsonNode imagesDocument;
-    private final JsonSchema validator;
+    /** Built at the first validation, as {@code TaskSchema} builds its own: work a start need not wait for. */
+    private final Supplier<JsonSchema> validator;
+
     private final List<String> propertyOrder = new ArrayList<>();
 
     public ImageSchema(ObjectMapper json) {
-        this.imageDocument = JsonSchemaErrors.document(json, "/schemas/image.json");
-        this.imagesDocument = JsonSchemaErrors.document(json, "/schemas/images.json");
-        this.validator =
-                JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(imageDocument.deepCopy());
+        this.imageDocument = JsonSchemas.document(json, "/schemas/image.json");
+        this.imagesDocument = JsonSchemas.document(json, "/schemas/images.json");
+        this.validator = JsonSchemas.builtOnFirstUse(imageDocument.deepCopy());
         imageDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
     }
 
@@ -53,12 +53,13 @@ public final class ImageSchema {
     /** Validates an image object (a whole create body, or one property of a patch); throws upstream's 400. */
     void validate(JsonNode image) {
         // NaN and infinities: an object stands in, which fails every check the image schema makes on a number.
-        Set<ValidationMessage> errors = validator.validate(
-                JsonSchemaErrors.withoutNonFiniteNumbers(image, JsonNodeFactory.instance::objectNode));
+        Set<ValidationMessage> errors = validator
+                .get()
+                .validate(JsonSchemas.withoutNonFiniteNumbers(image, JsonNodeFactory.instance::objectNode));
         if (errors.isEmpty()) {
             return;
         }
-        ValidationMessage best = JsonSchemaErrors.bestMatch(errors, propertyOrder, this::subschema);
+        ValidationMessage best = JsonSchemas.bestMatch(errors, propertyOrder, this::subschema);
         throw new InvalidInput("Provided object does not match schema 'image': " + describe(best, image));
     }
 
@@ -110,7 +111,7 @@ public final class ImageSchema {
         }
         JsonNode schema = subschema(where);
         String keyword = error.getType();
-        String first = JsonSchemaErrors.headline(error, value, schema);
+        String first = JsonSchemas.headline(error, value, schema);
         return first + "\n\nFailed validating " + PythonRepr.string(keyword) + " in " + schemaPath + ":\n    "
                 + PythonRepr.of(schema) + "\n\nOn " + instancePath + ":\n    " + PythonRepr.of(value);
     }

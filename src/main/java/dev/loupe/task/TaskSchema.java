@@ -6,15 +6,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.loupe.compat.JsonSchemaErrors;
+import dev.loupe.compat.JsonSchemas;
 import dev.loupe.compat.PythonRepr;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The task schema documents clients read, and the validation of create bodies against the raw form of the task
@@ -24,15 +23,17 @@ public final class TaskSchema {
 
     private final JsonNode taskDocument;
     private final JsonNode tasksDocument;
-    private final JsonSchema raw;
+    /** Built at the first validation: loading the validator and compiling the schema is most of a start's JSON work. */
+    private final Supplier<JsonSchema> raw;
+
     private final List<String> propertyOrder = new ArrayList<>();
 
     public TaskSchema(ObjectMapper json) {
-        this.taskDocument = JsonSchemaErrors.document(json, "/schemas/task.json");
-        this.tasksDocument = JsonSchemaErrors.document(json, "/schemas/tasks.json");
+        this.taskDocument = JsonSchemas.document(json, "/schemas/task.json");
+        this.tasksDocument = JsonSchemas.document(json, "/schemas/tasks.json");
         ObjectNode rawDoc = taskDocument.deepCopy();
         rawDoc.put("additionalProperties", false);
-        this.raw = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(rawDoc);
+        this.raw = JsonSchemas.builtOnFirstUse(rawDoc);
         taskDocument.get("properties").fieldNames().forEachRemaining(propertyOrder::add);
     }
 
@@ -49,11 +50,11 @@ public final class TaskSchema {
         // NaN and infinities: no task property accepts an array, and the object-typed ones do not look inside, so
         // an empty array stands in and the body fails exactly the checks it failed before.
         Set<ValidationMessage> errors =
-                raw.validate(JsonSchemaErrors.withoutNonFiniteNumbers(body, JsonNodeFactory.instance::arrayNode));
+                raw.get().validate(JsonSchemas.withoutNonFiniteNumbers(body, JsonNodeFactory.instance::arrayNode));
         if (errors.isEmpty()) {
             return;
         }
-        ValidationMessage best = JsonSchemaErrors.bestMatch(errors, propertyOrder, this::judging);
+        ValidationMessage best = JsonSchemas.bestMatch(errors, propertyOrder, this::judging);
         throw new InvalidInput("Provided object does not match schema 'task': " + describe(best, body));
     }
 
@@ -87,7 +88,7 @@ public final class TaskSchema {
         JsonNode propertySchema = taskDocument.get("properties").get(property);
         JsonNode value = body.get(property);
         String keyword = error.getType();
-        String first = JsonSchemaErrors.headline(error, value, propertySchema);
+        String first = JsonSchemas.headline(error, value, propertySchema);
         return first + "\n\nFailed validating " + PythonRepr.string(keyword) + " in schema['properties']["
                 + PythonRepr.string(property) + "]:\n    " + PythonRepr.of(propertySchema)
                 + "\n\nOn instance[" + PythonRepr.string(property) + "]:\n    " + PythonRepr.of(value);

@@ -223,6 +223,42 @@ class LauncherIT {
         }
     }
 
+    /**
+     * SQLite's native library is loaded from the dist folder, where the launcher put it once: a server writes no
+     * copy of it into the temp folder (sqlite-jdbc's own way, at every start), so none is left there after a stop.
+     */
+    @Test
+    void sqliteNativeLibraryComesFromTheDistFolder() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Path out = dir.resolve("native.out");
+        Path err = dir.resolve("native.err");
+        Process server = command(
+                        Map.of("LOUPE_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp),
+                        "serve",
+                        "--data-dir",
+                        dir.resolve("native-data").toString(),
+                        "--set",
+                        "DEFAULT.bind_port=0")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        try {
+            String base = awaitReady(server, out, err);
+            assertThat(get(base + "/healthcheck").statusCode()).isEqualTo(200);
+            assertThat(repo.resolve("target/app/native/libsqlitejdbc.so")).isRegularFile();
+            server.toHandle().destroy();
+            assertThat(server.waitFor(60, TimeUnit.SECONDS))
+                    .as("stopped after SIGTERM")
+                    .isTrue();
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(file -> file.getFileName().toString())).noneMatch(name -> name.startsWith("sqlite-"));
+        }
+    }
+
     private record Run(int exit, String out, String err) {
         @Override
         public String toString() {

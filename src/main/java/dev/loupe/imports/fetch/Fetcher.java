@@ -35,30 +35,40 @@ public final class Fetcher {
 
     private final FetchSettings settings;
     private final CheckedDns dns;
-    private final OkHttpClient client;
+    private OkHttpClient client;
 
     public Fetcher(FetchSettings settings) {
         this.settings = settings;
         this.dns = new CheckedDns(settings.filter(), settings.resolver());
-        OkHttpClient.Builder builder = new OkHttpClient.Builder()
-                .dns(dns)
-                // A proxy would resolve the name and connect on our behalf, out of reach of the address check.
-                .proxy(Proxy.NO_PROXY)
-                .followRedirects(false)
-                .followSslRedirects(false)
-                // A failed attempt is reported as it happened, not retried on OkHttp's own terms.
-                .retryOnConnectionFailure(false)
-                // Each import gets a fresh connection: reuse saves nothing on a large download, and an idle pooled
-                // connection the source has closed would fail the next import.
-                .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
-                .connectTimeout(settings.connectTimeout())
-                .readTimeout(settings.readTimeout());
-        if (settings.trust() != null) {
-            builder.sslSocketFactory(
-                    settings.trust().sslContext().getSocketFactory(),
-                    settings.trust().trustManager());
+    }
+
+    /**
+     * The client, built at the first fetch: building one loads OkHttp and the JDK's trust store, work a start that
+     * imports nothing yet need not wait for.
+     */
+    private synchronized OkHttpClient client() {
+        if (client == null) {
+            OkHttpClient.Builder builder = new OkHttpClient.Builder()
+                    .dns(dns)
+                    // A proxy would resolve the name and connect on our behalf, out of reach of the address check.
+                    .proxy(Proxy.NO_PROXY)
+                    .followRedirects(false)
+                    .followSslRedirects(false)
+                    // A failed attempt is reported as it happened, not retried on OkHttp's own terms.
+                    .retryOnConnectionFailure(false)
+                    // Each import gets a fresh connection: reuse saves nothing on a large download, and an idle pooled
+                    // connection the source has closed would fail the next import.
+                    .connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS))
+                    .connectTimeout(settings.connectTimeout())
+                    .readTimeout(settings.readTimeout());
+            if (settings.trust() != null) {
+                builder.sslSocketFactory(
+                        settings.trust().sslContext().getSocketFactory(),
+                        settings.trust().trustManager());
+            }
+            client = builder.build();
         }
-        this.client = builder.build();
+        return client;
     }
 
     /** Opens the source; the caller reads the body once, streaming, and closes the source. */
@@ -155,7 +165,7 @@ public final class Fetcher {
         if (range != null) {
             request.header("Range", "bytes=" + range.from() + "-").header("If-Range", range.validator());
         }
-        return client.newBuilder().eventListener(watch).build().newCall(request.build());
+        return client().newBuilder().eventListener(watch).build().newCall(request.build());
     }
 
     private Response request(Call call, ConnectionWatch watch, HttpUrl url, String via) throws FetchFailure {
