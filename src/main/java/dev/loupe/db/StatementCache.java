@@ -3,9 +3,9 @@ package dev.loupe.db;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Statements prepared once per physical connection and kept for the next use of the same SQL on it. SQLite compiles
@@ -21,19 +21,15 @@ final class StatementCache {
     static final int PER_CONNECTION = 32;
 
     /** Keyed by the driver's connections, which compare by identity. */
-    private final Map<Connection, Map<String, PreparedStatement>> byConnection = new HashMap<>();
+    private final Map<Connection, Map<String, PreparedStatement>> byConnection = new ConcurrentHashMap<>();
 
     /** The statement for the SQL on the pooled connection, ready to bind: prepared now or reused. */
     PreparedStatement prepare(Connection pooled, String sql) throws SQLException {
         Connection physical = pooled.isWrapperFor(Connection.class) ? pooled.unwrap(Connection.class) : pooled;
-        Map<String, PreparedStatement> statements;
-        synchronized (byConnection) {
-            statements = byConnection.get(physical);
-            if (statements == null) {
-                byConnection.keySet().removeIf(StatementCache::closed);
-                statements = new Lru();
-                byConnection.put(physical, statements);
-            }
+        Map<String, PreparedStatement> statements = byConnection.get(physical);
+        if (statements == null) {
+            byConnection.keySet().removeIf(StatementCache::closed);
+            statements = byConnection.computeIfAbsent(physical, c -> new Lru());
         }
         // Only the holder of the connection gets here with it: the pool's hand-over orders each holder's use.
         PreparedStatement statement = statements.get(sql);
