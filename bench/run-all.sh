@@ -3,10 +3,10 @@
 #
 #   bench/run-all.sh [--quick]
 #
-# Runs pickup.py, api.sh, startup.sh, import.sh and, when glance-api is installed, glance-reference.sh compare (Loupe and
+# Runs pickup.py, api.sh, mixed.sh, startup.sh, import.sh and, when glance-api is installed, glance-reference.sh compare (Loupe and
 # Glance side by side). It never installs Glance itself: run `bench/glance-reference.sh start` once as root (then
 # `stop`) to install it. --quick (under 5 minutes on 2 cores): pickup over 300 tasks, api.sh --quick, startup with
-# 3 runs and 10 s idle, imports of 256 MiB and 1 GiB (2 runs each), the Glance comparison with 3 s runs.
+# 3 runs and 10 s idle, mixed.sh for 20 s, imports of 256 MiB and 1 GiB (2 runs each), the Glance comparison with 3 s runs.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -37,12 +37,14 @@ step() {
 if [ "$quick" = 1 ]; then
     step pickup python3 "$BENCH_DIR/pickup.py" --tasks 300
     step api "$BENCH_DIR/api.sh" --quick
+    step mixed "$BENCH_DIR/mixed.sh" --duration 20
     step startup "$BENCH_DIR/startup.sh" --runs 3 --idle 10
     step import "$BENCH_DIR/import.sh" --sizes-mib "256 1024" --runs 2
     glance_args=(--quick)
 else
     step pickup python3 "$BENCH_DIR/pickup.py" --tasks 1000
     step api "$BENCH_DIR/api.sh"
+    step mixed "$BENCH_DIR/mixed.sh"
     step startup "$BENCH_DIR/startup.sh" --runs 5 --idle 10
     step import "$BENCH_DIR/import.sh" --sizes-mib "1024 4096" --runs 3
     glance_args=()

@@ -104,7 +104,7 @@ public final class Loupe implements AutoCloseable {
             String node = nodeName();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             TaskRowMapper rows = new TaskRowMapper(json);
-            TaskRepository repository = new TaskRepository(database.jdbi(), rows);
+            TaskRepository repository = new TaskRepository(database, rows);
             ImageRepository images = new ImageRepository(database.jdbi());
             // One store for the imports that write data and the API that reads and deletes it.
             ImageStore store = imageStore(config);

@@ -51,6 +51,11 @@ public class TaskViewBenchmark {
 
     @Benchmark
     public byte[] fullViewToBytes() throws Exception {
-        return json.writeValueAsBytes(views.full(task));
+        com.fasterxml.jackson.core.util.ByteArrayBuilder bytes =
+                new com.fasterxml.jackson.core.util.ByteArrayBuilder(1024);
+        try (com.fasterxml.jackson.core.JsonGenerator out = json.getFactory().createGenerator(bytes)) {
+            views.full(task, out);
+        }
+        return bytes.toByteArray();
     }
 }

@@ -50,7 +50,7 @@ public class TaskQueryBenchmark {
         dir = Files.createTempDirectory("loupe-jmh");
         database = Database.open("", dir);
         ObjectMapper json = PythonJson.mapper();
-        repository = new TaskRepository(database.jdbi(), new TaskRowMapper(json));
+        repository = new TaskRepository(database, new TaskRowMapper(json));
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         for (int i = 0; i < tasks; i++) {
             String id = UUID.randomUUID().toString();

@@ -96,7 +96,7 @@ final class DbCommand implements Runnable {
             try (Database db = open(settings)) {
                 PurgeWindow window = new PurgeWindow(
                         Clock.systemUTC().instant().minus(Duration.ofDays(ageInDays)), maxRows, db.dialect());
-                int tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper())).purge(window);
+                int tasks = new TaskRepository(db, new TaskRowMapper(PythonJson.mapper())).purge(window);
                 int images = new ImageRepository(db.jdbi()).purge(window);
                 System.out.println("Purged " + tasks + " task(s) and " + images + " image(s) deleted more than "
                         + ageInDays + " day(s) ago.");

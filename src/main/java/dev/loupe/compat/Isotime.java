@@ -1,5 +1,6 @@
 package dev.loupe.compat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -62,8 +63,42 @@ public final class Isotime {
 
     private Isotime() {}
 
+    /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years written as four digits with no sign. */
+    private static final long FIRST_PLAIN_SECOND = -62_135_596_800L;
+
+    private static final long LAST_PLAIN_SECOND = 253_402_300_799L;
+
+    /**
+     * Written by hand for years 1 to 9999, as the formatter writes them: a page of tasks formats three per task, and
+     * the formatter took a tenth of a list request's time.
+     */
     public static String format(Instant instant) {
-        return FORMAT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        long seconds = instant.getEpochSecond();
+        if (seconds < FIRST_PLAIN_SECOND || seconds > LAST_PLAIN_SECOND) {
+            return FORMAT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        }
+        LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+        byte[] text = new byte[20];
+        digits(text, 0, t.getYear(), 4);
+        text[4] = '-';
+        digits(text, 5, t.getMonthValue(), 2);
+        text[7] = '-';
+        digits(text, 8, t.getDayOfMonth(), 2);
+        text[10] = 'T';
+        digits(text, 11, t.getHour(), 2);
+        text[13] = ':';
+        digits(text, 14, t.getMinute(), 2);
+        text[16] = ':';
+        digits(text, 17, t.getSecond(), 2);
+        text[19] = 'Z';
+        return new String(text, StandardCharsets.US_ASCII);
+    }
+
+    private static void digits(byte[] text, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            text[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
     }
 
     /**

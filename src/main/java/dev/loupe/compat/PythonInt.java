@@ -17,6 +17,10 @@ public final class PythonInt {
 
     /** The value, or empty when Python's int() would raise ValueError. */
     public static Optional<BigInteger> parse(String text) {
+        if (plainAscii(text)) {
+            // The common case ("20"), without the expression and the big number: its value is the same.
+            return Optional.of(BigInteger.valueOf(Long.parseLong(text)));
+        }
         String t = stripPythonWhitespace(text);
         if (!PY_INT.matcher(t).matches()) {
             return Optional.empty();
@@ -30,6 +34,22 @@ public final class PythonInt {
             }
         });
         return Optional.of(new BigInteger(ascii.toString()));
+    }
+
+    /** An optional sign and 1 to 18 ASCII digits: what Long.parseLong reads exactly as Python's int() does. */
+    private static boolean plainAscii(String text) {
+        int start = !text.isEmpty() && (text.charAt(0) == '-' || text.charAt(0) == '+') ? 1 : 0;
+        int digits = text.length() - start;
+        if (digits < 1 || digits > 18) {
+            return false;
+        }
+        for (int i = start; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The value clamped to the range of a long, for comparing with BIGINT columns. */

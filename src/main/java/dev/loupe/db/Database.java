@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -53,6 +54,19 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Dialect dialect;
     private final Jdbi jdbi;
+    private final StatementCache statements = new StatementCache();
+
+    /** Sets a read's parameters on its statement. */
+    @FunctionalInterface
+    public interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** Reads a query's rows into what the caller returns. */
+    @FunctionalInterface
+    public interface Reader<T> {
+        T read(ResultSet rows) throws SQLException;
+    }
 
     /** What SQL a database speaks beyond what SQLite and PostgreSQL share. */
     public enum Dialect {
@@ -180,6 +194,29 @@ public final class Database implements AutoCloseable {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * Runs one read-only query in plain JDBC, outside JDBI, on a statement prepared once per connection (see
+     * {@link StatementCache}): for the few reads every API request makes, where a JDBI handle and a fresh statement
+     * cost more than the query. A broken connection reads as {@link Unavailable}, as it does through {@link #jdbi()}.
+     */
+    public <T> T read(String sql, Binder binder, Reader<T> reader) {
+        Connection connection = connection(dataSource);
+        try (connection) {
+            PreparedStatement statement = statements.prepare(connection, sql);
+            binder.bind(statement);
+            try (ResultSet rows = statement.executeQuery()) {
+                return reader.read(rows);
+            }
+        } catch (SQLException e) {
+            if (LostConnections.lostConnection(e)) {
+                // The statement ran under the pool's proxy, which would have seen the failure: tell the pool.
+                dataSource.evictConnection(connection);
+                throw new Unavailable("The database cannot be reached now: " + e.getMessage(), e);
+            }
+            throw new IllegalStateException("Query failed: " + e.getMessage() + " (" + sql + ")", e);
         }
     }
 

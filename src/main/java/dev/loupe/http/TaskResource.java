@@ -33,7 +33,7 @@ final class TaskResource {
         if (created.replayed()) {
             ctx.header("Idempotent-Replayed", "true");
         }
-        out.send(ctx, 201, views.full(task));
+        out.send(ctx, 201, json -> views.full(task, json));
     }
 
     /** Loupe's extension, after Glance's action URLs ({@code /v2/images/{id}/actions/deactivate}): 204. */
@@ -46,11 +46,13 @@ final class TaskResource {
     void list(Context ctx) {
         List<Map.Entry<String, String>> params = QueryString.pairs(ctx.queryString());
         TaskPage page = tasks.list(Identity.of(ctx), params);
-        out.send(ctx, 200, views.list(page, QueryString.lastValues(params)));
+        Map<String, String> links = QueryString.lastValues(params);
+        out.send(ctx, 200, json -> views.list(page, links, json));
     }
 
     void show(Context ctx) {
-        out.send(ctx, 200, views.full(tasks.show(Identity.of(ctx), ctx.pathParam("task_id"))));
+        Task task = tasks.show(Identity.of(ctx), ctx.pathParam("task_id"));
+        out.send(ctx, 200, json -> views.full(task, json));
     }
 
     /** Tasks are never deleted by callers; upstream answers 405 to anyone allowed to use the API. */

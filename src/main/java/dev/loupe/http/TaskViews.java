@@ -1,17 +1,22 @@
 package dev.loupe.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.compat.Isotime;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskSummary;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Upstream's representations: the full task view, the list stub and the list envelope with its links. */
+/**
+ * Upstream's representations: the full task view, the list stub and the list envelope with its links. Written
+ * straight to the answer's generator, key by key in upstream's order, with no tree built in between: every show and
+ * list answer is one of these.
+ */
 final class TaskViews {
 
     private final ObjectMapper json;
@@ -21,69 +26,83 @@ final class TaskViews {
     }
 
     /** Optional keys appear only when they have a value; {@code expires_at} only once the task has finished. */
-    ObjectNode full(Task task) {
-        ObjectNode view = json.createObjectNode();
-        view.put("id", task.id());
-        view.set("input", task.input());
-        view.put("type", task.type().wire());
-        view.put("status", task.status().wire());
-        view.put("owner", task.owner());
-        view.put("message", task.message());
-        view.set("result", task.result());
-        view.put("created_at", Isotime.format(task.createdAt()));
-        view.put("updated_at", Isotime.format(task.updatedAt()));
-        view.put("self", "/v2/tasks/" + task.id());
-        view.put("schema", "/v2/schemas/task");
-        putIfSet(view, "image_id", task.imageId());
-        putIfSet(view, "request_id", task.requestId());
-        putIfSet(view, "user_id", task.userId());
+    void full(Task task, JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("id", task.id());
+        out.writeFieldName("input");
+        tree(task.input(), out);
+        out.writeStringField("type", task.type().wire());
+        out.writeStringField("status", task.status().wire());
+        out.writeStringField("owner", task.owner());
+        out.writeStringField("message", task.message());
+        out.writeFieldName("result");
+        tree(task.result(), out);
+        out.writeStringField("created_at", Isotime.format(task.createdAt()));
+        out.writeStringField("updated_at", Isotime.format(task.updatedAt()));
+        out.writeStringField("self", "/v2/tasks/" + task.id());
+        out.writeStringField("schema", "/v2/schemas/task");
+        writeIfSet(out, "image_id", task.imageId());
+        writeIfSet(out, "request_id", task.requestId());
+        writeIfSet(out, "user_id", task.userId());
         if (task.expiresAt() != null) {
-            view.put("expires_at", Isotime.format(task.expiresAt()));
+            out.writeStringField("expires_at", Isotime.format(task.expiresAt()));
         }
-        return view;
+        out.writeEndObject();
     }
 
-    ObjectNode stub(TaskSummary task) {
-        ObjectNode view = json.createObjectNode();
-        view.put("id", task.id());
-        view.put("type", task.type().wire());
-        view.put("status", task.status().wire());
-        view.put("owner", task.owner());
-        view.put("created_at", Isotime.format(task.createdAt()));
-        view.put("updated_at", Isotime.format(task.updatedAt()));
-        view.put("self", "/v2/tasks/" + task.id());
-        view.put("schema", "/v2/schemas/task");
+    void stub(TaskSummary task, JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeStringField("id", task.id());
+        out.writeStringField("type", task.type().wire());
+        out.writeStringField("status", task.status().wire());
+        out.writeStringField("owner", task.owner());
+        out.writeStringField("created_at", Isotime.format(task.createdAt()));
+        out.writeStringField("updated_at", Isotime.format(task.updatedAt()));
+        out.writeStringField("self", "/v2/tasks/" + task.id());
+        out.writeStringField("schema", "/v2/schemas/task");
         if (task.expiresAt() != null) {
-            view.put("expires_at", Isotime.format(task.expiresAt()));
+            out.writeStringField("expires_at", Isotime.format(task.expiresAt()));
         }
-        return view;
+        out.writeEndObject();
     }
 
     /**
      * @param params the request's parameters, each once with its last value, in order of first appearance
      */
-    ObjectNode list(TaskPage page, Map<String, String> params) {
-        ObjectNode view = json.createObjectNode();
-        ArrayNode tasks = view.putArray("tasks");
-        page.tasks().forEach(t -> tasks.add(stub(t)));
+    void list(TaskPage page, Map<String, String> params, JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeArrayFieldStart("tasks");
+        for (TaskSummary task : page.tasks()) {
+            stub(task, out);
+        }
+        out.writeEndArray();
         List<Map.Entry<String, String>> links = new ArrayList<>();
         params.forEach((k, v) -> {
             if (!k.equals("marker")) {
                 links.add(Map.entry(k, v));
             }
         });
-        view.put("first", "/v2/tasks" + QueryString.urlencode(links));
-        view.put("schema", "/v2/schemas/tasks");
+        out.writeStringField("first", "/v2/tasks" + QueryString.urlencode(links));
+        out.writeStringField("schema", "/v2/schemas/tasks");
         if (page.full() && !page.tasks().isEmpty()) {
             links.add(Map.entry("marker", page.tasks().getLast().id()));
-            view.put("next", "/v2/tasks" + QueryString.urlencode(links));
+            out.writeStringField("next", "/v2/tasks" + QueryString.urlencode(links));
         }
-        return view;
+        out.writeEndObject();
     }
 
-    private static void putIfSet(ObjectNode view, String key, String value) {
+    /** A JSON value as stored; none is written as null. */
+    private void tree(JsonNode node, JsonGenerator out) throws IOException {
+        if (node == null) {
+            out.writeNull();
+        } else {
+            json.writeTree(out, node);
+        }
+    }
+
+    private static void writeIfSet(JsonGenerator out, String key, String value) throws IOException {
         if (value != null && !value.isEmpty()) {
-            view.put(key, value);
+            out.writeStringField(key, value);
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.loupe.task;
 
 import dev.loupe.db.Micros;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The columns of a task that lists sort and filter on (each is both a sort key and an equality filter upstream),
@@ -30,6 +32,10 @@ public enum TaskField {
         BOOLEAN
     }
 
+    /** By name: a lookup for every query parameter of every list. */
+    private static final Map<String, TaskField> BY_NAME =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(f -> f.column, f -> f));
+
     private final String column;
     private final Kind kind;
     private final boolean nullable;
@@ -42,7 +48,7 @@ public enum TaskField {
 
     /** The field a query parameter names, if it names one. */
     public static Optional<TaskField> named(String name) {
-        return Arrays.stream(values()).filter(f -> f.column.equals(name)).findFirst();
+        return Optional.ofNullable(BY_NAME.get(name));
     }
 
     /** The column's name, which is also its name on the wire. */

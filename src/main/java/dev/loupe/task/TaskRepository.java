@@ -1,8 +1,10 @@
 package dev.loupe.task;
 
 import dev.loupe.compat.Isotime;
+import dev.loupe.db.Database;
 import dev.loupe.db.Micros;
 import dev.loupe.db.PurgeWindow;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 
 /**
  * Tasks in the database as the API reads and writes them: the {@code tasks} row and its {@code task_info} row
@@ -22,11 +23,15 @@ public final class TaskRepository {
 
     private static final String SUMMARY_COLUMNS = "id, type, status, owner, created_at, updated_at, expires_at";
 
+    private static final String FIND = TaskRowMapper.SELECT + " WHERE t.id = ?";
+
+    private final Database database;
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
 
-    public TaskRepository(Jdbi jdbi, TaskRowMapper rows) {
-        this.jdbi = jdbi;
+    public TaskRepository(Database database, TaskRowMapper rows) {
+        this.database = database;
+        this.jdbi = database.jdbi();
         this.rows = rows;
     }
 
@@ -137,11 +142,12 @@ public final class TaskRepository {
                 == 1;
     }
 
+    /** Plain JDBC on a statement kept per connection: every show and every page after a marker reads this. */
     public Optional<Task> find(String id) {
-        return jdbi.withHandle(h -> h.createQuery(TaskRowMapper.SELECT + " WHERE t.id = :id")
-                .bind("id", id)
-                .map(rows)
-                .findOne());
+        return database.read(
+                FIND,
+                statement -> statement.setString(1, id),
+                rs -> rs.next() ? Optional.of(rows.map(rs, null)) : Optional.empty());
     }
 
     /**
@@ -157,20 +163,32 @@ public final class TaskRepository {
         keys.add(TaskField.CREATED_AT);
         keys.add(TaskField.ID);
         String dir = request.ascending() ? "ASC" : "DESC";
+        // The SQL depends only on the shape of the request (filters, sort, marker), so each shape is prepared once
+        // per connection; the values are bound by position, in the order they appear.
         StringBuilder sql =
                 new StringBuilder("SELECT ").append(SUMMARY_COLUMNS).append(" FROM tasks WHERE deleted = FALSE");
+        List<Object> values = new ArrayList<>();
         if (owner != null) {
-            sql.append(" AND owner = :owner");
+            sql.append(" AND owner = ?");
+            values.add(owner);
         }
-        int n = 0;
         for (Map.Entry<TaskField, List<String>> filter : request.filters().entrySet()) {
             String column = filter.getKey().column();
-            for (String ignored : filter.getValue()) {
-                sql.append(
-                        filter.getKey().kind() == TaskField.Kind.TIME
-                                ? " AND " + column + " >= :f" + n + " AND " + column + " < :g" + n
-                                : " AND " + column + " = :f" + n);
-                n++;
+            for (String value : filter.getValue()) {
+                if (filter.getKey().kind() == TaskField.Kind.TIME) {
+                    // A time filter matches the whole second it names; text that is no time matches nothing.
+                    sql.append(" AND ")
+                            .append(column)
+                            .append(" >= ? AND ")
+                            .append(column)
+                            .append(" < ?");
+                    Optional<Instant> second = Isotime.parse(value);
+                    values.add(second.map(Micros::of).orElse(Long.MAX_VALUE));
+                    values.add(second.map(s -> Micros.of(s.plusSeconds(1))).orElse(Long.MIN_VALUE));
+                } else {
+                    sql.append(" AND ").append(column).append(" = ?");
+                    values.add(value);
+                }
             }
         }
         if (marker != null) {
@@ -178,33 +196,31 @@ public final class TaskRepository {
                     .append(String.join(
                             ", ", keys.stream().map(TaskField::sortExpression).toList()))
                     .append(request.ascending() ? ") > (" : ") < (")
-                    .append(String.join(
-                            ", ", keys.stream().map(k -> ":m_" + k.column()).toList()))
+                    .append(String.join(", ", keys.stream().map(k -> "?").toList()))
                     .append(")");
+            for (TaskField key : keys) {
+                values.add(key.sortValue(marker));
+            }
         }
         sql.append(" ORDER BY ")
                 .append(String.join(
                         ", ",
                         keys.stream().map(k -> k.sortExpression() + " " + dir).toList()))
-                .append(" LIMIT :limit");
-        return jdbi.withHandle(h -> {
-            Query q = h.createQuery(sql.toString()).bind("limit", limit);
-            if (owner != null) {
-                q.bind("owner", owner);
+                .append(" LIMIT ?");
+        values.add(limit);
+        return database.read(sql.toString(), statement -> bind(statement, values), rs -> {
+            List<TaskSummary> page = new ArrayList<>(limit);
+            while (rs.next()) {
+                page.add(summary(rs));
             }
-            int i = 0;
-            for (Map.Entry<TaskField, List<String>> filter : request.filters().entrySet()) {
-                for (String value : filter.getValue()) {
-                    bindFilter(q, filter.getKey(), value, i++);
-                }
-            }
-            if (marker != null) {
-                for (TaskField key : keys) {
-                    q.bind("m_" + key.column(), key.sortValue(marker));
-                }
-            }
-            return q.map((rs, ctx) -> summary(rs)).list();
+            return page;
         });
+    }
+
+    private static void bind(PreparedStatement statement, List<Object> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            statement.setObject(i + 1, values.get(i));
+        }
     }
 
     /**
@@ -259,25 +275,15 @@ public final class TaskRepository {
         });
     }
 
-    private static void bindFilter(Query q, TaskField field, String value, int i) {
-        if (field.kind() == TaskField.Kind.TIME) {
-            // A time filter matches the whole second it names; text that is no time matches nothing.
-            Optional<Instant> second = Isotime.parse(value);
-            q.bind("f" + i, second.map(Micros::of).orElse(Long.MAX_VALUE));
-            q.bind("g" + i, second.map(s -> Micros.of(s.plusSeconds(1))).orElse(Long.MIN_VALUE));
-        } else {
-            q.bind("f" + i, value);
-        }
-    }
-
+    /** Reads {@link #SUMMARY_COLUMNS} by position. */
     private static TaskSummary summary(ResultSet rs) throws SQLException {
         return new TaskSummary(
-                rs.getString("id"),
-                TaskRowMapper.type(rs.getString("type")),
-                TaskRowMapper.status(rs.getString("status")),
-                rs.getString("owner"),
-                Micros.instant(rs, "created_at"),
-                Micros.instant(rs, "updated_at"),
-                Micros.instant(rs, "expires_at"));
+                rs.getString(1),
+                TaskRowMapper.type(rs.getString(2)),
+                TaskRowMapper.status(rs.getString(3)),
+                rs.getString(4),
+                Micros.instant(rs, 5),
+                Micros.instant(rs, 6),
+                Micros.instant(rs, 7));
     }
 }

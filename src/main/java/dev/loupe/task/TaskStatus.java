@@ -11,13 +11,16 @@ public enum TaskStatus {
     SUCCESS,
     FAILURE;
 
+    /** Made once: every task of every answer is written with its status. */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static Optional<TaskStatus> fromWire(String text) {
         for (TaskStatus s : VALUES) {
-            if (s.wire().equals(text)) {
+            if (s.wire.equals(text)) {
                 return Optional.of(s);
             }
         }

@@ -42,7 +42,7 @@ class ConcurrentPurgeIT {
                         + ") AS n");
                 h.execute("INSERT INTO task_info (task_id, input, message) SELECT id, '{}', '' FROM tasks");
             });
-            TaskRepository tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper()));
+            TaskRepository tasks = new TaskRepository(db, new TaskRowMapper(PythonJson.mapper()));
             PurgeWindow window = new PurgeWindow(Instant.now().minus(Duration.ofDays(30)), 100, db.dialect());
             List<Future<Integer>> purgers = new ArrayList<>();
             try (ExecutorService pool = Executors.newFixedThreadPool(3)) {

@@ -31,6 +31,28 @@ class IsotimeTest {
     }
 
     @Test
+    void writesWhatTheFormatterWritesForEveryYear() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter.ofPattern(
+                        "yyyy-MM-dd'T'HH:mm:ss'Z'")
+                .withZone(java.time.ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(42);
+        long first = Instant.parse("0001-01-01T00:00:00Z").getEpochSecond();
+        long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+        for (int i = 0; i < 100_000; i++) {
+            Instant t = Instant.ofEpochSecond(first + Math.floorMod(random.nextLong(), last - first + 1), i);
+            assertThat(Isotime.format(t))
+                    .isEqualTo(formatter.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        }
+        for (String edge : new String[] {
+            "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "0000-12-31T23:59:59Z", "+10000-01-01T00:00:00Z"
+        }) {
+            Instant t = Instant.parse(edge);
+            assertThat(Isotime.format(t))
+                    .isEqualTo(formatter.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        }
+    }
+
+    @Test
     void parsesItsOwnFormatAndTheVariantsFilterValuesUse() {
         Instant t = Instant.parse("2026-11-26T18:12:13Z");
         assertThat(Isotime.parse("2026-11-26T18:12:13Z")).contains(t);

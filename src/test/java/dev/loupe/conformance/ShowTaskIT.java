@@ -103,6 +103,19 @@ class ShowTaskIT {
     }
 
     @Test
+    void aRequestWithoutAnIdGetsANewVersion4Uuid() {
+        var first = server.client().get("/v2/tasks/" + id, ADMIN_A);
+        var second = server.client().get("/v2/tasks/" + id, ADMIN_A);
+        String uuid4 = "req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+        assertThat(first.headers().firstValue("x-openstack-request-id"))
+                .hasValueSatisfying(v -> assertThat(v).matches(uuid4));
+        assertThat(second.headers().firstValue("x-openstack-request-id"))
+                .hasValueSatisfying(v -> assertThat(v).matches(uuid4));
+        assertThat(first.headers().firstValue("x-openstack-request-id"))
+                .isNotEqualTo(second.headers().firstValue("x-openstack-request-id"));
+    }
+
+    @Test
     void callersRequestIdIsEchoedInTheHeader() {
         var r = server.client()
                 .get(

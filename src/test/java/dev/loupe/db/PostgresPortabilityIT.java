@@ -132,7 +132,7 @@ class PostgresPortabilityIT {
             awaitAllFinished(client, 1);
         }
         try (Database db = Database.open(database, dir)) {
-            TaskRepository tasks = new TaskRepository(db.jdbi(), new TaskRowMapper(PythonJson.mapper()));
+            TaskRepository tasks = new TaskRepository(db, new TaskRowMapper(PythonJson.mapper()));
             assertThat(tasks.softDeleteExpired(Instant.now().plusSeconds(1), 1000))
                     .isEqualTo(1);
             assertThat(tasks.purge(new PurgeWindow(Instant.now().plus(Duration.ofDays(1)), 1, db.dialect())))

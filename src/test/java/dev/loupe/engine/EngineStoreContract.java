@@ -59,7 +59,7 @@ abstract class EngineStoreContract {
         String connection = freshConnection();
         db = Database.open(connection, dir);
         TaskRowMapper mapper = new TaskRowMapper(PythonJson.mapper());
-        repo = new TaskRepository(db.jdbi(), mapper);
+        repo = new TaskRepository(db, mapper);
         store = new SqlEngineStore(db.jdbi(), mapper, db.dialect(), 0);
         rows = connection.isEmpty() ? new TaskRows(dir) : new TaskRows(connection);
     }
