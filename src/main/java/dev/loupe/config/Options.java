@@ -110,7 +110,8 @@ public final class Options {
             "task",
             "work_dir",
             "",
-            "Scratch directory for imports that are converted; empty means 'work' in the data directory.");
+            "Scratch directory for imports that are converted, and the staging area of glance-direct imports (its"
+                    + " folder staging, shared by every node of a cluster); empty means 'work' in the data directory.");
 
     public static final Option<Integer> MAX_RUNNING_PER_PROJECT = Option.integer(
             "task",

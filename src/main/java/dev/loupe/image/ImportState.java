@@ -92,8 +92,8 @@ public final class ImportState {
                         .findOne());
     }
 
-    /** Drops a lock {@code taskId} took but never used (its task could not be created). */
-    void unlock(String id, String taskId) {
+    /** Drops a lock {@code taskId} took but cannot use (its task could not be created, or the image moved on). */
+    public void unlock(String id, String taskId) {
         jdbi.useHandle(h -> h.createUpdate(
                         "DELETE FROM image_properties WHERE image_id = :id AND name = '" + TASK + "' AND value = :task")
                 .bind("id", id)

@@ -4,7 +4,6 @@ import dev.loupe.failure.LoupeException.TooLarge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,13 +21,9 @@ public final class StagingArea {
 
     private final Path directory;
 
+    /** @param directory made at the first stage, so a server that never stages leaves no folder */
     public StagingArea(Path directory) {
         this.directory = directory;
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("The staging area " + directory + " cannot be made", e);
-        }
     }
 
     /**
@@ -39,6 +34,7 @@ public final class StagingArea {
      * @throws IOException when reading or writing fails (nothing stays)
      */
     long stage(String imageId, InputStream data, long cap) throws IOException {
+        Files.createDirectories(directory);
         Path part = directory.resolve(imageId + ".part");
         long size = 0;
         boolean done = false;

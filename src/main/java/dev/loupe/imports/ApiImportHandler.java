@@ -130,6 +130,8 @@ public final class ApiImportHandler implements TaskHandler {
         }
         ImageStatus from = request.webDownload() ? ImageStatus.QUEUED : ImageStatus.UPLOADING;
         if (image.status() != ImageStatus.IMPORTING && !state.start(image.id(), from, task.id(), now())) {
+            // Its data came another way meanwhile (PUT /file), or it was deleted: the lock goes, the image stays.
+            state.unlock(image.id(), task.id());
             throw new TaskFailure("Image " + image.id() + " changed before its import ran (it is "
                     + images.find(image.id()).map(i -> i.status().wire()).orElse("gone") + ")");
         }

@@ -337,10 +337,23 @@ class ImageImportIT {
                         HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})),
                 409,
                 "Image status transition from importing to saving is not allowed");
+        // A PATCH while it runs changes the image and keeps the import's lock (upstream: 200, still importing).
+        JsonNode patched = ok(
+                server.client()
+                        .send(
+                                "PATCH",
+                                "/v2/images/" + id,
+                                with(asJson(ADMIN_A), "Content-Type", "application/openstack-images-v2.1-json-patch"),
+                                "[{\"op\": \"add\", \"path\": \"/during\", \"value\": \"x\"}]"),
+                200);
+        assertThat(patched.get("status").asText()).isEqualTo("importing");
+        assertThat(patched.get("os_glance_import_task").asText()).isEqualTo(taskId);
+        assertThat(show(server, id).get("os_glance_import_task").asText()).isEqualTo(taskId);
         slowRelease.countDown();
         assertThat(awaitTaskEnd(server, id).get("status").asText()).isEqualTo("success");
         JsonNode active = awaitImage(server, id, "active");
         assertThat(active.has("os_glance_import_task")).isFalse();
+        assertThat(active.get("during").asText()).isEqualTo("x");
     }
 
     @Test
