@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Where {@code PUT /v2/images/{id}/stage} keeps an image's data until its {@code glance-direct} import reads it
@@ -75,6 +77,18 @@ public final class StagingArea {
     public void remove(String imageId) throws IOException {
         Files.deleteIfExists(file(imageId));
         Files.deleteIfExists(directory.resolve(imageId + ".part"));
+    }
+
+    /** The images that have complete staged data (not those being staged now). */
+    public List<String> staged() throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> !name.endsWith(".part"))
+                    .toList();
+        }
     }
 
     private Path file(String imageId) {

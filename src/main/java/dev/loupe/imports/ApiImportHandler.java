@@ -234,6 +234,24 @@ public final class ApiImportHandler implements TaskHandler {
         }
     }
 
+    /**
+     * Removes staged data no import will read: its image was deleted while staged, or got its data another way. An
+     * image that is {@code uploading} or {@code importing} keeps it.
+     */
+    @Override
+    public void sweep() throws IOException {
+        for (String imageId : staging.staged()) {
+            boolean wanted = images.find(imageId)
+                    .filter(image -> !image.deleted())
+                    .filter(image -> image.status() == ImageStatus.UPLOADING || image.status() == ImageStatus.IMPORTING)
+                    .isPresent();
+            if (!wanted) {
+                staging.remove(imageId);
+                LOG.info("Removed the staged data of image {}, which no import will read", imageId);
+            }
+        }
+    }
+
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }

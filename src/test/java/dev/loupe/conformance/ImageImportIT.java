@@ -493,6 +493,31 @@ class ImageImportIT {
         assertThat(stagedFile(server, id)).doesNotExist();
     }
 
+    @Test
+    void dataStagedForAnImageDeletedBeforeItsImportIsRemoved() {
+        try (LoupeServer sweeping = LoupeServer.withWorkers(
+                dir.resolve("sweeping"),
+                UnaryOperator.identity(),
+                "task.lease_duration=1",
+                "task.heartbeat_interval=0.25",
+                "task.poll_interval=0.2")) {
+            String kept = queued(sweeping, "kept");
+            String deleted = queued(sweeping, "deleted");
+            assertStatus(stage(sweeping, kept, OCTET, SOURCE), 204);
+            assertStatus(stage(sweeping, deleted, OCTET, SOURCE), 204);
+            assertStatus(sweeping.client().send("DELETE", "/v2/images/" + deleted, ADMIN_A, null), 204);
+            dev.loupe.testing.Await.until(
+                    Duration.ofSeconds(30),
+                    () -> Files.notExists(stagedFile(sweeping, deleted)),
+                    "the staged data of deleted image " + deleted + " removed");
+            // The image still staged keeps its data for its glance-direct import.
+            assertThat(stagedFile(sweeping, kept)).exists();
+            assertStatus(importImage(sweeping, ADMIN_A, kept, "{\"method\": {\"name\": \"glance-direct\"}}"), 202);
+            awaitImage(sweeping, kept, "active");
+            assertThat(stagedFile(sweeping, kept)).doesNotExist();
+        }
+    }
+
     static Path stagedFile(LoupeServer on, String id) {
         return on.dataDir().resolve("work").resolve("staging").resolve(id);
     }
