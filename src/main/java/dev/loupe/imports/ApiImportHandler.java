@@ -160,6 +160,8 @@ public final class ApiImportHandler implements TaskHandler {
                 throw new TaskFailure("Image " + image.id() + " was deleted while it was being imported");
             }
             removeStaged(image.id());
+            // Upstream's message once the data is in: the MiB copied, rounded down.
+            run.succeedWith("Copied " + active.size() / (1 << 20) + " MiB");
             LOG.info(
                     "Task {}: image {} is active ({} bytes, {})",
                     task.id(),

@@ -290,6 +290,7 @@ class ImageImportIT {
                 .isEqualTo(parse("{\"image_id\": \"" + id + "\", \"import_req\": " + webDownload(url("/disk.raw"))
                         + ", \"backend\": [null]}"));
         assertThat(task.get("result")).isEqualTo(parse("{\"image_id\": \"" + id + "\"}"));
+        assertThat(task.get("message").asText()).isEqualTo("Copied 1 MiB");
         JsonNode shown = ok(server.client().get("/v2/tasks/" + task.get("id").asText(), ADMIN_A), 200);
         assertThat(shown.get("type").asText()).isEqualTo("api_image_import");
         assertThat(shown.get("input")).isEqualTo(task.get("input"));
@@ -481,6 +482,7 @@ class ImageImportIT {
         JsonNode task = awaitTaskEnd(server, id);
         assertThat(task.get("status").asText()).as(task.toString()).isEqualTo("success");
         assertThat(task.get("user_id").asText()).isEqualTo("member-a");
+        assertThat(task.get("message").asText()).isEqualTo("Copied 1 MiB");
         assertThat(task.get("input"))
                 .isEqualTo(parse("{\"image_id\": \"" + id + "\", \"import_req\": {\"method\": {\"name\":"
                         + " \"glance-direct\"}}, \"backend\": [null]}"));
