@@ -23,13 +23,16 @@ import dev.loupe.engine.UnsupportedType;
 import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.http.HttpApi;
 import dev.loupe.http.HttpSettings;
+import dev.loupe.image.ImageImports;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
+import dev.loupe.image.ImportState;
+import dev.loupe.image.StagingArea;
+import dev.loupe.imports.ApiImportHandler;
 import dev.loupe.imports.Conversion;
 import dev.loupe.imports.HashAlgorithm;
 import dev.loupe.imports.ImportAdmission;
-import dev.loupe.imports.ImportHandler;
 import dev.loupe.imports.UploadIntake;
 import dev.loupe.imports.fetch.FetchSettings;
 import dev.loupe.imports.fetch.Fetcher;
@@ -115,15 +118,17 @@ public final class Loupe implements AutoCloseable {
             // Each task type with what it checks at create and what runs it.
             Admissions admissions =
                     Admissions.none().with(TaskType.IMPORT, new ImportAdmission(ImportUriFilter.from(config)));
+            ImportState importState = new ImportState(database.jdbi());
+            StagingArea staging =
+                    new StagingArea(directory(config, Options.WORK_DIR, "work").resolve("staging"));
             TaskEngine engine = null;
             if (role.runsTasks()) {
-                Handlers handlers = Handlers.none().with(TaskType.IMPORT, imports(config, images, store, clock));
-                for (TaskType type : new TaskType[] {TaskType.API_IMAGE_IMPORT, TaskType.LOCATION_IMPORT}) {
-                    handlers = handlers.with(
-                            type,
-                            new UnsupportedType("This server does not provide the image-import API, so " + type.wire()
-                                    + " tasks cannot run here; use an import task instead."));
-                }
+                Handlers handlers = imports(config, images, importState, staging, store, clock)
+                        .with(
+                                TaskType.LOCATION_IMPORT,
+                                new UnsupportedType("This server does not provide the location import, so "
+                                        + TaskType.LOCATION_IMPORT.wire()
+                                        + " tasks cannot run here; use an import task instead."));
                 engine = new TaskEngine(
                         new SqlEngineStore(
                                 database.jdbi(), rows, database.dialect(), engineSettings.maxRunningPerProject()),
@@ -163,12 +168,25 @@ public final class Loupe implements AutoCloseable {
                 ImageSchema imageSchema = new ImageSchema(json);
                 ImageService imageService = new ImageService(
                         images, repository, store, policy, clock, lists, imageSchema, uploads(config, store));
+                ImportUriFilter uriFilter = ImportUriFilter.from(config);
+                ImageImports imageImports = new ImageImports(
+                        imageService,
+                        images,
+                        importState,
+                        tasks,
+                        repository,
+                        staging,
+                        config.get(Options.ENABLED_IMPORT_METHODS),
+                        uriFilter::refusal,
+                        config.get(Options.IMAGE_SIZE_CAP),
+                        clock);
                 http = new HttpApi(
                                 HttpSettings.from(config),
                                 authenticator(config, json, localClock),
                                 tasks,
                                 schema,
                                 imageService,
+                                imageImports,
                                 imageSchema,
                                 policy,
                                 json,
@@ -215,9 +233,18 @@ public final class Loupe implements AutoCloseable {
                 store, new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)), config.get(Options.IMAGE_SIZE_CAP));
     }
 
-    private static ImportHandler imports(Config config, ImageRepository images, ImageStore store, Clock clock) {
-        return new ImportHandler(
+    /** The {@code import} task and the interoperable import's {@code api_image_import}, on one pipeline. */
+    private static Handlers imports(
+            Config config,
+            ImageRepository images,
+            ImportState importState,
+            StagingArea staging,
+            ImageStore store,
+            Clock clock) {
+        return ApiImportHandler.handlers(
                 images,
+                importState,
+                staging,
                 store,
                 new Fetcher(FetchSettings.from(config)),
                 new HashAlgorithm(config.get(Options.HASHING_ALGORITHM)),

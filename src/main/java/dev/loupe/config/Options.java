@@ -48,6 +48,13 @@ public final class Options {
             "image_size_cap",
             1L << 40,
             "Largest image an import may bring in, in bytes (default 1 TiB); a larger source fails the task.");
+    public static final Option<List<String>> ENABLED_IMPORT_METHODS = Option.list(
+            "DEFAULT",
+            "enabled_import_methods",
+            "[glance-direct, web-download]",
+            Options::importMethod,
+            "Methods of the interoperable image import (POST /v2/images/{id}/import) this server offers:"
+                    + " glance-direct and web-download; an empty list offers none.");
     public static final Option<String> HASHING_ALGORITHM = Option.choice(
             "DEFAULT",
             "hashing_algorithm",
@@ -103,7 +110,8 @@ public final class Options {
             "task",
             "work_dir",
             "",
-            "Scratch directory for imports that are converted; empty means 'work' in the data directory.");
+            "Scratch directory for imports that are converted, and the staging area of glance-direct imports (its"
+                    + " folder staging, shared by every node of a cluster); empty means 'work' in the data directory.");
 
     public static final Option<Integer> MAX_RUNNING_PER_PROJECT = Option.integer(
             "task",
@@ -397,6 +405,7 @@ public final class Options {
             LIMIT_PARAM_DEFAULT,
             API_LIMIT_MAX,
             IMAGE_SIZE_CAP,
+            ENABLED_IMPORT_METHODS,
             HASHING_ALGORITHM,
             DEBUG,
             LOG_FILE,
@@ -460,4 +469,13 @@ public final class Options {
             POLICY_FILE);
 
     private Options() {}
+
+    /** The import methods Loupe implements; Glance's others need several stores or another Glance. */
+    private static String importMethod(String name) {
+        if (!name.equals("glance-direct") && !name.equals("web-download")) {
+            throw new IllegalArgumentException(
+                    "'" + name + "' is not an import method this server offers" + " (glance-direct, web-download)");
+        }
+        return name;
+    }
 }

@@ -308,7 +308,9 @@ public final class TaskEngine implements AutoCloseable {
                 handler.abandon(task);
             }
             JsonNode result = handler.run(entry.run);
-            finished = task.succeed(result, now(), settings.timeToLive());
+            finished = entry.run.outcome() == null
+                    ? task.succeed(result, now(), settings.timeToLive())
+                    : task.succeed(result, entry.run.outcome(), now(), settings.timeToLive());
             outcome = "success";
         } catch (TaskFailure failure) {
             finished = task.fail(failure.getMessage(), now(), settings.timeToLive());

@@ -21,6 +21,7 @@ public final class TaskRun {
     private final Consumer<String> progress;
     private final List<Runnable> onCancel = new ArrayList<>();
     private Cancellation cancelled;
+    private volatile String outcome;
 
     /**
      * @param task       the task as claimed: status {@code processing}, {@code attempts} counting this one
@@ -54,6 +55,19 @@ public final class TaskRun {
         if (!cancelled()) {
             progress.accept(message);
         }
+    }
+
+    /**
+     * The message the task keeps once it succeeds (an {@code api_image_import} task's {@code Copied N MiB}, as
+     * upstream's); without one a successful task's message is what it was when claimed.
+     */
+    public void succeedWith(String message) {
+        this.outcome = message;
+    }
+
+    /** The message set by {@link #succeedWith}, or null. */
+    String outcome() {
+        return outcome;
     }
 
     /** Whether the run must stop; {@link #cancellation()} says why. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.auth.Authenticator;
 import dev.loupe.failure.LoupeException.BadConfiguration;
 import dev.loupe.failure.LoupeException.NotFound;
+import dev.loupe.image.ImageImports;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.policy.Policy;
@@ -45,6 +46,9 @@ public final class HttpApi {
             new Resource(Pattern.compile("/v2/images/[^/]+/file"), "GET, PUT"),
             new Resource(Pattern.compile("/v2/images/[^/]+/tags/[^/]+"), "PUT, DELETE"),
             new Resource(Pattern.compile("/v2/images/[^/]+/actions/(deactivate|reactivate)"), "POST"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/stage"), "PUT"),
+            new Resource(Pattern.compile("/v2/images/[^/]+/import"), "POST"),
+            new Resource(Pattern.compile("/v2/info/import"), "GET"),
             new Resource(Pattern.compile("/v2/schemas/images?"), "GET"));
 
     /** The routes of the API, as templates: the {@code route} label of the request metrics. */
@@ -66,7 +70,12 @@ public final class HttpApi {
             "/v2/images/{image_id}/tags/{tag}",
             "/v2/images/{image_id}/actions/deactivate",
             "/v2/images/{image_id}/actions/reactivate",
-            "/v2/images/{image_id}/tasks");
+            "/v2/images/{image_id}/tasks",
+            "/v2/images/{image_id}/stage",
+            "/v2/images/{image_id}/import",
+            "/v2/info/import",
+            "/v2/info/stores",
+            "/v2/info/stores/detail");
 
     private static final List<String> MONITORING_ROUTES = List.of("/healthcheck", "/metrics");
 
@@ -79,6 +88,7 @@ public final class HttpApi {
             TaskService tasks,
             TaskSchema schema,
             ImageService images,
+            ImageImports imports,
             ImageSchema imageSchema,
             Policy policy,
             ObjectMapper json,
@@ -91,7 +101,7 @@ public final class HttpApi {
         Versions versions = new Versions(json, baseUrl);
         RequestBody body = new RequestBody(json, settings.maxBodyBytes());
         TaskResource taskResource = new TaskResource(tasks, json, body, out, baseUrl);
-        ImageResource imageResource = new ImageResource(images, imageSchema, json, out, body, baseUrl);
+        ImageResource imageResource = new ImageResource(images, imports, imageSchema, json, out, body, baseUrl);
         this.app = javalin(settings, errors, metrics, API_ROUTES, c -> {
             c.jetty.modifyServletContextHandler(handler -> handler.addFilter(
                     new FilterHolder(new VersionNegotiation()), "/*", EnumSet.of(DispatcherType.REQUEST)));
@@ -122,6 +132,12 @@ public final class HttpApi {
             c.routes.post("/v2/images/{image_id}/actions/deactivate", imageResource::deactivate);
             c.routes.post("/v2/images/{image_id}/actions/reactivate", imageResource::reactivate);
             c.routes.get("/v2/images/{image_id}/tasks", imageResource::tasks);
+            c.routes.put("/v2/images/{image_id}/stage", imageResource::stage);
+            c.routes.post("/v2/images/{image_id}/import", imageResource::importImage);
+            c.routes.get("/v2/info/import", imageResource::importInfo);
+            // One store: upstream's answer without enabled_backends, which tempest relies on.
+            c.routes.get("/v2/info/stores", ImageResource::noStores);
+            c.routes.get("/v2/info/stores/detail", ImageResource::noStores);
             // Javalin would answer HEAD from the GET handler; upstream refuses HEAD on these resources.
             for (String path : List.of(
                     "/v2/tasks",
@@ -133,7 +149,8 @@ public final class HttpApi {
                     "/v2/images",
                     "/v2/images/{image_id}",
                     "/v2/images/{image_id}/file",
-                    "/v2/images/{image_id}/tasks")) {
+                    "/v2/images/{image_id}/tasks",
+                    "/v2/info/import")) {
                 c.routes.head(path, ctx -> {
                     throw unrouted(ctx);
                 });

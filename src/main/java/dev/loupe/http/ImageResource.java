@@ -1,10 +1,14 @@
 package dev.loupe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loupe.failure.LoupeException.InvalidInput;
+import dev.loupe.failure.LoupeException.NotFound;
 import dev.loupe.image.Download;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageChange;
+import dev.loupe.image.ImageImports;
 import dev.loupe.image.ImageSchema;
 import dev.loupe.image.ImageService;
 import dev.loupe.image.RangeHeaders;
@@ -33,22 +37,27 @@ final class ImageResource {
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final ImageService images;
+    private final ImageImports imports;
     private final ImageSchema schema;
     private final ImageViews views;
+    private final ObjectMapper json;
     private final JsonResponder out;
     private final RequestBody body;
     private final BaseUrl baseUrl;
 
     ImageResource(
             ImageService images,
+            ImageImports imports,
             ImageSchema schema,
             ObjectMapper json,
             JsonResponder out,
             RequestBody body,
             BaseUrl baseUrl) {
         this.images = images;
+        this.imports = imports;
         this.schema = schema;
         this.views = new ImageViews(json);
+        this.json = json;
         this.out = out;
         this.body = body;
         this.baseUrl = baseUrl;
@@ -58,7 +67,55 @@ final class ImageResource {
     void create(Context ctx) {
         Image image = images.create(Identity.of(ctx), body.read(ctx));
         ctx.header("Location", baseUrl.of(ctx) + "/v2/images/" + image.id());
+        importMethodsHeader(ctx);
         out.send(ctx, 201, views.full(image));
+    }
+
+    /** Upstream names the import methods on the image it creates, when it offers any. */
+    private void importMethodsHeader(Context ctx) {
+        if (!imports.methods().isEmpty()) {
+            ctx.header("OpenStack-image-import-methods", String.join(",", imports.methods()));
+        }
+    }
+
+    /** {@code GET /v2/info/import}: the methods {@code [DEFAULT] enabled_import_methods} offers. */
+    void importInfo(Context ctx) {
+        rejectBody(ctx);
+        ObjectNode methods = json.createObjectNode();
+        ObjectNode about = methods.putObject("import-methods");
+        about.put("description", "Import methods available.");
+        about.put("type", "array");
+        ArrayNode value = about.putArray("value");
+        imports.methods().forEach(value::add);
+        out.send(ctx, 200, methods);
+    }
+
+    /** {@code GET /v2/info/stores[/detail]}: upstream's 404 on a site without {@code enabled_backends}. */
+    static void noStores(Context ctx) {
+        throw new NotFound("Multi backend is not supported at this site.");
+    }
+
+    /** {@code PUT /v2/images/{id}/stage}: the body streamed to the staging area for a glance-direct import. */
+    void stage(Context ctx) {
+        if (!mediaType(ctx).equals(OCTET_STREAM)) {
+            throw HttpFailure.mediaTypeNotSupported(ctx.header("Content-Type"), null);
+        }
+        InputStream data;
+        try {
+            data = ctx.req().getInputStream();
+        } catch (IOException e) {
+            throw HttpFailure.badRequest("The request body cannot be read: " + e.getMessage());
+        }
+        imports.stage(
+                Identity.of(ctx), ctx.pathParam("image_id"), data, ctx.req().getContentLengthLong());
+        noContent(ctx);
+    }
+
+    /** {@code POST /v2/images/{id}/import}: 202 with no body once the import task is queued. */
+    void importImage(Context ctx) {
+        imports.importImage(Identity.of(ctx), ctx.pathParam("image_id"), body.read(ctx));
+        ctx.status(202);
+        ctx.res().setContentType(null);
     }
 
     /** {@code PATCH /v2/images/{id}} in either of upstream's JSON patch media types; any other is 415. */

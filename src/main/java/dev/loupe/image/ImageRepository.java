@@ -124,12 +124,29 @@ public final class ImageRepository {
             if (changed == 0) {
                 return false;
             }
-            for (String table : List.of("image_tags", "image_properties")) {
-                h.createUpdate("DELETE FROM " + table + " WHERE image_id = :id")
+            // The os_glance properties are the interoperable import's (ImportState), which no PATCH may set: those
+            // of the image as read stay out, so a PATCH that runs during an import keeps the import's lock.
+            h.createUpdate("DELETE FROM image_tags WHERE image_id = :id")
+                    .bind("id", image.id())
+                    .execute();
+            h.createUpdate("DELETE FROM image_properties WHERE image_id = :id AND substr(name, 1, 9) <> 'os_glance'")
+                    .bind("id", image.id())
+                    .execute();
+            for (String tag : image.tags()) {
+                h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
                         .bind("id", image.id())
+                        .bind("value", tag)
                         .execute();
             }
-            insertTagsAndProperties(h, image);
+            for (Map.Entry<String, String> property : image.properties().entrySet()) {
+                if (!property.getKey().startsWith("os_glance")) {
+                    h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
+                            .bind("id", image.id())
+                            .bind("name", property.getKey())
+                            .bind("value", property.getValue())
+                            .execute();
+                }
+            }
             return true;
         });
     }

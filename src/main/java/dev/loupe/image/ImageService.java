@@ -618,7 +618,7 @@ public final class ImageService {
      * the image, else 403), then, as {@code check_is_image_mutable}, the owner: only admins change another project's
      * image.
      */
-    private void requireMutable(Caller who, Image image, String rule, String notFound) {
+    void requireMutable(Caller who, Image image, String rule, String notFound) {
         if (!allows(who, rule, image)) {
             if (!allows(who, "get_image", image)) {
                 throw new NotFound(notFound);
@@ -707,7 +707,7 @@ public final class ImageService {
                 || who.projectId() != null && who.projectId().equals(image.owner());
     }
 
-    private Optional<Image> live(String id) {
+    Optional<Image> live(String id) {
         if (id.length() > MAX_ID_LENGTH || id.indexOf('\0') >= 0) {
             return Optional.empty();
         }

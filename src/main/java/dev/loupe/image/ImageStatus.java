@@ -6,6 +6,10 @@ public enum ImageStatus {
     QUEUED("queued"),
     /** Data is flowing into the store. */
     SAVING("saving"),
+    /** Its data is staged ({@code PUT /v2/images/{id}/stage}), waiting for a {@code glance-direct} import. */
+    UPLOADING("uploading"),
+    /** An {@code api_image_import} task is bringing its data in ({@code POST /v2/images/{id}/import}). */
+    IMPORTING("importing"),
     /** Data stored and verified; the image can be used. */
     ACTIVE("active"),
     /** Its data may not be downloaded by non-admins until it is reactivated. */

@@ -89,8 +89,8 @@ public final class Conversion {
             String sourceLocation;
             while (true) {
                 try (ImageStore.Upload upload = scratch.begin(queued.id())) {
-                    fetched = ImportHandler.copyVerified(transfer, null, source, upload, verification);
-                    ImportHandler.refuseUnsafe(fetched, queued.diskFormat());
+                    fetched = ImportPipeline.copyVerified(transfer, null, source, upload, verification);
+                    ImportPipeline.refuseUnsafe(fetched, queued.diskFormat());
                     sourceLocation = upload.publish();
                     break;
                 } catch (ResumableSource.Restarted e) {
@@ -104,11 +104,11 @@ public final class Conversion {
                 try (InputStream in = Files.newInputStream(converted);
                         ImageStore.Upload upload = store.begin(queued.id())) {
                     Transfer.Copied copied = transfer.copy(in, OptionalLong.of(Files.size(converted)), upload);
-                    ImportHandler.refuseUnsafe(copied, target);
+                    ImportPipeline.refuseUnsafe(copied, target);
                     return new Image.StoredData(
                             upload.publish(),
                             copied.size(),
-                            ImportHandler.virtualSize(copied),
+                            ImportPipeline.virtualSize(copied),
                             copied.checksum(),
                             transfer.hashAlgorithm().name(),
                             copied.hashValue(),

@@ -9,22 +9,17 @@ import dev.loupe.engine.TaskRun;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageStatus;
-import dev.loupe.imports.fetch.FetchFailure;
 import dev.loupe.imports.fetch.Fetcher;
 import dev.loupe.imports.fetch.ResumableSource;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskStatus;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,18 +39,12 @@ public final class ImportHandler implements TaskHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImportHandler.class);
     private static final List<String> REQUIRED = List.of("import_from", "import_from_format", "image_properties");
-    /** The first wait before a broken source is asked again; it doubles with each try in a row. */
-    static final Duration SOURCE_BACKOFF = Duration.ofSeconds(1);
-
-    private static final long MIB = 1 << 20;
 
     private final ImageRepository images;
     private final ImageStore store;
-    private final Fetcher fetcher;
-    private final HashAlgorithm hashAlgorithm;
     private final Conversion conversion;
     private final Clock clock;
-    private final int sourceRetries;
+    private final ImportPipeline pipeline;
 
     public ImportHandler(
             ImageRepository images,
@@ -76,13 +65,22 @@ public final class ImportHandler implements TaskHandler {
             Conversion conversion,
             Clock clock,
             int sourceRetries) {
+        this(
+                images,
+                store,
+                conversion,
+                clock,
+                new ImportPipeline(store, fetcher, hashAlgorithm, conversion, sourceRetries));
+    }
+
+    /** An import task that shares {@code pipeline} with the interoperable import ({@link ApiImportHandler}). */
+    ImportHandler(
+            ImageRepository images, ImageStore store, Conversion conversion, Clock clock, ImportPipeline pipeline) {
         this.images = images;
         this.store = store;
-        this.fetcher = fetcher;
-        this.hashAlgorithm = hashAlgorithm;
         this.conversion = conversion;
         this.clock = clock;
-        this.sourceRetries = sourceRetries;
+        this.pipeline = pipeline;
     }
 
     /** An import's log lines name the host it fetches from. */
@@ -179,155 +177,16 @@ public final class ImportHandler implements TaskHandler {
 
     private Image importData(Image queued, boolean resumed, String importFrom, Verification verification, TaskRun run)
             throws TaskFailure, InterruptedException, StoreFailure {
-        Transfer transfer = new Transfer(hashAlgorithm, run::progress);
-        Optional<ImageStore.Unfinished> unfinished = resumed ? store.unfinished(queued.id()) : Optional.empty();
-        long from = unfinished.map(ImageStore.Unfinished::size).orElse(0L);
-        ResumableSource.Listener listener = new ResumableSource.Listener() {
-            @Override
-            public void resumed(long at) {
-                LOG.info(
-                        "Task {}: the source broke off; resuming at byte {}",
-                        run.task().id(),
-                        at);
-                transfer.note("resumed at " + at / MIB + " MiB");
-            }
-
-            @Override
-            public void startedOver(String why) {
-                LOG.info(
-                        "Task {}: the source broke off; starting over: {}",
-                        run.task().id(),
-                        why);
-                transfer.note("started over: " + why);
-            }
-        };
-        try (ResumableSource source = fetcher.openResumable(
-                importFrom,
-                from,
-                unfinished.map(ImageStore.Unfinished::note).orElse(null),
-                sourceRetries,
-                SOURCE_BACKOFF,
-                listener)) {
-            // A cancelled run, or a node that lost the task, stops copying at once: aborting the source ends the read.
-            run.onCancel(source::abort);
-            if (!resumed) {
-                images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
-            }
-            ImageStore.Unfinished held = null;
-            if (unfinished.isPresent()) {
-                if (source.start() == from) {
-                    held = unfinished.get();
-                    LOG.info(
-                            "Task {}: continuing from the {} bytes an earlier run stored",
-                            run.task().id(),
-                            from);
-                    transfer.note("resumed at " + from / MIB + " MiB after a restart");
-                } else {
-                    LOG.info(
-                            "Task {}: the source changed since an earlier run; starting over",
-                            run.task().id());
-                    store.discard(queued.id());
-                }
-            }
-            Image.StoredData stored = conversion.wanted(queued.diskFormat())
-                    ? conversion.convertAndStore(queued, source, transfer, store, run, verification)
-                    : storeAsIs(queued, source, held, transfer, verification, run);
-            Image active = queued.activate(stored, now());
-            // Only while this node still holds the task: one that lost it (paused, then taken over) activates
-            // nothing, and the node that runs it now makes the one image.
-            if (!images.activate(active, run.leaseOwner())) {
-                throw new TaskFailure("Image " + queued.id() + " was deleted while it was being imported");
-            }
-            return active;
-        } catch (FetchFailure e) {
-            throw new TaskFailure(e.getMessage(), e);
-        } catch (StoreFailure e) {
-            // The store's trouble is the operator's to fix: the log keeps what the message leaves out (paths).
-            LOG.warn("Task {}: the image store failed: {}", run.task().id(), e.getMessage(), e);
-            throw new TaskFailure(e.getMessage(), e);
-        } catch (IOException e) {
-            // The source's body names what broke (SourceReadFailure); anything else is a local read error.
-            throw new TaskFailure(e.getMessage() == null ? "Reading the source failed" : e.getMessage(), e);
+        Runnable opened =
+                resumed ? () -> {} : () -> images.move(queued.id(), ImageStatus.QUEUED, ImageStatus.SAVING, now());
+        Image.StoredData stored = pipeline.fetch(queued, importFrom, resumed, verification, run, opened);
+        Image active = queued.activate(stored, now());
+        // Only while this node still holds the task: one that lost it (paused, then taken over) activates
+        // nothing, and the node that runs it now makes the one image.
+        if (!images.activate(active, run.leaseOwner())) {
+            throw new TaskFailure("Image " + queued.id() + " was deleted while it was being imported");
         }
-    }
-
-    /**
-     * Copies the source into the store, after what {@code held} holds when it is given, starting over in a new
-     * upload when the source does; keeps the upload's data when the run stops for another to go on.
-     */
-    private Image.StoredData storeAsIs(
-            Image queued,
-            ResumableSource source,
-            ImageStore.Unfinished held,
-            Transfer transfer,
-            Verification verification,
-            TaskRun run)
-            throws IOException, StoreFailure, TaskFailure, InterruptedException {
-        while (true) {
-            InputStream readBack = held == null ? null : held.read();
-            try (InputStream stored = readBack;
-                    ImageStore.Upload upload =
-                            held == null ? store.begin(queued.id(), source.validator()) : held.resume()) {
-                try {
-                    Transfer.Copied copied = copyVerified(transfer, stored, source, upload, verification);
-                    refuseUnsafe(copied, queued.diskFormat());
-                    String location = upload.publish();
-                    return new Image.StoredData(
-                            location,
-                            copied.size(),
-                            virtualSize(copied),
-                            copied.checksum(),
-                            hashAlgorithm.name(),
-                            copied.hashValue(),
-                            queued.diskFormat());
-                } catch (ResumableSource.Restarted e) {
-                    held = null;
-                } finally {
-                    Cancellation cancellation = run.cancellation();
-                    if (cancellation != null && cancellation.kind() != Cancellation.Kind.REQUESTED) {
-                        upload.keep();
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Copies the source (after the bytes read back from {@code stored}, if any) and checks the digests of
-     * {@code validation_data}: a mismatch fails the task.
-     */
-    static Transfer.Copied copyVerified(
-            Transfer transfer,
-            InputStream stored,
-            ResumableSource source,
-            ImageStore.Upload upload,
-            Verification verification)
-            throws IOException, StoreFailure, TaskFailure, InterruptedException {
-        Transfer.Copied copied = transfer.copy(
-                stored,
-                source.body(),
-                source.contentLength(),
-                upload,
-                verification == null ? null : verification.algorithm());
-        if (verification != null) {
-            List<String> mismatches = verification.mismatches(copied);
-            if (!mismatches.isEmpty()) {
-                throw new TaskFailure(String.join("; ", mismatches));
-            }
-        }
-        return copied;
-    }
-
-    static void refuseUnsafe(Transfer.Copied copied, String diskFormat) throws TaskFailure {
-        List<String> refusals = copied.inspection().refusalsFor(diskFormat);
-        if (!refusals.isEmpty()) {
-            throw new TaskFailure(String.join("; ", refusals));
-        }
-    }
-
-    static Long virtualSize(Transfer.Copied copied) {
-        long virtualSize = copied.inspection().virtualSize();
-        return virtualSize < 0 ? null : virtualSize;
+        return active;
     }
 
     @Override

@@ -156,6 +156,11 @@ public record Task(
         return moveTo(TaskStatus.SUCCESS, taskResult, message, now, timeToLive);
     }
 
+    /** Succeeds with {@code finalMessage} as the task's message. */
+    public Task succeed(JsonNode taskResult, String finalMessage, Instant now, Duration timeToLive) {
+        return moveTo(TaskStatus.SUCCESS, taskResult, finalMessage, now, timeToLive);
+    }
+
     public Task fail(String failureMessage, Instant now, Duration timeToLive) {
         return moveTo(TaskStatus.FAILURE, result, failureMessage, now, timeToLive);
     }

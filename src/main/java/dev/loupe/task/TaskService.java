@@ -138,6 +138,18 @@ public final class TaskService {
         throw new IllegalStateException("Idempotency-Key " + idempotencyKey + " neither inserts nor finds a task");
     }
 
+    /**
+     * Queues a task a service makes on a caller's behalf (the interoperable import's {@code api_image_import}): no
+     * Tasks API policy, no admission, as upstream's image import creates its task.
+     */
+    public Task submit(Task task) {
+        if (!repository.insert(task, null)) {
+            throw new IllegalStateException("Task " + task.id() + " could not be inserted");
+        }
+        taskCreated.run();
+        return task;
+    }
+
     private static void checkIdempotencyKey(String key) {
         if (key == null) {
             return;

@@ -4,18 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.loupe.testing.Await;
 import dev.loupe.testing.DebianPackages;
 import dev.loupe.testing.Keystone;
 import dev.loupe.testing.Keystone.User;
 import dev.loupe.testing.LoupeServer;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +44,7 @@ class ImageWriteClientsIT {
     static Keystone keystone;
     static LoupeServer loupe;
     static Path qcow2;
+    static HttpServer source;
 
     @RegisterExtension
     static final TestWatcher KEYSTONE_LOGS = Keystone.logsOnFailure(() -> keystone);
@@ -47,10 +54,28 @@ class ImageWriteClientsIT {
         DebianPackages.require("python3-glanceclient", "glance", "--version");
         DebianPackages.require("python3-openstackclient", "openstack", "--version");
         keystone = Keystone.start(dir.resolve("keystone"));
-        loupe = LoupeServer.start(dir.resolve("loupe"), KeystoneAuthIT.behind(keystone));
-        keystone.registerImageService(loupe.baseUrl());
         qcow2 = dir.resolve("disk.qcow2");
         Files.copy(Path.of("src/test/resources/formats/qcow2-v3.qcow2"), qcow2);
+        byte[] served = Files.readAllBytes(qcow2);
+        source = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        source.createContext("/disk.qcow2", exchange -> {
+            exchange.sendResponseHeaders(200, served.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(served);
+            }
+        });
+        source.start();
+        // With workers: the interoperable import runs its tasks.
+        loupe = LoupeServer.withWorkers(
+                dir.resolve("loupe"),
+                UnaryOperator.identity(),
+                KeystoneAuthIT.behind(
+                        keystone,
+                        "task.poll_interval=0.2",
+                        "import_filtering_opts.allowed_hosts=[127.0.0.1]",
+                        "import_filtering_opts.allowed_ports=["
+                                + source.getAddress().getPort() + "]"));
+        keystone.registerImageService(loupe.baseUrl());
     }
 
     @AfterAll
@@ -61,6 +86,82 @@ class ImageWriteClientsIT {
         if (keystone != null) {
             keystone.close();
         }
+        if (source != null) {
+            source.stop(0);
+        }
+    }
+
+    @Test
+    void glanceImportsByWebDownloadAndGlanceDirect() throws Exception {
+        byte[] data = Files.readAllBytes(qcow2);
+        // With stdin closed: glance takes any other stdin for image data, which web-download refuses.
+        Map<String, String> web = Cli.table(glanceWithoutStdin(
+                        Keystone.MEMBER_A,
+                        "image-create-via-import",
+                        "--name",
+                        "web-download",
+                        "--disk-format",
+                        "qcow2",
+                        "--container-format",
+                        "bare",
+                        "--import-method",
+                        "web-download",
+                        "--uri",
+                        "http://127.0.0.1:" + source.getAddress().getPort() + "/disk.qcow2")
+                .ok());
+        Map<String, String> direct = Cli.table(glanceWithoutStdin(
+                        Keystone.MEMBER_A,
+                        "image-create-via-import",
+                        "--name",
+                        "glance-direct",
+                        "--disk-format",
+                        "qcow2",
+                        "--container-format",
+                        "bare",
+                        "--import-method",
+                        "glance-direct",
+                        "--file",
+                        qcow2.toString())
+                .ok());
+        for (String id : List.of(web.get("id"), direct.get("id"))) {
+            Map<String, String> active = Await.until(
+                    Duration.ofSeconds(60),
+                    () -> Cli.table(glance(Keystone.MEMBER_A, "image-show", id).ok()),
+                    image -> "active".equals(image.get("status")),
+                    "image " + id + " imported");
+            assertThat(active)
+                    .containsEntry("checksum", hex("MD5", data))
+                    .containsEntry("virtual_size", "1048576")
+                    .containsEntry("os_glance_importing_to_stores", "")
+                    .doesNotContainKey("os_glance_import_task");
+        }
+    }
+
+    @Test
+    void openstackCreatesThroughTheImportApi() throws Exception {
+        byte[] data = Files.readAllBytes(qcow2);
+        JsonNode created = JSON.readTree(openstack(
+                        Keystone.MEMBER_A,
+                        "image",
+                        "create",
+                        "-f",
+                        "json",
+                        "--import",
+                        "--disk-format",
+                        "qcow2",
+                        "--container-format",
+                        "bare",
+                        "--file",
+                        qcow2.toString(),
+                        "via-import")
+                .ok());
+        String id = created.get("id").asText();
+        JsonNode active = Await.until(
+                Duration.ofSeconds(60),
+                () -> show(id),
+                image -> "active".equals(image.get("status").asText()),
+                "image " + id + " imported");
+        assertThat(active.get("checksum").asText()).isEqualTo(hex("MD5", data));
     }
 
     @Test
@@ -185,6 +286,12 @@ class ImageWriteClientsIT {
 
     private static Cli.Result glance(User user, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("glance"));
+        command.addAll(List.of(args));
+        return Cli.run(cloud(user), command);
+    }
+
+    private static Cli.Result glanceWithoutStdin(User user, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec \"$0\" \"$@\" <&-", "glance"));
         command.addAll(List.of(args));
         return Cli.run(cloud(user), command);
     }

@@ -93,12 +93,21 @@ class ImageMethodsIT {
     }
 
     @Test
+    void interoperableImportRoutesAnswerTheirOwnMethodOnly() {
+        for (String method : List.of("GET", "DELETE", "PATCH")) {
+            assertRejected(method, "/v2/images/" + ID + "/import", "POST");
+            assertRejected(method, "/v2/images/" + ID + "/stage", "PUT");
+        }
+        for (String method : List.of("PUT", "POST", "DELETE")) {
+            assertRejected(method, "/v2/info/import", "GET");
+        }
+    }
+
+    @Test
     void pathsNoRouteTakesGive404() {
         for (String path : List.of(
                 "/v2/images/",
                 "/v2/images/" + ID + "/",
-                "/v2/images/" + ID + "/import",
-                "/v2/images/" + ID + "/stage",
                 "/v2/images/" + ID + "/members",
                 "/v2/images/" + ID + "/tags",
                 "/v2/images/" + ID + "/actions/explode",

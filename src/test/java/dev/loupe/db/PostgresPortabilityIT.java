@@ -143,6 +143,58 @@ class PostgresPortabilityIT {
     }
 
     /**
+     * The interoperable import's SQL on PostgreSQL: the lock property taken, kept by a PATCH, moved with the status
+     * (uploading, importing, active), the lease-checked activation, and a second import refused while the first is
+     * held.
+     */
+    @Test
+    void glanceDirectImportHoldsAndReleasesItsImage() {
+        String database = Postgres.freshDatabase();
+        try (LoupeServer server = LoupeServer.withWorkers(
+                dir.resolve("interop"),
+                UnaryOperator.identity(),
+                "database.connection=" + database,
+                "task.poll_interval=0.2")) {
+            Client client = server.client();
+            Map<String, String> json = new LinkedHashMap<>(ADMIN_A);
+            json.put("Content-Type", "application/json");
+            String id = Client.json(client.post(
+                            "/v2/images", json, "{\"disk_format\": \"raw\", \"container_format\": \"bare\"}"))
+                    .get("id")
+                    .textValue();
+            Map<String, String> octet = new LinkedHashMap<>(ADMIN_A);
+            octet.put("Content-Type", "application/octet-stream");
+            assertThat(client.send("PUT", "/v2/images/" + id + "/stage", octet, "staged bytes")
+                            .statusCode())
+                    .isEqualTo(204);
+            assertThat(client.post("/v2/images/" + id + "/import", json, "{\"method\": {\"name\": \"glance-direct\"}}")
+                            .statusCode())
+                    .isEqualTo(202);
+            HttpResponse<String> second =
+                    client.post("/v2/images/" + id + "/import", json, "{\"method\": {\"name\": \"glance-direct\"}}");
+            assertThat(second.statusCode()).as(second.body()).isIn(409);
+            Map<String, String> patch = new LinkedHashMap<>(ADMIN_A);
+            patch.put("Content-Type", "application/openstack-images-v2.1-json-patch");
+            assertThat(client.send(
+                                    "PATCH",
+                                    "/v2/images/" + id,
+                                    patch,
+                                    "[{\"op\": \"add\", \"path\": \"/color\", \"value\": \"red\"}]")
+                            .statusCode())
+                    .isEqualTo(200);
+            JsonNode active = Await.until(
+                    Duration.ofSeconds(30),
+                    () -> Client.json(client.get("/v2/images/" + id, ADMIN_A)),
+                    image -> image.get("status").textValue().equals("active"),
+                    "image " + id + " imported");
+            assertThat(active.get("size").asLong()).isEqualTo("staged bytes".length());
+            assertThat(active.get("color").textValue()).isEqualTo("red");
+            assertThat(active.has("os_glance_import_task")).isFalse();
+            assertThat(active.get("os_glance_failed_import").textValue()).isEmpty();
+        }
+    }
+
+    /**
      * The image queries on PostgreSQL: the list's scope and filters as SQL, keyset paging in mixed directions over
      * nullable columns, tags and properties loaded per page, the soft delete, and an image's tasks. On a database
      * of its own, so the task suites above see only their tasks.

@@ -230,7 +230,7 @@ class TaskEngineIT {
     }
 
     @Test
-    void imageImportApiTasksFailAtOnceSayingThisServerHasNoSuchApi() {
+    void handMadeImageImportApiTasksFailAtOnceSayingHowSuchTasksAreMade() {
         try (LoupeServer server = LoupeServer.withWorkers(dir, UnaryOperator.identity(), FAST_POLL)) {
             Client client = server.client();
             HttpResponse<String> created = client.post("/v2/tasks", ADMIN, """
@@ -239,8 +239,9 @@ class TaskEngineIT {
             String id = Client.json(created).get("id").textValue();
             JsonNode failed = client.awaitStatus(id, ADMIN, "failure", Duration.ofSeconds(10));
             assertThat(failed.get("message").textValue())
-                    .isEqualTo("This server does not provide the image-import API, so api_image_import tasks"
-                            + " cannot run here; use an import task instead.");
+                    .isEqualTo("api_image_import tasks are made by POST /v2/images/{image_id}/import (the"
+                            + " interoperable image import); one created through the Tasks API holds no image and"
+                            + " cannot run.");
         }
     }
 
