@@ -89,9 +89,9 @@ class TempestIT {
         Path workspace = workspace();
         Path excludeList = workspace.resolve("exclude-list.txt");
         Files.writeString(excludeList, resource("exclude-list.txt"));
-        tempest(workspace, "stestr", "init");
+        succeeding(workspace, "stestr", "init");
 
-        List<String> listed = tempest(workspace, "tempest", "run", "--list-tests", "--regex", REGEX)
+        List<String> listed = succeeding(workspace, "tempest", "run", "--list-tests", "--regex", REGEX)
                 .lines()
                 .map(String::strip)
                 .filter(line -> line.startsWith("tempest."))
@@ -128,6 +128,7 @@ class TempestIT {
                 byStatus.entrySet().stream()
                         .map(e -> e.getKey() + " " + e.getValue().size())
                         .collect(Collectors.joining(", ")));
+        excluded.forEach((id, reason) -> System.out.printf("TempestIT: excluded %s: %s%n", id, reason));
         for (JsonNode skipped : byStatus.getOrDefault("skip", List.of())) {
             System.out.printf(
                     "TempestIT: skipped %s: %s%n",
@@ -174,7 +175,7 @@ class TempestIT {
     }
 
     /** A tempest workspace: its configuration for this Keystone and this Loupe, and stestr's. */
-    private static Path workspace() throws IOException {
+    private static Path workspace() throws Exception {
         Path workspace = Files.createDirectories(dir.resolve("tempest"));
         Files.createDirectories(workspace.resolve("etc"));
         Files.createDirectories(workspace.resolve("logs"));
@@ -247,8 +248,8 @@ class TempestIT {
     }
 
     /** The folder of the tempest package (where its {@code test_discover} is). */
-    private static String tempestPackage() {
-        return tempestOutput(null, PYTHON, "-c", "import os, tempest; print(os.path.dirname(tempest.__file__))")
+    private static String tempestPackage() throws Exception {
+        return succeeding(null, PYTHON, "-c", "import os, tempest; print(os.path.dirname(tempest.__file__))")
                 .strip();
     }
 
@@ -256,7 +257,7 @@ class TempestIT {
     private static List<JsonNode> results(Path workspace) throws Exception {
         Path script = workspace.resolve("results.py");
         Files.writeString(script, resource("results.py"));
-        String lines = tempest(
+        String lines = succeeding(
                 workspace,
                 "/bin/sh",
                 "-c",
@@ -273,17 +274,9 @@ class TempestIT {
                 + result.get("id").textValue() + "\n" + result.get("traceback").textValue();
     }
 
-    /** Runs a command in the workspace and returns its output, failing unless it exits 0. */
-    private static String tempest(Path workspace, String... command) throws Exception {
+    /** Runs a command (in the workspace, if one is given) and returns its output, failing unless it exits 0. */
+    private static String succeeding(Path workspace, String... command) throws Exception {
         return run(workspace, command).ok();
-    }
-
-    private static String tempestOutput(Path workspace, String... command) {
-        try {
-            return tempest(workspace, command);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static Cli.Result run(Path workspace, String... command) throws Exception {
