@@ -81,7 +81,7 @@ public final class SqlEngineStore implements EngineStore {
     /** A namespace for the advisory locks that make a project's running count hold while a claim caps it. */
     private static final int PROJECT_LOCKS = 0x4c6f7570;
 
-    private record Waiting(String owner, long oldest, long running) {}
+    private record Waiting(String owner, long oldest, long running, long pending) {}
 
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
@@ -153,8 +153,13 @@ public final class SqlEngineStore implements EngineStore {
     /** SQLite's claim: one writer at a time, so the fair shares are worked out here between statements. */
     private List<Task> claimOneWriter(String node, int limit, Instant now, Instant leaseUntil) {
         return jdbi.inTransaction(h -> {
-            List<Waiting> waiting = h.createQuery(WAITING_PROJECTS)
-                    .map((rs, ctx) -> new Waiting(rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running")))
+            // With how many tasks each project waits, up to the slots: a project is given no slot it cannot use.
+            List<Waiting> waiting = h.createQuery("SELECT w.owner, w.oldest, w.running, (SELECT COUNT(*) FROM"
+                            + " (SELECT 1 FROM tasks q WHERE q.status = 'pending' AND q.deleted = FALSE"
+                            + " AND q.owner = w.owner LIMIT :limit) u) AS pending FROM (" + WAITING_PROJECTS + ") w")
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> new Waiting(
+                            rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running"), rs.getLong("pending")))
                     .list();
             List<String> ids = new ArrayList<>();
             for (Map.Entry<String, Integer> share : shares(waiting, limit).entrySet()) {
@@ -192,7 +197,8 @@ public final class SqlEngineStore implements EngineStore {
 
     /**
      * How many of {@code slots} each project gets: one at a time to the project with the fewest running (counting
-     * those given here), ties to the oldest waiting task; capped projects get none past the cap.
+     * those given here), ties to the oldest waiting task; capped projects get none past the cap, and none gets more
+     * than it has waiting.
      */
     private Map<String, Integer> shares(List<Waiting> waiting, int slots) {
         Map<String, Integer> shares = new LinkedHashMap<>();
@@ -201,12 +207,16 @@ public final class SqlEngineStore implements EngineStore {
         for (int i = 0; i < waiting.size(); i++) {
             next.add(new long[] {waiting.get(i).running(), waiting.get(i).oldest(), i});
         }
-        for (int slot = 0; slot < slots && !next.isEmpty(); slot++) {
+        int given = 0;
+        while (given < slots && !next.isEmpty()) {
             long[] project = next.poll();
-            if (maxRunningPerProject > 0 && project[0] >= maxRunningPerProject) {
+            Waiting candidate = waiting.get((int) project[2]);
+            if ((maxRunningPerProject > 0 && project[0] >= maxRunningPerProject)
+                    || shares.getOrDefault(candidate.owner(), 0) >= candidate.pending()) {
                 continue;
             }
-            shares.merge(waiting.get((int) project[2]).owner(), 1, Integer::sum);
+            shares.merge(candidate.owner(), 1, Integer::sum);
+            given++;
             // The next of its tasks is younger than its oldest; after one more running it may still be the least busy.
             next.add(new long[] {project[0] + 1, project[1], project[2]});
         }
