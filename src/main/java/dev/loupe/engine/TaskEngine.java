@@ -205,7 +205,15 @@ public final class TaskEngine implements AutoCloseable {
         int wanted = free - claimed;
         if (wanted > 0 && !stopping && slots.tryAcquire(wanted)) {
             Instant now = now();
-            List<Task> fresh = tasks.claim(node, wanted, now, leaseEnd(now));
+            List<Task> fresh;
+            try {
+                fresh = tasks.claim(node, wanted, now, leaseEnd(now));
+            } catch (RuntimeException e) {
+                // The slots were taken for this claim: a failed one (the database unreachable) gives them back, or
+                // the node would run with fewer workers from then on.
+                slots.release(wanted);
+                throw e;
+            }
             slots.release(wanted - fresh.size());
             for (Task task : fresh) {
                 // Two nodes' readings of the database's clock may differ by a few milliseconds: never below 0.
