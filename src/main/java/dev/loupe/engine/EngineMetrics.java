@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the engine counts, by task type and outcome, for {@code /metrics}: histograms with fixed buckets that add up
@@ -25,6 +27,11 @@ final class EngineMetrics {
             0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400);
 
     private final MeterRegistry registry;
+    /** The meters every task touches, found once: building and looking up a meter's id costs more than recording. */
+    private final Map<TaskType, Timer> pickups = new ConcurrentHashMap<>();
+
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<String, Counter> finishes = new ConcurrentHashMap<>();
 
     EngineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,23 +39,33 @@ final class EngineMetrics {
 
     /** A worker took a new task: pickup is the wait from creation to the claim. */
     void claimed(TaskType type, Duration pickup) {
-        Timer.builder("loupe.task.pickup")
-                .description("Time from a task's creation until a worker claims it")
-                .tag("type", type.wire())
-                .serviceLevelObjectives(PICKUP_BUCKETS)
-                .register(registry)
+        pickups.computeIfAbsent(
+                        type,
+                        t -> Timer.builder("loupe.task.pickup")
+                                .description("Time from a task's creation until a worker claims it")
+                                .tag("type", t.wire())
+                                .serviceLevelObjectives(PICKUP_BUCKETS)
+                                .register(registry))
                 .record(pickup);
     }
 
     void finished(TaskType type, String outcome, Duration duration) {
-        Timer.builder("loupe.task.duration")
-                .description("Time a worker spent running a task, by outcome")
-                .tag("type", type.wire())
-                .tag("outcome", outcome)
-                .serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry)
+        String key = type.wire() + ' ' + outcome;
+        durations
+                .computeIfAbsent(
+                        key,
+                        k -> Timer.builder("loupe.task.duration")
+                                .description("Time a worker spent running a task, by outcome")
+                                .tag("type", type.wire())
+                                .tag("outcome", outcome)
+                                .serviceLevelObjectives(DURATION_BUCKETS)
+                                .register(registry))
                 .record(duration);
-        count("loupe.tasks.finished", "Tasks this node ran to an end, by outcome", type, outcome);
+        finishes.computeIfAbsent(
+                        key,
+                        k -> counter(
+                                "loupe.tasks.finished", "Tasks this node ran to an end, by outcome", type, outcome))
+                .increment();
     }
 
     /** @param action {@code retried} or {@code failed} */
@@ -69,12 +86,15 @@ final class EngineMetrics {
     }
 
     private void count(String name, String description, TaskType type, String outcome) {
-        Counter.builder(name)
+        counter(name, description, type, outcome).increment();
+    }
+
+    private Counter counter(String name, String description, TaskType type, String outcome) {
+        return Counter.builder(name)
                 .description(description)
                 .tag("type", type.wire())
                 .tag("outcome", outcome)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     private static Duration[] seconds(double... values) {

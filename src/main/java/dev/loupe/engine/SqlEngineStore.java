@@ -14,10 +14,13 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
- * The engine's store in the SQL that SQLite and PostgreSQL share, but for the claim's row locks: on PostgreSQL,
- * claimers skip the rows another claimer holds ({@code FOR UPDATE SKIP LOCKED}); SQLite has one writer at a time.
+ * The engine's store in the SQL that SQLite and PostgreSQL share, but where PostgreSQL does in one statement what
+ * SQLite does in several: on PostgreSQL a claim is one statement (two with a per-project cap) whose claimers skip
+ * the rows another claimer holds ({@code FOR UPDATE SKIP LOCKED}), and a replace is one statement; SQLite has one
+ * writer at a time, and the statements of a transaction cost it no round trips.
  *
  * <p>Claims are fair between projects: each free slot goes to the project with the fewest running tasks, then to the
  * one whose oldest pending task is oldest, so one project's backlog never holds up another's first task; and
@@ -36,15 +39,53 @@ public final class SqlEngineStore implements EngineStore {
             + " (SELECT COUNT(*) FROM tasks r WHERE r.status = 'processing' AND r.owner = o.owner) AS running"
             + " FROM owners o WHERE o.owner IS NOT NULL";
 
+    /**
+     * PostgreSQL's claim in one statement, fair share included. Each waiting project offers its oldest pending tasks
+     * that no other claimer holds ({@code SKIP LOCKED} inside the per-project scan, so claimers at once take the
+     * next tasks rather than none); its k-th task (from 0) would make it run {@code running + k}, and the
+     * {@code :limit} offers that leave the least running win, ties to the project whose oldest pending task is
+     * oldest. Offers not taken are unlocked at the statement's end. The claimed tasks' messages are cleared where
+     * they are not already empty, and the rows come back as {@link TaskRowMapper} reads them.
+     */
+    private static final String PG_CLAIM = "WITH RECURSIVE owners(owner) AS ("
+            + " SELECT MIN(owner) FROM tasks WHERE status = 'pending' AND deleted = FALSE"
+            + " UNION ALL SELECT (SELECT MIN(t.owner) FROM tasks t WHERE t.status = 'pending' AND t.deleted = FALSE"
+            + " AND t.owner > o.owner) FROM owners o WHERE o.owner IS NOT NULL),"
+            + " waiting AS (SELECT o.owner,"
+            + " (SELECT MIN(p.created_at) FROM tasks p WHERE p.status = 'pending' AND p.deleted = FALSE"
+            + " AND p.owner = o.owner) AS oldest,"
+            + " (SELECT COUNT(*) FROM tasks r WHERE r.status = 'processing' AND r.owner = o.owner) AS running"
+            + " FROM owners o WHERE o.owner IS NOT NULL <owners>),"
+            + " offers AS (SELECT c.id, w.running + c.k AS load, w.oldest, w.owner FROM waiting w CROSS JOIN LATERAL"
+            + " (SELECT l.id, ROW_NUMBER() OVER (ORDER BY l.created_at, l.id) - 1 AS k FROM"
+            + " (SELECT p.id, p.created_at FROM tasks p WHERE p.status = 'pending' AND p.deleted = FALSE"
+            + " AND p.owner = w.owner ORDER BY p.created_at, p.id LIMIT <perProject> FOR UPDATE SKIP LOCKED) l) c),"
+            + " claimed AS (UPDATE tasks t SET status = 'processing', attempts = t.attempts + 1, updated_at = :now,"
+            + " lease_owner = :node, lease_expires_at = :until, version = t.version + 1"
+            + " WHERE t.id = ANY(ARRAY(SELECT id FROM offers ORDER BY load, oldest, owner LIMIT :limit))"
+            + " RETURNING t.*),"
+            + " cleared AS (UPDATE task_info i SET message = '' FROM claimed c"
+            + " WHERE i.task_id = c.id AND i.message <> '')"
+            + " SELECT c.id, c.type, c.status, c.owner, i.input, i.result, '' AS message, c.created_at, c.updated_at,"
+            + " c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts, c.version,"
+            + " c.cancel_reason FROM claimed c LEFT JOIN task_info i ON i.task_id = c.id ORDER BY c.created_at, c.id";
+
+    /**
+     * The projects a capped PostgreSQL claim may give slots to (below the cap; only the {@code :limit} least busy can
+     * get one), each locked for this transaction; one another node is claiming for is left to that node this round.
+     */
+    private static final String PG_LOCK_PROJECTS = "SELECT owner FROM (SELECT owner FROM (" + WAITING_PROJECTS
+            + ") w WHERE running < :cap ORDER BY running, oldest, owner LIMIT :limit) fewest"
+            + " WHERE pg_try_advisory_xact_lock(:space, hashtext(owner))";
+
     /** A namespace for the advisory locks that make a project's running count hold while a claim caps it. */
     private static final int PROJECT_LOCKS = 0x4c6f7570;
 
-    private record Waiting(String owner, long oldest, long running) {}
+    private record Waiting(String owner, long oldest, long running, long pending) {}
 
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
     private final boolean postgres;
-    private final String skipLocked;
     private final int maxRunningPerProject;
 
     /** @param maxRunningPerProject the most tasks of one project running at once, on all nodes; 0 for no cap */
@@ -52,15 +93,73 @@ public final class SqlEngineStore implements EngineStore {
         this.jdbi = jdbi;
         this.rows = rows;
         this.postgres = dialect == Database.Dialect.POSTGRESQL;
-        this.skipLocked = postgres ? " FOR UPDATE SKIP LOCKED" : "";
         this.maxRunningPerProject = maxRunningPerProject;
     }
 
     @Override
     public List<Task> claim(String node, int limit, Instant now, Instant leaseUntil) {
+        if (!postgres) {
+            return claimOneWriter(node, limit, now, leaseUntil);
+        }
+        if (maxRunningPerProject == 0) {
+            // One statement, no transaction around it: one round trip.
+            return jdbi.withHandle(h -> claimStatement(h, "", ":limit", null, node, limit, now, leaseUntil));
+        }
+        // The cap needs each project's running count read after no other claimer can change it: the projects are
+        // locked first, and the claim's own statement, with a snapshot taken after that, counts what runs.
         return jdbi.inTransaction(h -> {
-            List<Waiting> waiting = h.createQuery(WAITING_PROJECTS)
-                    .map((rs, ctx) -> new Waiting(rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running")))
+            List<String> owners = h.createQuery(PG_LOCK_PROJECTS)
+                    .bind("cap", maxRunningPerProject)
+                    .bind("limit", limit)
+                    .bind("space", PROJECT_LOCKS)
+                    .mapTo(String.class)
+                    .list();
+            if (owners.isEmpty()) {
+                return List.<Task>of();
+            }
+            return claimStatement(
+                    h,
+                    "AND o.owner IN (<locked>)",
+                    "GREATEST(0, LEAST(:limit, :cap - w.running))",
+                    owners,
+                    node,
+                    limit,
+                    now,
+                    leaseUntil);
+        });
+    }
+
+    private List<Task> claimStatement(
+            Handle h,
+            String owners,
+            String perProject,
+            List<String> locked,
+            String node,
+            int limit,
+            Instant now,
+            Instant leaseUntil) {
+        // Put in as text, not defined: JDBI renders a template once, and the owners' filter holds a list to bind.
+        var query = h.createQuery(PG_CLAIM.replace("<owners>", owners).replace("<perProject>", perProject))
+                .bind("now", Micros.of(now))
+                .bind("node", node)
+                .bind("until", Micros.of(leaseUntil))
+                .bind("limit", limit);
+        if (locked != null) {
+            query.bindList("locked", locked).bind("cap", maxRunningPerProject);
+        }
+        return query.map(rows).list();
+    }
+
+    /** SQLite's claim: one writer at a time, so the fair shares are worked out here between statements. */
+    private List<Task> claimOneWriter(String node, int limit, Instant now, Instant leaseUntil) {
+        return jdbi.inTransaction(h -> {
+            // With how many tasks each project waits, up to the slots: a project is given no slot it cannot use.
+            List<Waiting> waiting = h.createQuery("SELECT w.owner, w.oldest, w.running, (SELECT COUNT(*) FROM"
+                            + " (SELECT 1 FROM tasks q WHERE q.status = 'pending' AND q.deleted = FALSE"
+                            + " AND q.owner = w.owner LIMIT :limit) u) AS pending FROM (" + WAITING_PROJECTS + ") w")
+                    .bind("limit", limit)
+                    .map((rs, ctx) -> new Waiting(
+                            rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running"), rs.getLong("pending")))
                     .list();
             List<String> ids = new ArrayList<>();
             for (Map.Entry<String, Integer> share : shares(waiting, limit).entrySet()) {
@@ -73,7 +172,7 @@ public final class SqlEngineStore implements EngineStore {
                                     + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
                                     + " version = version + 1 WHERE id IN (SELECT id FROM tasks WHERE status ="
                                     + " 'pending' AND deleted = FALSE AND owner = :owner ORDER BY created_at, id"
-                                    + " LIMIT :limit" + skipLocked + ") RETURNING id")
+                                    + " LIMIT :limit) RETURNING id")
                             .bind("now", Micros.of(now))
                             .bind("node", node)
                             .bind("until", Micros.of(leaseUntil))
@@ -98,7 +197,8 @@ public final class SqlEngineStore implements EngineStore {
 
     /**
      * How many of {@code slots} each project gets: one at a time to the project with the fewest running (counting
-     * those given here), ties to the oldest waiting task; capped projects get none past the cap.
+     * those given here), ties to the oldest waiting task; capped projects get none past the cap, and none gets more
+     * than it has waiting.
      */
     private Map<String, Integer> shares(List<Waiting> waiting, int slots) {
         Map<String, Integer> shares = new LinkedHashMap<>();
@@ -107,31 +207,24 @@ public final class SqlEngineStore implements EngineStore {
         for (int i = 0; i < waiting.size(); i++) {
             next.add(new long[] {waiting.get(i).running(), waiting.get(i).oldest(), i});
         }
-        for (int slot = 0; slot < slots && !next.isEmpty(); slot++) {
+        int given = 0;
+        while (given < slots && !next.isEmpty()) {
             long[] project = next.poll();
-            if (maxRunningPerProject > 0 && project[0] >= maxRunningPerProject) {
+            Waiting candidate = waiting.get((int) project[2]);
+            if ((maxRunningPerProject > 0 && project[0] >= maxRunningPerProject)
+                    || shares.getOrDefault(candidate.owner(), 0) >= candidate.pending()) {
                 continue;
             }
-            shares.merge(waiting.get((int) project[2]).owner(), 1, Integer::sum);
+            shares.merge(candidate.owner(), 1, Integer::sum);
+            given++;
             // The next of its tasks is younger than its oldest; after one more running it may still be the least busy.
             next.add(new long[] {project[0] + 1, project[1], project[2]});
         }
         return shares;
     }
 
-    /**
-     * What of {@code wanted} the project's cap leaves, counted under a lock on the project (PostgreSQL: an advisory
-     * lock for this transaction; a project another node is claiming for is left to that node this round).
-     */
+    /** What of {@code wanted} the project's cap leaves (SQLite: no other writer can change the count meanwhile). */
     private int withinCap(Handle h, String owner, int wanted) {
-        if (postgres
-                && !h.createQuery("SELECT pg_try_advisory_xact_lock(:space, hashtext(:owner))")
-                        .bind("space", PROJECT_LOCKS)
-                        .bind("owner", owner)
-                        .mapTo(Boolean.class)
-                        .one()) {
-            return 0;
-        }
         long running = h.createQuery("SELECT COUNT(*) FROM tasks WHERE status = 'processing' AND owner = :owner")
                 .bind("owner", owner)
                 .mapTo(Long.class)
@@ -155,19 +248,24 @@ public final class SqlEngineStore implements EngineStore {
 
     @Override
     public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
+        if (postgres) {
+            // Both rows in one statement, outside any transaction: one round trip.
+            int changed = jdbi.withHandle(h -> replaced(
+                            h.createQuery("WITH changed AS (" + REPLACE_TASK + " RETURNING id),"
+                                    + " info AS (UPDATE task_info SET result = :result, message = :message"
+                                    + " WHERE task_id IN (SELECT id FROM changed)) SELECT COUNT(*) FROM changed"),
+                            before,
+                            after,
+                            leaseOwner,
+                            leaseExpiresAt)
+                    .bind("result", rows.write(after.result()))
+                    .bind("message", after.message())
+                    .mapTo(Integer.class)
+                    .one());
+            return changed == 0 ? Optional.empty() : Optional.of(after.withVersion(before.version() + 1));
+        }
         return jdbi.inTransaction(h -> {
-            int changed = h.createUpdate("UPDATE tasks SET status = :status, expires_at = :expires_at,"
-                            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
-                            + " lease_expires_at = :lease_expires_at, version = version + 1"
-                            + " WHERE id = :id AND version = :version")
-                    .bind("status", after.status().wire())
-                    .bind("expires_at", Micros.of(after.expiresAt()))
-                    .bind("updated_at", Micros.of(after.updatedAt()))
-                    .bind("attempts", after.attempts())
-                    .bind("lease_owner", leaseOwner)
-                    .bind("lease_expires_at", Micros.of(leaseExpiresAt))
-                    .bind("id", before.id())
-                    .bind("version", before.version())
+            int changed = replaced(h.createUpdate(REPLACE_TASK), before, after, leaseOwner, leaseExpiresAt)
                     .execute();
             if (changed == 0) {
                 return Optional.<Task>empty();
@@ -179,6 +277,24 @@ public final class SqlEngineStore implements EngineStore {
                     .execute();
             return Optional.of(after.withVersion(before.version() + 1));
         });
+    }
+
+    private static final String REPLACE_TASK = "UPDATE tasks SET status = :status, expires_at = :expires_at,"
+            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
+            + " lease_expires_at = :lease_expires_at, version = version + 1 WHERE id = :id AND version = :version";
+
+    /** Binds what {@link #REPLACE_TASK} reads and writes. */
+    private <S extends SqlStatement<S>> S replaced(
+            S statement, Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
+        return statement
+                .bind("status", after.status().wire())
+                .bind("expires_at", Micros.of(after.expiresAt()))
+                .bind("updated_at", Micros.of(after.updatedAt()))
+                .bind("attempts", after.attempts())
+                .bind("lease_owner", leaseOwner)
+                .bind("lease_expires_at", Micros.of(leaseExpiresAt))
+                .bind("id", before.id())
+                .bind("version", before.version());
     }
 
     @Override

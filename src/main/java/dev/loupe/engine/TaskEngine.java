@@ -140,7 +140,7 @@ public final class TaskEngine implements AutoCloseable {
     public int runOnce() throws InterruptedException, ExecutionException {
         List<Future<?>> runs = new ArrayList<>();
         lastRecovery = System.nanoTime() - settings.pollInterval().toNanos();
-        claimSome(runs);
+        claimSome(runs, false);
         for (Future<?> run : runs) {
             run.get();
         }
@@ -153,9 +153,10 @@ public final class TaskEngine implements AutoCloseable {
     }
 
     private void claimLoop() {
+        boolean woke = false;
         while (!stopping) {
             try {
-                while (!stopping && claimSome(new ArrayList<>())) {
+                while (!stopping && claimSome(new ArrayList<>(), woke)) {
                     // a full batch was claimed: more may be waiting
                 }
             } catch (RuntimeException e) {
@@ -169,6 +170,7 @@ public final class TaskEngine implements AutoCloseable {
                         return;
                     }
                 }
+                woke = woken;
                 woken = false;
             }
         }
@@ -178,18 +180,21 @@ public final class TaskEngine implements AutoCloseable {
      * Claims work for the free slots: first tasks whose worker died, then new ones.
      *
      * @param runs where the runs it starts are added
+     * @param woke whether a signal (a task created or ended) rather than the poll interval started this round
      * @return whether every slot was used
      */
-    private boolean claimSome(List<Future<?>> runs) {
+    private boolean claimSome(List<Future<?>> runs, boolean woke) {
         int free = slots.availablePermits();
         if (free == 0) {
             return false;
         }
         int claimed = 0;
         // Dead workers' tasks are looked for at the poll interval, not at every wake-up: a lease takes far longer
-        // to run out than that, and busy nodes wake up once per task.
+        // to run out than that, and busy nodes wake up once per task. A wake-up (a task was created) does not pay
+        // for that look before its claim unless it is overdue: its round trip would be on the new task's pickup.
         long sinceRecovery = System.nanoTime() - lastRecovery;
-        if (sinceRecovery >= settings.pollInterval().toNanos()) {
+        long interval = settings.pollInterval().toNanos();
+        if (sinceRecovery >= (woke ? 2 * interval : interval)) {
             lastRecovery = System.nanoTime();
             for (Task orphan : tasks.expiredLeases(now(), free)) {
                 if (recover(orphan, runs)) {
@@ -200,7 +205,15 @@ public final class TaskEngine implements AutoCloseable {
         int wanted = free - claimed;
         if (wanted > 0 && !stopping && slots.tryAcquire(wanted)) {
             Instant now = now();
-            List<Task> fresh = tasks.claim(node, wanted, now, leaseEnd(now));
+            List<Task> fresh;
+            try {
+                fresh = tasks.claim(node, wanted, now, leaseEnd(now));
+            } catch (RuntimeException e) {
+                // The slots were taken for this claim: a failed one (the database unreachable) gives them back, or
+                // the node would run with fewer workers from then on.
+                slots.release(wanted);
+                throw e;
+            }
             slots.release(wanted - fresh.size());
             for (Task task : fresh) {
                 // Two nodes' readings of the database's clock may differ by a few milliseconds: never below 0.

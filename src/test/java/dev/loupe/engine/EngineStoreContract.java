@@ -70,8 +70,12 @@ abstract class EngineStoreContract {
     }
 
     private Task insert(String id, Instant createdAt) {
+        return insert(id, "proj-a", createdAt);
+    }
+
+    private Task insert(String id, String owner, Instant createdAt) {
         ObjectNode input = JsonNodeFactory.instance.objectNode().put("import_from", "http://example.com/x.raw");
-        Task task = Task.create(id, TaskType.IMPORT, "proj-a", input, null, "req-" + id, "user-a", createdAt);
+        Task task = Task.create(id, TaskType.IMPORT, owner, input, null, "req-" + id, "user-a", createdAt);
         repo.insert(task, null);
         return repo.find(id).orElseThrow();
     }
@@ -135,6 +139,47 @@ abstract class EngineStoreContract {
                 .containsExactly(third.id(), fourthTie.id(), fifthTie.id());
         assertThat(rows.row(deleted.id()).status()).isEqualTo("pending");
         assertThat(rows.row(running.id()).leaseOwner()).isEqualTo("node-a");
+    }
+
+    @Test
+    void aClaimGivesEachSlotToTheProjectWithTheFewestRunningThenTheOldestWaitingTask() {
+        // A: 3 running and an older backlog; B: four younger tasks; C: one, younger still
+        for (int i = 0; i < 3; i++) {
+            lease(insert("a-running-" + i, "proj-a", T0), "node-a", T0);
+        }
+        for (int i = 0; i < 6; i++) {
+            insert("a-" + i, "proj-a", T0.plusSeconds(1 + i));
+        }
+        for (int i = 0; i < 4; i++) {
+            insert("b-" + i, "proj-b", T0.plusSeconds(10 + i));
+        }
+        insert("c-0", "proj-c", T0.plusSeconds(20));
+
+        Instant now = T0.plusSeconds(30);
+        // B then C (0 running each, B's task older), B (1), B (2), then A and B tie at 3: A's waiting task is older
+        assertThat(store.claim("node-b", 5, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactly("a-0", "b-0", "b-1", "b-2", "c-0");
+        // A 4 running, B 3: B's last, then A's
+        assertThat(store.claim("node-b", 2, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactly("a-1", "b-3");
+    }
+
+    @Test
+    void aCappedClaimLeavesAProjectAtItsCap() {
+        SqlEngineStore capped = new SqlEngineStore(db.jdbi(), new TaskRowMapper(PythonJson.mapper()), db.dialect(), 2);
+        lease(insert("a-running", "proj-a", T0), "node-a", T0);
+        for (int i = 0; i < 5; i++) {
+            insert("a-" + i, "proj-a", T0.plusSeconds(1 + i));
+        }
+        insert("b-0", "proj-b", T0.plusSeconds(10));
+
+        Instant now = T0.plusSeconds(30);
+        assertThat(capped.claim("node-b", 10, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactly("a-0", "b-0");
+        assertThat(capped.claim("node-b", 10, now, now.plus(LEASE))).isEmpty();
     }
 
     @Test
