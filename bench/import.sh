@@ -23,17 +23,23 @@
 # --https: the source serves TLS with a certificate of a throwaway authority (openssl); the pipe runs
 # `curl --cacert CA`, and Loupe trusts the authority through [task] source_ca_file. The last row checks that a Loupe
 # without the option refuses the source, saying why.
+#
+# --upload: no import task; per size, the machine's own pipe `tee COPY >(md5sum) < FILE | sha512sum` (read the file
+# once, write a copy, both digests) and `PUT /v2/images/{id}/file` of the same file with curl -T into a queued image,
+# interleaved: medians, the ratio (target >= 0.8x), Loupe's peak RSS, and the image's md5 and sha512 against the
+# pipe's.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-sizes="1024 4096" runs=3 s3proxy="" https=0
+sizes="1024 4096" runs=3 s3proxy="" https=0 upload=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --sizes-mib) sizes="$2"; shift ;;
         --runs) runs="$2"; shift ;;
         --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
         --https) https=1 ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --upload) upload=1 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -54,11 +60,11 @@ CLEANUP+=("$work")
 echo "import.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
 [ "$https" = 0 ] || need_tool openssl openssl
-python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" "$https" <<'EOF'
+python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" "$https" "$upload" <<'EOF'
 import http.server, json, os, shutil, signal, socket, ssl, statistics, subprocess, sys, threading, time, urllib.request
 
-java, jar, work, sizes, runs, summary, s3proxy, https = sys.argv[1:9]
-https = https == "1"
+java, jar, work, sizes, runs, summary, s3proxy, https, upload = sys.argv[1:10]
+https, upload = https == "1", upload == "1"
 sizes, runs = [int(s) for s in sizes.split()], int(runs)
 MIB = 1 << 20
 IDENTITY = {"X-Identity-Status": "Confirmed", "X-Project-Id": "p", "X-User-Id": "bench", "X-Roles": "admin",
@@ -144,6 +150,21 @@ def pipe(url):
     t0 = time.monotonic()
     cacert = f"--cacert '{ca_file}' " if ca_file else ""
     subprocess.run(["bash", "-c", f"curl -sf {cacert}'{url}' | tee '{out}' >(md5sum > '{out}.md5') | sha512sum > '{out}.sha512';"
+                    f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
+    elapsed = time.monotonic() - t0
+    digests = {}
+    for algo in ("md5", "sha512"):
+        with open(f"{out}.{algo}") as f:
+            digests[algo] = f.read().split()[0]
+        os.remove(f"{out}.{algo}")
+    os.remove(out)
+    return elapsed, digests
+
+def copy_pipe(path):
+    """The machine's own upload: read the file once, write a copy, md5 and sha512 on the way."""
+    out = os.path.join(work, "copy.out")
+    t0 = time.monotonic()
+    subprocess.run(["bash", "-c", f"tee '{out}' >(md5sum > '{out}.md5') < '{path}' | sha512sum > '{out}.sha512';"
                     f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
     elapsed = time.monotonic() - t0
     digests = {}
@@ -263,6 +284,23 @@ class Loupe:
         self.request("DELETE", f"/v2/images/{image['id']}")
         return elapsed, {"md5": image["checksum"], "sha512": image["os_hash_value"]}
 
+    def uploads(self, path):
+        """Seconds of PUT /v2/images/{id}/file (curl -T, to its 204), and the image's md5 and sha512; then deleted."""
+        image = self.request("POST", "/v2/images", {"name": "bench", "disk_format": "raw", "container_format": "bare"})
+        headers = [arg for name, value in IDENTITY.items() if name != "Content-Type"
+                   for arg in ("-H", f"{name}: {value}")]
+        t0 = time.monotonic()
+        code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-T", path, *headers,
+                               "-H", "Content-Type: application/octet-stream",
+                               f"http://127.0.0.1:{self.port}/v2/images/{image['id']}/file"],
+                              check=True, capture_output=True, text=True).stdout
+        elapsed = time.monotonic() - t0
+        if code != "204":
+            sys.exit(f"import.sh: PUT /file answered {code}, not 204")
+        image = self.request("GET", f"/v2/images/{image['id']}")
+        self.request("DELETE", f"/v2/images/{image['id']}")
+        return elapsed, {"md5": image["checksum"], "sha512": image["os_hash_value"]}
+
     def peak_rss_mib(self):
         return peak_rss_mib(self.proc.pid)
 
@@ -282,7 +320,30 @@ rows = []
 mismatches = []
 warm_up = make_source(64)
 store = S3Proxy() if s3proxy else None
-for mib in sizes:
+for mib in sizes if upload else ():
+    make_source(mib)
+    path = os.path.join(work, f"image-{mib}.raw")
+    warm_page_cache(path)
+    loupe = Loupe(f"loupe-{mib}")
+    loupe.uploads(os.path.join(work, "image-64.raw"))
+    pipe_times, loupe_times = [], []
+    for _ in range(runs):
+        seconds, expected = copy_pipe(path)
+        pipe_times.append(seconds)
+        seconds, digests = loupe.uploads(path)
+        loupe_times.append(seconds)
+        if digests != expected:
+            mismatches.append(f"{mib} MiB uploaded: {digests} != the pipe's {expected}")
+    peak = loupe.peak_rss_mib()
+    loupe.stop()
+    os.remove(path)
+    p, l = statistics.median(pipe_times), statistics.median(loupe_times)
+    rows += [(f"{mib} MiB: pipe tee COPY >(md5sum) < FILE | sha512sum", f"median {p:.2f} s ({rate(p, mib)}), runs {runs_text(pipe_times)}"),
+             (f"{mib} MiB: Loupe PUT /v2/images/{{id}}/file", f"median {l:.2f} s ({rate(l, mib)}), runs {runs_text(loupe_times)}"),
+             (f"{mib} MiB: Loupe / pipe throughput", f"{p / l:.2f}x (target >= 0.8x)"),
+             (f"{mib} MiB: Loupe peak RSS (VmHWM)", f"{peak:.0f} MiB"),
+             (f"{mib} MiB: md5 and sha512 of every image", "equal to the pipe's" if not mismatches else "MISMATCH")]
+for mib in () if upload else sizes:
     url = make_source(mib)
     warm_page_cache(os.path.join(work, f"image-{mib}.raw"))
     loupe = Loupe(f"loupe-{mib}")
