@@ -7,8 +7,6 @@ import dev.loupe.image.Image;
 import dev.loupe.imports.fetch.FetchFailure;
 import dev.loupe.imports.fetch.Fetcher;
 import dev.loupe.imports.fetch.ResumableSource;
-import dev.loupe.imports.format.DiskFormat;
-import dev.loupe.imports.format.Inspection;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import java.io.IOException;
@@ -143,21 +141,14 @@ final class ImportPipeline {
         });
         try (ImageStore.Upload upload = store.begin(image.id())) {
             Transfer.Copied copied = transfer.copy(data, OptionalLong.of(length), upload);
-            Inspection inspection = copied.inspection();
-            List<String> refusals =
-                    plain(inspection.format()) ? inspection.refusals() : inspection.refusalsFor(image.diskFormat());
+            List<String> refusals = copied.refusalsAsSent(image.diskFormat());
             if (!refusals.isEmpty()) {
                 throw new TaskFailure(String.join("; ", refusals));
             }
-            Long virtualSize = copied.size() == 0
-                            || !inspection.format().satisfies(image.diskFormat())
-                            || inspection.virtualSize() < 0
-                    ? null
-                    : inspection.virtualSize();
             return new Image.StoredData(
                     upload.publish(),
                     copied.size(),
-                    virtualSize,
+                    copied.virtualSize(image.diskFormat()),
                     copied.checksum(),
                     hashAlgorithm.name(),
                     copied.hashValue(),
@@ -174,17 +165,6 @@ final class ImportPipeline {
     private static TaskFailure storeFailed(TaskRun run, StoreFailure e) {
         LOG.warn("Task {}: the image store failed: {}", run.task().id(), e.getMessage(), e);
         return new TaskFailure(e.getMessage(), e);
-    }
-
-    /**
-     * Content that is no structured disk image: unrecognised bytes, a raw disk with a partition table, or compressed
-     * data. None of it can make a consumer read another file, whatever it is declared as.
-     */
-    static boolean plain(DiskFormat format) {
-        return format == DiskFormat.RAW
-                || format == DiskFormat.GPT
-                || format == DiskFormat.MBR
-                || format.compressed().isPresent();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.loupe.imports;
 
+import dev.loupe.imports.format.DiskFormat;
 import dev.loupe.imports.format.FormatInspector;
 import dev.loupe.imports.format.Inspection;
 import dev.loupe.store.ImageStore;
@@ -11,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -77,6 +79,29 @@ final class Transfer {
         /** The digest of the copied bytes in the algorithm, when it was computed. */
         String digest(String algorithm) {
             return digests.get(algorithm);
+        }
+
+        /**
+         * Why data sent as it is (an upload, a staged file) must not become an image declared {@code diskFormat}:
+         * plain content (unrecognised bytes, a raw disk with a partition table, compressed data) is refused only
+         * for what it is, since nothing in it can make a consumer read another file; anything else also for not
+         * being what was declared.
+         */
+        List<String> refusalsAsSent(String diskFormat) {
+            DiskFormat format = inspection.format();
+            boolean plain = format == DiskFormat.RAW
+                    || format == DiskFormat.GPT
+                    || format == DiskFormat.MBR
+                    || format.compressed().isPresent();
+            return plain ? inspection.refusals() : inspection.refusalsFor(diskFormat);
+        }
+
+        /** The detected disk size when the content is what was declared; none for no data, or other content. */
+        Long virtualSize(String diskFormat) {
+            if (size == 0 || !inspection.format().satisfies(diskFormat) || inspection.virtualSize() < 0) {
+                return null;
+            }
+            return inspection.virtualSize();
         }
     }
 

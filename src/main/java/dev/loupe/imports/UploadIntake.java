@@ -4,8 +4,6 @@ import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.TooLarge;
 import dev.loupe.image.DataIntake;
 import dev.loupe.image.Image;
-import dev.loupe.imports.format.DiskFormat;
-import dev.loupe.imports.format.Inspection;
 import dev.loupe.store.ImageStore;
 import dev.loupe.store.StoreFailure;
 import java.io.FilterInputStream;
@@ -49,9 +47,7 @@ public final class UploadIntake implements DataIntake {
                     new Capped(data, sizeCap),
                     announced < 0 ? OptionalLong.empty() : OptionalLong.of(announced),
                     upload);
-            Inspection inspection = copied.inspection();
-            List<String> refusals =
-                    plain(inspection.format()) ? inspection.refusals() : inspection.refusalsFor(image.diskFormat());
+            List<String> refusals = copied.refusalsAsSent(image.diskFormat());
             if (!refusals.isEmpty()) {
                 throw new InvalidInput(String.join("; ", refusals));
             }
@@ -59,32 +55,12 @@ public final class UploadIntake implements DataIntake {
             return new Image.StoredData(
                     location,
                     copied.size(),
-                    virtualSize(copied, image.diskFormat()),
+                    copied.virtualSize(image.diskFormat()),
                     copied.checksum(),
                     hashAlgorithm.name(),
                     copied.hashValue(),
                     image.diskFormat());
         }
-    }
-
-    /**
-     * Content that is no structured disk image: unrecognised bytes, a raw disk with a partition table, or compressed
-     * data. None of it can make a consumer read another file, whatever it is declared as.
-     */
-    private static boolean plain(DiskFormat format) {
-        return format == DiskFormat.RAW
-                || format == DiskFormat.GPT
-                || format == DiskFormat.MBR
-                || format.compressed().isPresent();
-    }
-
-    /** The detected disk size when the content is what was declared; none for no data, or other content. */
-    private static Long virtualSize(Transfer.Copied copied, String diskFormat) {
-        Inspection inspection = copied.inspection();
-        if (copied.size() == 0 || !inspection.format().satisfies(diskFormat) || inspection.virtualSize() < 0) {
-            return null;
-        }
-        return inspection.virtualSize();
     }
 
     /** Refuses to read past the size cap: the upload stops at the first byte over it. */
