@@ -151,14 +151,17 @@ def pipe(url):
     cacert = f"--cacert '{ca_file}' " if ca_file else ""
     subprocess.run(["bash", "-c", f"curl -sf {cacert}'{url}' | tee '{out}' >(md5sum > '{out}.md5') | sha512sum > '{out}.sha512';"
                     f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
-    elapsed = time.monotonic() - t0
+    return time.monotonic() - t0, pipe_digests(out)
+
+def pipe_digests(out):
+    """The md5sum and sha512sum a pipe wrote beside its copy OUT; removes all three."""
     digests = {}
     for algo in ("md5", "sha512"):
         with open(f"{out}.{algo}") as f:
             digests[algo] = f.read().split()[0]
         os.remove(f"{out}.{algo}")
     os.remove(out)
-    return elapsed, digests
+    return digests
 
 def copy_pipe(path):
     """The machine's own upload: read the file once, write a copy, md5 and sha512 on the way."""
@@ -166,14 +169,7 @@ def copy_pipe(path):
     t0 = time.monotonic()
     subprocess.run(["bash", "-c", f"tee '{out}' >(md5sum > '{out}.md5') < '{path}' | sha512sum > '{out}.sha512';"
                     f" while [ ! -s '{out}.md5' ]; do sleep 0.001; done"], check=True)
-    elapsed = time.monotonic() - t0
-    digests = {}
-    for algo in ("md5", "sha512"):
-        with open(f"{out}.{algo}") as f:
-            digests[algo] = f.read().split()[0]
-        os.remove(f"{out}.{algo}")
-    os.remove(out)
-    return elapsed, digests
+    return time.monotonic() - t0, pipe_digests(out)
 
 S3_ACCESS, S3_SECRET, S3_BUCKET = "bench-access", "bench-secret", "bench"
 

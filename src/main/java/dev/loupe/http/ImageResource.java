@@ -97,17 +97,11 @@ final class ImageResource {
 
     /** {@code PUT /v2/images/{id}/stage}: the body streamed to the staging area for a glance-direct import. */
     void stage(Context ctx) {
-        if (!mediaType(ctx).equals(OCTET_STREAM)) {
-            throw HttpFailure.mediaTypeNotSupported(ctx.header("Content-Type"), null);
-        }
-        InputStream data;
-        try {
-            data = ctx.req().getInputStream();
-        } catch (IOException e) {
-            throw HttpFailure.badRequest("The request body cannot be read: " + e.getMessage());
-        }
         imports.stage(
-                Identity.of(ctx), ctx.pathParam("image_id"), data, ctx.req().getContentLengthLong());
+                Identity.of(ctx),
+                ctx.pathParam("image_id"),
+                imageData(ctx),
+                ctx.req().getContentLengthLong());
         noContent(ctx);
     }
 
@@ -130,18 +124,24 @@ final class ImageResource {
 
     /** {@code PUT /v2/images/{id}/file}: the body streamed to the store, with or without a Content-Length. */
     void upload(Context ctx) {
+        images.upload(
+                Identity.of(ctx),
+                ctx.pathParam("image_id"),
+                imageData(ctx),
+                ctx.req().getContentLengthLong());
+        noContent(ctx);
+    }
+
+    /** The body of an upload or a stage: {@code application/octet-stream} only, streamed, never read whole. */
+    private static InputStream imageData(Context ctx) {
         if (!mediaType(ctx).equals(OCTET_STREAM)) {
             throw HttpFailure.mediaTypeNotSupported(ctx.header("Content-Type"), null);
         }
-        InputStream data;
         try {
-            data = ctx.req().getInputStream();
+            return ctx.req().getInputStream();
         } catch (IOException e) {
             throw HttpFailure.badRequest("The request body cannot be read: " + e.getMessage());
         }
-        images.upload(
-                Identity.of(ctx), ctx.pathParam("image_id"), data, ctx.req().getContentLengthLong());
-        noContent(ctx);
     }
 
     void addTag(Context ctx) {

@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,16 +65,8 @@ class ImageWriteClientsIT {
         });
         source.start();
         // With workers: the interoperable import runs its tasks.
-        loupe = LoupeServer.withWorkers(
-                dir.resolve("loupe"),
-                UnaryOperator.identity(),
-                KeystoneAuthIT.behind(
-                        keystone,
-                        "task.poll_interval=0.2",
-                        "import_filtering_opts.allowed_hosts=[127.0.0.1]",
-                        "import_filtering_opts.allowed_ports=["
-                                + source.getAddress().getPort() + "]"));
-        keystone.registerImageService(loupe.baseUrl());
+        loupe = KeystoneAuthIT.importingBehind(
+                keystone, dir.resolve("loupe"), source.getAddress().getPort());
     }
 
     @AfterAll

@@ -53,6 +53,23 @@ class KeystoneAuthIT {
         loupe = LoupeServer.withWorkers(dir.resolve("loupe"), UnaryOperator.identity(), behind(keystone));
     }
 
+    /**
+     * A Loupe with workers behind {@code keystone}, which may import from the loopback source on {@code sourcePort},
+     * registered in the catalog as the image service: what the client suites drive.
+     */
+    static LoupeServer importingBehind(Keystone keystone, Path dir, int sourcePort) {
+        LoupeServer loupe = LoupeServer.withWorkers(
+                dir,
+                UnaryOperator.identity(),
+                behind(
+                        keystone,
+                        "import_filtering_opts.allowed_hosts=127.0.0.1",
+                        "import_filtering_opts.allowed_ports=" + sourcePort,
+                        "task.poll_interval=0.05"));
+        keystone.registerImageService(loupe.baseUrl());
+        return loupe;
+    }
+
     /** The overrides that put a Loupe behind this Keystone, with its service user. */
     static String[] behind(Keystone keystone, String... more) {
         String[] settings = {

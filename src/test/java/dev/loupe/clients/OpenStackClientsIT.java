@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,15 +57,7 @@ class OpenStackClientsIT {
         keystone = Keystone.start(dir.resolve("keystone"));
         source = SourceServer.start();
         source.serve("/disk.qcow2", IMAGE);
-        loupe = LoupeServer.withWorkers(
-                dir.resolve("loupe"),
-                UnaryOperator.identity(),
-                KeystoneAuthIT.behind(
-                        keystone,
-                        "import_filtering_opts.allowed_hosts=127.0.0.1",
-                        "import_filtering_opts.allowed_ports=" + source.port(),
-                        "task.poll_interval=0.05"));
-        keystone.registerImageService(loupe.baseUrl());
+        loupe = KeystoneAuthIT.importingBehind(keystone, dir.resolve("loupe"), source.port());
     }
 
     @AfterAll

@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -60,15 +59,7 @@ class TempestIT {
         keystone = Keystone.start(dir.resolve("keystone"));
         source = SourceServer.start();
         source.serve("/cirros.img", HTTP_IMAGE);
-        loupe = LoupeServer.withWorkers(
-                dir.resolve("loupe"),
-                UnaryOperator.identity(),
-                KeystoneAuthIT.behind(
-                        keystone,
-                        "import_filtering_opts.allowed_hosts=127.0.0.1",
-                        "import_filtering_opts.allowed_ports=" + source.port(),
-                        "task.poll_interval=0.05"));
-        keystone.registerImageService(loupe.baseUrl());
+        loupe = KeystoneAuthIT.importingBehind(keystone, dir.resolve("loupe"), source.port());
     }
 
     @AfterAll
