@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -20,6 +22,7 @@ import java.util.stream.Stream;
 public final class StagingArea {
 
     private static final int BUFFER = 1 << 16;
+    private static final String PARTIAL = ".part";
 
     private final Path directory;
 
@@ -37,7 +40,7 @@ public final class StagingArea {
      */
     long stage(String imageId, InputStream data, long cap) throws IOException {
         Files.createDirectories(directory);
-        Path part = directory.resolve(imageId + ".part");
+        Path part = directory.resolve(imageId + PARTIAL);
         long size = 0;
         boolean done = false;
         try {
@@ -76,7 +79,7 @@ public final class StagingArea {
     /** Removes what is staged for the image, complete or not; nothing staged is fine. */
     public void remove(String imageId) throws IOException {
         Files.deleteIfExists(file(imageId));
-        Files.deleteIfExists(directory.resolve(imageId + ".part"));
+        Files.deleteIfExists(directory.resolve(imageId + PARTIAL));
     }
 
     /** The images that have complete staged data (not those being staged now). */
@@ -86,9 +89,40 @@ public final class StagingArea {
         }
         try (Stream<Path> files = Files.list(directory)) {
             return files.map(file -> file.getFileName().toString())
-                    .filter(name -> !name.endsWith(".part"))
+                    .filter(name -> !name.endsWith(PARTIAL))
                     .toList();
         }
+    }
+
+    /**
+     * Images whose staging was cut off by a stopped process: a partial file untouched since {@code before}. A stage
+     * that runs writes its file as the body arrives.
+     */
+    public List<String> abandoned(Instant before) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        List<String> abandoned = new ArrayList<>();
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(PARTIAL)
+                        && Files.getLastModifiedTime(file).toInstant().isBefore(before)) {
+                    abandoned.add(name.substring(0, name.length() - PARTIAL.length()));
+                }
+            }
+        }
+        return abandoned;
+    }
+
+    /** Removes a partial file left by a stopped stage; the image's complete staged data, if any, stays. */
+    public void removePartial(String imageId) throws IOException {
+        Files.deleteIfExists(directory.resolve(imageId + PARTIAL));
+    }
+
+    /** Whether the image has complete staged data. */
+    public boolean holds(String imageId) {
+        return Files.exists(file(imageId));
     }
 
     private Path file(String imageId) {

@@ -22,6 +22,7 @@ import dev.loupe.task.TaskType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
@@ -43,6 +44,13 @@ public final class ApiImportHandler implements TaskHandler {
 
     static final String HAND_MADE = "api_image_import tasks are made by POST /v2/images/{image_id}/import (the"
             + " interoperable image import); one created through the Tasks API holds no image and cannot run.";
+
+    /**
+     * How long a partial staged file may stay untouched before its stage counts as cut off. A stage writes as the
+     * body arrives, and the HTTP server's idle timeout ends a silent body far sooner; were one still alive, its end
+     * would find its file gone and answer 400, the image queued.
+     */
+    static final Duration ABANDONED_STAGE = Duration.ofHours(1);
 
     private final ImageRepository images;
     private final ImportState state;
@@ -238,10 +246,18 @@ public final class ApiImportHandler implements TaskHandler {
 
     /**
      * Removes staged data no import will read: its image was deleted while staged, or got its data another way. An
-     * image that is {@code uploading} or {@code importing} keeps it.
+     * image that is {@code uploading} or {@code importing} keeps it. A stage a stopped process cut off leaves a
+     * partial file and its image {@code uploading}: the file goes and the image is {@code queued} again, free to be
+     * staged anew.
      */
     @Override
     public void sweep() throws IOException {
+        for (String imageId : staging.abandoned(now().minus(ABANDONED_STAGE))) {
+            staging.removePartial(imageId);
+            if (!staging.holds(imageId) && images.move(imageId, ImageStatus.UPLOADING, ImageStatus.QUEUED, now())) {
+                LOG.info("Image {}: its staging was cut off; queued again", imageId);
+            }
+        }
         for (String imageId : staging.staged()) {
             boolean wanted = images.find(imageId)
                     .filter(image -> !image.deleted())

@@ -520,6 +520,49 @@ class ImageImportIT {
         }
     }
 
+    /**
+     * A stage cut off by a stopped process leaves its partial file and the image {@code uploading}: the sweep removes
+     * the file once it has been untouched for an hour and queues the image again. A fresh partial file (a stage
+     * still running) and complete staged data are left alone.
+     */
+    @Test
+    void aStageCutOffByAStoppedProcessIsSweptAndItsImageQueuedAgain() throws IOException {
+        try (LoupeServer sweeping = LoupeServer.withWorkers(
+                dir.resolve("cut-off"),
+                UnaryOperator.identity(),
+                "task.lease_duration=1",
+                "task.heartbeat_interval=0.25",
+                "task.poll_interval=0.2")) {
+            String cutOff = queued(sweeping, "cut-off");
+            String running = queued(sweeping, "running");
+            String complete = queued(sweeping, "complete");
+            for (String id : new String[] {cutOff, running, complete}) {
+                assertStatus(stage(sweeping, id, OCTET, SOURCE), 204);
+            }
+            // What a process stopped mid-stage leaves: the image uploading, the data under its partial name.
+            Path cutOffPart = stagedFile(sweeping, cutOff).resolveSibling(cutOff + ".part");
+            Files.move(stagedFile(sweeping, cutOff), cutOffPart);
+            Files.setLastModifiedTime(
+                    cutOffPart,
+                    java.nio.file.attribute.FileTime.from(
+                            java.time.Instant.now().minus(Duration.ofHours(2))));
+            Path runningPart = stagedFile(sweeping, running).resolveSibling(running + ".part");
+            Files.move(stagedFile(sweeping, running), runningPart);
+
+            awaitImage(sweeping, cutOff, "queued");
+            assertThat(cutOffPart).doesNotExist();
+            assertThat(runningPart).exists();
+            assertThat(show(sweeping, running).get("status").asText()).isEqualTo("uploading");
+            assertThat(stagedFile(sweeping, complete)).exists();
+            assertThat(show(sweeping, complete).get("status").asText()).isEqualTo("uploading");
+            // Queued again, the image takes a new stage and imports it.
+            assertStatus(stage(sweeping, cutOff, OCTET, SOURCE), 204);
+            assertStatus(importImage(sweeping, ADMIN_A, cutOff, "{\"method\": {\"name\": \"glance-direct\"}}"), 202);
+            assertThat(awaitImage(sweeping, cutOff, "active").get("size").asLong())
+                    .isEqualTo(SOURCE.length);
+        }
+    }
+
     static Path stagedFile(LoupeServer on, String id) {
         return on.dataDir().resolve("work").resolve("staging").resolve(id);
     }
