@@ -2,10 +2,12 @@ package dev.loupe.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.testing.Keystone;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,34 @@ final class Cli {
             throw new AssertionError(String.join(" ", command) + " did not finish within 120 s:\n" + output);
         }
         return new Result(command, process.exitValue(), output);
+    }
+
+    /**
+     * The OS_* variables every OpenStack client reads, for {@code user} of {@code keystone}: password authentication,
+     * Loupe found in the catalog; and a fresh home under {@code dir}.
+     */
+    static Map<String, String> cloud(Keystone keystone, Keystone.User user, Path dir) throws IOException {
+        Map<String, String> environment = new HashMap<>(Map.of(
+                "OS_AUTH_URL",
+                keystone.authUrl(),
+                "OS_USERNAME",
+                user.name(),
+                "OS_PASSWORD",
+                user.password(),
+                "OS_PROJECT_NAME",
+                user.project(),
+                "OS_USER_DOMAIN_NAME",
+                "Default",
+                "OS_PROJECT_DOMAIN_NAME",
+                "Default",
+                "OS_REGION_NAME",
+                Keystone.REGION,
+                "OS_IDENTITY_API_VERSION",
+                "3",
+                "OS_IMAGE_API_VERSION",
+                "2"));
+        environment.put("HOME", freshHome(dir));
+        return environment;
     }
 
     /**

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -216,29 +215,8 @@ class OpenStackClientsIT {
         return Cli.run(cloud(user), command);
     }
 
-    /** The OS_* variables every OpenStack client reads: password authentication, Loupe found in the catalog. */
     private static Map<String, String> cloud(User user) throws java.io.IOException {
-        Map<String, String> environment = new HashMap<>(Map.of(
-                "OS_AUTH_URL",
-                keystone.authUrl(),
-                "OS_USERNAME",
-                user.name(),
-                "OS_PASSWORD",
-                user.password(),
-                "OS_PROJECT_NAME",
-                user.project(),
-                "OS_USER_DOMAIN_NAME",
-                "Default",
-                "OS_PROJECT_DOMAIN_NAME",
-                "Default",
-                "OS_REGION_NAME",
-                Keystone.REGION,
-                "OS_IDENTITY_API_VERSION",
-                "3",
-                "OS_IMAGE_API_VERSION",
-                "2"));
-        environment.put("HOME", Cli.freshHome(dir));
-        return environment;
+        return Cli.cloud(keystone, user, dir);
     }
 
     private static byte[] fixture() {
