@@ -25,10 +25,6 @@ import org.jdbi.v3.core.statement.Update;
 /** Images in the database: the {@code images} row with its tags, extra properties and location. */
 public final class ImageRepository {
 
-    /** The image's task is still running on the node named {@code :owner}. */
-    private static final String LEASE_HELD = " AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = images.task_id"
-            + " AND tasks.status = 'processing' AND tasks.lease_owner = :owner)";
-
     private static final String ROW =
             "SELECT i.*, l.url FROM images i LEFT JOIN image_locations l ON l.image_id = i.id";
 
@@ -293,20 +289,22 @@ public final class ImageRepository {
     }
 
     /**
-     * Records an import's outcome and makes the image active, if it is still being saved.
-     *
-     * @param leaseOwner the node whose run of the image's task makes it active: the task must still be leased to
-     *                   it, so a node that lost the task (paused, then taken over) activates nothing; null for an
-     *                   image that no task run makes
+     * Records stored data's outcome and makes the image active, if what {@code activation} needs still holds: the
+     * image is still in the status its writer left it in and, for a task's run, the task is still leased to the run's
+     * node (a node that lost the task, paused and then taken over, activates nothing).
      */
-    public boolean activate(Image active, String leaseOwner) {
+    public boolean activate(Image active, Activation activation) {
         return jdbi.inTransaction(h -> {
-            Update update = h.createUpdate("UPDATE images SET status = :status, disk_format = :disk_format,"
+            Update update = h.createUpdate("UPDATE images SET status = :active, disk_format = :disk_format,"
                             + " size = :size, virtual_size = :virtual_size, checksum = :checksum,"
                             + " os_hash_algo = :os_hash_algo, os_hash_value = :os_hash_value, updated_at = :now"
-                            + " WHERE id = :id AND status = :saving AND deleted = FALSE"
-                            + (leaseOwner == null ? "" : LEASE_HELD))
-                    .bind("status", active.status().wire())
+                            + " WHERE id = :id AND status = :from AND deleted = FALSE"
+                            + switch (activation) {
+                                case Activation.Upload upload -> "";
+                                case Activation.ImportRun run -> leaseHeld("images.task_id");
+                                case Activation.InteroperableImport run -> ImportState.HOLDS + leaseHeld(":task");
+                            })
+                    .bind("active", ImageStatus.ACTIVE.wire())
                     .bind("disk_format", active.diskFormat())
                     .bind("size", active.size())
                     .bind("virtual_size", active.virtualSize())
@@ -314,21 +312,37 @@ public final class ImageRepository {
                     .bind("os_hash_algo", active.osHashAlgo())
                     .bind("os_hash_value", active.osHashValue())
                     .bind("now", Micros.of(active.updatedAt()))
-                    .bind("id", active.id())
-                    .bind("saving", ImageStatus.SAVING.wire());
-            if (leaseOwner != null) {
-                update.bind("owner", leaseOwner);
+                    .bind("id", active.id());
+            switch (activation) {
+                case Activation.Upload upload -> update.bind("from", ImageStatus.SAVING.wire());
+                case Activation.ImportRun run ->
+                    update.bind("from", ImageStatus.SAVING.wire()).bind("owner", run.leaseOwner());
+                case Activation.InteroperableImport run ->
+                    update.bind("from", ImageStatus.IMPORTING.wire())
+                            .bind("task", run.taskId())
+                            .bind("owner", run.leaseOwner());
             }
-            int changed = update.execute();
-            if (changed == 0) {
+            if (update.execute() == 0) {
                 return false;
             }
             h.createUpdate("INSERT INTO image_locations (image_id, url) VALUES (:id, :url)")
                     .bind("id", active.id())
                     .bind("url", active.location())
                     .execute();
+            if (activation instanceof Activation.InteroperableImport) {
+                h.createUpdate("DELETE FROM image_properties WHERE image_id = :id AND name = '" + ImportState.TASK
+                                + "'")
+                        .bind("id", active.id())
+                        .execute();
+            }
             return true;
         });
+    }
+
+    /** The task {@code task} names is still running on the node named {@code :owner}. */
+    private static String leaseHeld(String task) {
+        return " AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = " + task
+                + " AND tasks.status = 'processing' AND tasks.lease_owner = :owner)";
     }
 
     /**

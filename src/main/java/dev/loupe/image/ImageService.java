@@ -587,7 +587,7 @@ public final class ImageService {
             throw e;
         }
         Image active = image.activate(stored, now());
-        if (!images.activate(active, null)) {
+        if (!images.activate(active, new Activation.Upload())) {
             try {
                 store.delete(stored.location());
             } catch (StoreFailure e) {

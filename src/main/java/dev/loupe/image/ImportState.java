@@ -19,7 +19,8 @@ public final class ImportState {
     public static final String IMPORTING_TO = "os_glance_importing_to_stores";
     public static final String FAILED = "os_glance_failed_import";
 
-    private static final String HOLDS = " AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = images.id"
+    /** The image is held by the task {@code :task}. */
+    static final String HOLDS = " AND EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = images.id"
             + " AND p.name = '" + TASK + "' AND p.value = :task)";
 
     private final Jdbi jdbi;
@@ -124,45 +125,6 @@ public final class ImportState {
                         .bind("task", taskId)
                         .execute())
                 == 1;
-    }
-
-    /**
-     * The import's data is stored: the image becomes active with what was measured, and the lock goes; only while
-     * the task still holds the image and its lease is still {@code leaseOwner}'s.
-     */
-    public boolean activate(Image active, String taskId, String leaseOwner) {
-        return jdbi.inTransaction(h -> {
-            int changed = h.createUpdate("UPDATE images SET status = :active, disk_format = :disk_format,"
-                            + " size = :size, virtual_size = :virtual_size, checksum = :checksum,"
-                            + " os_hash_algo = :os_hash_algo, os_hash_value = :os_hash_value, updated_at = :now"
-                            + " WHERE id = :id AND status = :importing AND deleted = FALSE" + HOLDS
-                            + " AND EXISTS (SELECT 1 FROM tasks WHERE tasks.id = :task"
-                            + " AND tasks.status = 'processing' AND tasks.lease_owner = :owner)")
-                    .bind("active", ImageStatus.ACTIVE.wire())
-                    .bind("disk_format", active.diskFormat())
-                    .bind("size", active.size())
-                    .bind("virtual_size", active.virtualSize())
-                    .bind("checksum", active.checksum())
-                    .bind("os_hash_algo", active.osHashAlgo())
-                    .bind("os_hash_value", active.osHashValue())
-                    .bind("now", Micros.of(active.updatedAt()))
-                    .bind("id", active.id())
-                    .bind("importing", ImageStatus.IMPORTING.wire())
-                    .bind("task", taskId)
-                    .bind("owner", leaseOwner)
-                    .execute();
-            if (changed == 0) {
-                return false;
-            }
-            h.createUpdate("INSERT INTO image_locations (image_id, url) VALUES (:id, :url)")
-                    .bind("id", active.id())
-                    .bind("url", active.location())
-                    .execute();
-            h.createUpdate("DELETE FROM image_properties WHERE image_id = :id AND name = '" + TASK + "'")
-                    .bind("id", active.id())
-                    .execute();
-            return true;
-        });
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.loupe.engine.Handlers;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskHandler;
 import dev.loupe.engine.TaskRun;
+import dev.loupe.image.Activation;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageImports;
 import dev.loupe.image.ImageRepository;
@@ -163,7 +164,7 @@ public final class ApiImportHandler implements TaskHandler {
                 }
             }
             Image active = image.activate(stored, now());
-            if (!state.activate(active, task.id(), run.leaseOwner())) {
+            if (!images.activate(active, new Activation.InteroperableImport(task.id(), run.leaseOwner()))) {
                 discard(image.id());
                 throw new TaskFailure("Image " + image.id() + " was deleted while it was being imported");
             }

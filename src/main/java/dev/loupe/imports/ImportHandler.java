@@ -6,6 +6,7 @@ import dev.loupe.engine.Cancellation;
 import dev.loupe.engine.TaskFailure;
 import dev.loupe.engine.TaskHandler;
 import dev.loupe.engine.TaskRun;
+import dev.loupe.image.Activation;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageStatus;
@@ -183,7 +184,7 @@ public final class ImportHandler implements TaskHandler {
         Image active = queued.activate(stored, now());
         // Only while this node still holds the task: one that lost it (paused, then taken over) activates
         // nothing, and the node that runs it now makes the one image.
-        if (!images.activate(active, run.leaseOwner())) {
+        if (!images.activate(active, new Activation.ImportRun(run.leaseOwner()))) {
             throw new TaskFailure("Image " + queued.id() + " was deleted while it was being imported");
         }
         return active;

@@ -9,6 +9,7 @@ import static dev.loupe.testing.Client.READER_B;
 import static dev.loupe.testing.ImageFixtures.NewImage.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.loupe.image.Activation;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageStatus;
 import dev.loupe.testing.Client;
@@ -154,7 +155,7 @@ class ImageDeleteIT {
                                 saving.activate(
                                         new Image.StoredData("file:///nowhere", 1, null, "x", "sha512", "y", "raw"),
                                         Instant.now()),
-                                null))
+                                new Activation.Upload()))
                 .isFalse();
     }
 

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.loupe.config.Config;
 import dev.loupe.db.Database;
 import dev.loupe.engine.TaskFailure;
+import dev.loupe.image.Activation;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageStatus;
@@ -434,7 +435,7 @@ class ImportRecoveryIT {
                                             Imports.sha512(bytes),
                                             "raw"),
                                     Instant.now()),
-                            null))
+                            new Activation.Upload()))
                     .isTrue();
             return id;
         }

@@ -1,6 +1,7 @@
 package dev.loupe.testing;
 
 import dev.loupe.db.Database;
+import dev.loupe.image.Activation;
 import dev.loupe.image.Image;
 import dev.loupe.image.ImageRepository;
 import dev.loupe.image.ImageStatus;
@@ -103,7 +104,7 @@ public final class ImageFixtures implements AutoCloseable {
                         hex("SHA-512", spec.data),
                         spec.diskFormat),
                 spec.updatedAt);
-        if (!images.activate(active, null)) {
+        if (!images.activate(active, new Activation.Upload())) {
             throw new IllegalStateException("image " + spec.id + " could not be activated");
         }
         return images.find(spec.id).orElseThrow();
