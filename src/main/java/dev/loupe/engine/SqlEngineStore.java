@@ -64,11 +64,13 @@ public final class SqlEngineStore implements EngineStore {
             + " lease_owner = :node, lease_expires_at = :until, version = t.version + 1"
             + " WHERE t.id = ANY(ARRAY(SELECT id FROM offers ORDER BY load, oldest, owner LIMIT :limit))"
             + " RETURNING t.*),"
-            + " cleared AS (UPDATE task_info i SET message = '' FROM claimed c"
-            + " WHERE i.task_id = c.id AND i.message <> '')"
-            + " SELECT c.id, c.type, c.status, c.owner, i.input, i.result, '' AS message, c.created_at, c.updated_at,"
-            + " c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts, c.version,"
-            + " c.cancel_reason FROM claimed c LEFT JOIN task_info i ON i.task_id = c.id ORDER BY c.created_at, c.id";
+            + " cleared AS (UPDATE task_info i SET message = '' WHERE i.task_id = ANY(ARRAY(SELECT id FROM claimed))"
+            + " AND i.message <> '')"
+            + " SELECT c.id, c.type, c.status, c.owner,"
+            + " (SELECT i.input FROM task_info i WHERE i.task_id = c.id) AS input,"
+            + " (SELECT i.result FROM task_info i WHERE i.task_id = c.id) AS result, '' AS message, c.created_at,"
+            + " c.updated_at, c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts,"
+            + " c.version, c.cancel_reason FROM claimed c ORDER BY c.created_at, c.id";
 
     /**
      * The projects a capped PostgreSQL claim may give slots to (below the cap; only the {@code :limit} least busy can
