@@ -175,13 +175,25 @@ def summed_quantile(texts, name, labels, q):
 
 
 def wait_until_ended(pg, expected, timeout, prefix=""):
-    """Waits on one connection (a psql started per poll would take CPU from the nodes being measured)."""
+    """Polls on one psql session, one statement per look: a psql started per poll would take CPU from the nodes being
+    measured, and a loop inside one statement would hold its snapshot, and with it every dead row, to the end."""
+    psql = subprocess.Popen([f"{pg.bin}/psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d",
+                             "postgres", "-At", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + timeout
     try:
-        pg.sql(f"SET statement_timeout = '{timeout}s'; DO $$ BEGIN WHILE (SELECT count(*) FROM tasks"
-               f" WHERE status IN ('success', 'failure') AND id LIKE '{prefix}%') < {expected}"
-               " LOOP PERFORM pg_sleep(0.05); END LOOP; END $$")
-    except subprocess.CalledProcessError:
-        sys.exit(f"tasks did not end within {timeout} s")
+        while True:
+            psql.stdin.write(f"SELECT count(*) FROM tasks WHERE status IN ('success', 'failure')"
+                             f" AND id LIKE '{prefix}%';\n")
+            psql.stdin.flush()
+            if int(psql.stdout.readline()) >= expected:
+                return
+            if time.monotonic() > deadline:
+                sys.exit(f"tasks did not end within {timeout} s")
+            time.sleep(0.05)
+    finally:
+        psql.stdin.close()
+        psql.wait()
 
 
 def cpu_ticks(pid):
