@@ -130,8 +130,7 @@ public final class Loupe implements AutoCloseable {
                                         + TaskType.LOCATION_IMPORT.wire()
                                         + " tasks cannot run here; use an import task instead."));
                 engine = new TaskEngine(
-                        new SqlEngineStore(
-                                database.jdbi(), rows, database.dialect(), engineSettings.maxRunningPerProject()),
+                        new SqlEngineStore(database, rows, engineSettings.maxRunningPerProject()),
                         customize.apply(handlers),
                         engineSettings,
                         node,

@@ -220,6 +220,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one statement that writes and answers rows (PostgreSQL's {@code UPDATE ... RETURNING}, or a {@code WITH}
+     * of updates ending in a {@code SELECT}) in plain JDBC as {@link #read} does, committed on its own: for the
+     * engine's claim and finish, which every task pays for. PostgreSQL only: SQLite's writes go through JDBI, whose
+     * transactions queue for its one writer.
+     */
+    public <T> T write(String sql, Binder binder, Reader<T> reader) {
+        if (dialect != Dialect.POSTGRESQL) {
+            throw new IllegalStateException("Database.write is for PostgreSQL; SQLite writes through jdbi()");
+        }
+        return read(sql, binder, reader);
+    }
+
     /** A pooled connection; none within the pool timeout means the database cannot be reached now. */
     private static Connection connection(HikariDataSource dataSource) {
         try {

@@ -4,6 +4,7 @@ import dev.loupe.db.Database;
 import dev.loupe.db.Micros;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,11 +65,13 @@ public final class SqlEngineStore implements EngineStore {
             + " lease_owner = :node, lease_expires_at = :until, version = t.version + 1"
             + " WHERE t.id = ANY(ARRAY(SELECT id FROM offers ORDER BY load, oldest, owner LIMIT :limit))"
             + " RETURNING t.*),"
-            + " cleared AS (UPDATE task_info i SET message = '' FROM claimed c"
-            + " WHERE i.task_id = c.id AND i.message <> '')"
-            + " SELECT c.id, c.type, c.status, c.owner, i.input, i.result, '' AS message, c.created_at, c.updated_at,"
-            + " c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts, c.version,"
-            + " c.cancel_reason FROM claimed c LEFT JOIN task_info i ON i.task_id = c.id ORDER BY c.created_at, c.id";
+            + " cleared AS (UPDATE task_info i SET message = '' WHERE i.task_id = ANY(ARRAY(SELECT id FROM claimed))"
+            + " AND i.message <> '')"
+            + " SELECT c.id, c.type, c.status, c.owner,"
+            + " (SELECT i.input FROM task_info i WHERE i.task_id = c.id) AS input,"
+            + " (SELECT i.result FROM task_info i WHERE i.task_id = c.id) AS result, '' AS message, c.created_at,"
+            + " c.updated_at, c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts,"
+            + " c.version, c.cancel_reason FROM claimed c ORDER BY c.created_at, c.id";
 
     /**
      * The projects a capped PostgreSQL claim may give slots to (below the cap; only the {@code :limit} least busy can
@@ -83,16 +86,36 @@ public final class SqlEngineStore implements EngineStore {
 
     private record Waiting(String owner, long oldest, long running, long pending) {}
 
+    /**
+     * {@link #PG_CLAIM} without a cap, in plain JDBC's parameters (limit per project, now, node, until, limit): every task pays
+     * for a claim, and a JDBI handle cost more than the statement's round trip.
+     */
+    private static final String PG_CLAIM_UNCAPPED = PG_CLAIM.replace("<owners>", "")
+            .replace("<perProject>", ":limit")
+            .replace(":now", "?")
+            .replace(":node", "?")
+            .replace(":until", "?")
+            .replace(":limit", "?");
+
+    /** PostgreSQL's replace: both rows in one statement, outside any transaction (one round trip); plain JDBC. */
+    private static final String PG_REPLACE = "WITH changed AS (UPDATE tasks SET status = ?, expires_at = ?,"
+            + " updated_at = ?, attempts = ?, lease_owner = ?, lease_expires_at = ?, version = version + 1"
+            + " WHERE id = ? AND version = ? RETURNING id),"
+            + " info AS (UPDATE task_info SET result = ?, message = ? WHERE task_id IN (SELECT id FROM changed))"
+            + " SELECT COUNT(*) FROM changed";
+
+    private final Database database;
     private final Jdbi jdbi;
     private final TaskRowMapper rows;
     private final boolean postgres;
     private final int maxRunningPerProject;
 
     /** @param maxRunningPerProject the most tasks of one project running at once, on all nodes; 0 for no cap */
-    public SqlEngineStore(Jdbi jdbi, TaskRowMapper rows, Database.Dialect dialect, int maxRunningPerProject) {
-        this.jdbi = jdbi;
+    public SqlEngineStore(Database database, TaskRowMapper rows, int maxRunningPerProject) {
+        this.database = database;
+        this.jdbi = database.jdbi();
         this.rows = rows;
-        this.postgres = dialect == Database.Dialect.POSTGRESQL;
+        this.postgres = database.dialect() == Database.Dialect.POSTGRESQL;
         this.maxRunningPerProject = maxRunningPerProject;
     }
 
@@ -103,7 +126,22 @@ public final class SqlEngineStore implements EngineStore {
         }
         if (maxRunningPerProject == 0) {
             // One statement, no transaction around it: one round trip.
-            return jdbi.withHandle(h -> claimStatement(h, "", ":limit", null, node, limit, now, leaseUntil));
+            return database.write(
+                    PG_CLAIM_UNCAPPED,
+                    statement -> {
+                        statement.setInt(1, limit);
+                        statement.setLong(2, Micros.of(now));
+                        statement.setString(3, node);
+                        statement.setLong(4, Micros.of(leaseUntil));
+                        statement.setInt(5, limit);
+                    },
+                    found -> {
+                        List<Task> claimed = new ArrayList<>(limit);
+                        while (found.next()) {
+                            claimed.add(rows.map(found, null));
+                        }
+                        return claimed;
+                    });
         }
         // The cap needs each project's running count read after no other claimer can change it: the projects are
         // locked first, and the claim's own statement, with a snapshot taken after that, counts what runs.
@@ -249,19 +287,21 @@ public final class SqlEngineStore implements EngineStore {
     @Override
     public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
         if (postgres) {
-            // Both rows in one statement, outside any transaction: one round trip.
-            int changed = jdbi.withHandle(h -> replaced(
-                            h.createQuery("WITH changed AS (" + REPLACE_TASK + " RETURNING id),"
-                                    + " info AS (UPDATE task_info SET result = :result, message = :message"
-                                    + " WHERE task_id IN (SELECT id FROM changed)) SELECT COUNT(*) FROM changed"),
-                            before,
-                            after,
-                            leaseOwner,
-                            leaseExpiresAt)
-                    .bind("result", rows.write(after.result()))
-                    .bind("message", after.message())
-                    .mapTo(Integer.class)
-                    .one());
+            int changed = database.write(
+                    PG_REPLACE,
+                    statement -> {
+                        statement.setString(1, after.status().wire());
+                        statement.setObject(2, Micros.of(after.expiresAt()), Types.BIGINT);
+                        statement.setObject(3, Micros.of(after.updatedAt()), Types.BIGINT);
+                        statement.setInt(4, after.attempts());
+                        statement.setString(5, leaseOwner);
+                        statement.setObject(6, Micros.of(leaseExpiresAt), Types.BIGINT);
+                        statement.setString(7, before.id());
+                        statement.setLong(8, before.version());
+                        statement.setString(9, rows.write(after.result()));
+                        statement.setString(10, after.message());
+                    },
+                    found -> found.next() ? found.getInt(1) : 0);
             return changed == 0 ? Optional.empty() : Optional.of(after.withVersion(before.version() + 1));
         }
         return jdbi.inTransaction(h -> {

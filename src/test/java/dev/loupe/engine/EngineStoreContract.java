@@ -60,7 +60,7 @@ abstract class EngineStoreContract {
         db = Database.open(connection, dir);
         TaskRowMapper mapper = new TaskRowMapper(PythonJson.mapper());
         repo = new TaskRepository(db, mapper);
-        store = new SqlEngineStore(db.jdbi(), mapper, db.dialect(), 0);
+        store = new SqlEngineStore(db, mapper, 0);
         rows = connection.isEmpty() ? new TaskRows(dir) : new TaskRows(connection);
     }
 
@@ -168,7 +168,7 @@ abstract class EngineStoreContract {
 
     @Test
     void aCappedClaimLeavesAProjectAtItsCap() {
-        SqlEngineStore capped = new SqlEngineStore(db.jdbi(), new TaskRowMapper(PythonJson.mapper()), db.dialect(), 2);
+        SqlEngineStore capped = new SqlEngineStore(db, new TaskRowMapper(PythonJson.mapper()), 2);
         lease(insert("a-running", "proj-a", T0), "node-a", T0);
         for (int i = 0; i < 5; i++) {
             insert("a-" + i, "proj-a", T0.plusSeconds(1 + i));

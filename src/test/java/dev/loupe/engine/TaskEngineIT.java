@@ -100,7 +100,7 @@ class TaskEngineIT {
 
     /** The engine's store on the database, as a server makes it. */
     static EngineStore store(Database database) {
-        return new SqlEngineStore(database.jdbi(), new TaskRowMapper(PythonJson.mapper()), database.dialect(), 0);
+        return new SqlEngineStore(database, new TaskRowMapper(PythonJson.mapper()), 0);
     }
 
     /**
