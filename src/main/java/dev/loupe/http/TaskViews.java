@@ -1,9 +1,9 @@
 package dev.loupe.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.compat.Isotime;
+import dev.loupe.task.StoredJson;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
 import dev.loupe.task.TaskSummary;
@@ -30,13 +30,13 @@ final class TaskViews {
         out.writeStartObject();
         out.writeStringField("id", task.id());
         out.writeFieldName("input");
-        tree(task.input(), out);
+        value(task.storedInput(), out);
         out.writeStringField("type", task.type().wire());
         out.writeStringField("status", task.status().wire());
         out.writeStringField("owner", task.owner());
         out.writeStringField("message", task.message());
         out.writeFieldName("result");
-        tree(task.result(), out);
+        value(task.storedResult(), out);
         out.writeStringField("created_at", Isotime.format(task.createdAt()));
         out.writeStringField("updated_at", Isotime.format(task.updatedAt()));
         out.writeStringField("self", "/v2/tasks/" + task.id());
@@ -91,12 +91,20 @@ final class TaskViews {
         out.writeEndObject();
     }
 
-    /** A JSON value as stored; none is written as null. */
-    private void tree(JsonNode node, JsonGenerator out) throws IOException {
-        if (node == null) {
+    /**
+     * A JSON value as stored; none is written as null. Stored text that writing its tree would give again is copied
+     * as it is, without building the tree.
+     */
+    private void value(StoredJson value, JsonGenerator out) throws IOException {
+        if (value == null) {
             out.writeNull();
+            return;
+        }
+        String text = value.canonicalText();
+        if (text != null) {
+            out.writeRawValue(text);
         } else {
-            json.writeTree(out, node);
+            json.writeTree(out, value.node());
         }
     }
 

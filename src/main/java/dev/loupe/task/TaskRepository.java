@@ -147,7 +147,7 @@ public final class TaskRepository {
         return database.read(
                 FIND,
                 statement -> statement.setString(1, id),
-                rs -> rs.next() ? Optional.of(rows.map(rs, null)) : Optional.empty());
+                rs -> rs.next() ? Optional.of(rows.mapStored(rs)) : Optional.empty());
     }
 
     /**

@@ -30,15 +30,30 @@ public final class TaskRowMapper implements RowMapper<Task> {
         this.json = json;
     }
 
+    /** The task with its input and result parsed now: a row that is not JSON fails here. */
     @Override
     public Task map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return map(rs, true);
+    }
+
+    /**
+     * The task with its input and result kept as stored text, parsed only if their trees are asked for: a show
+     * copies the text to its answer (see {@link StoredJson#canonicalText()}).
+     */
+    public Task mapStored(ResultSet rs) throws SQLException {
+        return map(rs, false);
+    }
+
+    private Task map(ResultSet rs, boolean parse) throws SQLException {
+        String input = rs.getString(5);
+        String result = rs.getString(6);
         return new Task(
                 rs.getString(1),
                 type(rs.getString(2)),
                 status(rs.getString(3)),
                 rs.getString(4),
-                read(rs.getString(5)),
-                read(rs.getString(6)),
+                parse ? StoredJson.parsed(input, json) : StoredJson.stored(input, json),
+                parse ? StoredJson.parsed(result, json) : StoredJson.stored(result, json),
                 rs.getString(7),
                 Micros.instant(rs, 8),
                 Micros.instant(rs, 9),
@@ -71,17 +86,6 @@ public final class TaskRowMapper implements RowMapper<Task> {
             return json.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a parsed JSON tree always serializes", e);
-        }
-    }
-
-    private JsonNode read(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return json.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("task details in the database are not JSON", e);
         }
     }
 }
