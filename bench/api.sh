@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # API throughput with wrk on loopback: GET /v2/tasks/{id}, GET /v2/tasks?limit=20 and POST /v2/tasks,
 # 2 threads, 4 and 64 connections, against 10^3 and 10^6 tasks in the embedded SQLite database; GET /versions
-# interleaved with them (show and list as a share of it) and Loupe's peak RSS. Loupe runs with the launcher's JVM
-# options (./loupe --jvm-options); BENCH_JVM=bare runs it with the JVM's defaults instead.
+# interleaved with them (show and list as a share of it), Loupe's CPU time per request (user + system from
+# /proc/PID/stat across each run, divided by the requests wrk made: steadier than req/s on a shared machine) and its
+# peak RSS. Loupe runs with the launcher's JVM options (./loupe --jvm-options); BENCH_JVM=bare runs it with the JVM's
+# defaults instead.
 #
 #   bench/api.sh [--quick] [--runs N] [--sizes "1000 1000000"]
 #   bench/api.sh --against URL [--against-tasks 1000] [--quick] [--runs N]
@@ -57,11 +59,22 @@ to_ms() {
         printf "%.2f", n }'
 }
 
+CLK_TCK="$(getconf CLK_TCK)"
+# The process whose CPU time run_wrk charges to the requests (Loupe's); empty for a server of another kind.
+CPU_PID=""
+
+cpu_ticks() {
+    # user + system time of process $1 so far, in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 run_wrk() {
-    # run_wrk LABEL CONNS DURATION URL [LUA] -> prints "req/s p50_ms p99_ms"; dies on non-2xx or socket errors
-    local label="$1" conns="$2" dur="$3" url="$4" lua="${5:-}" out
+    # run_wrk LABEL CONNS DURATION URL [LUA] -> prints "req/s p50_ms p99_ms cpu_us_per_request" (nan without
+    # CPU_PID); dies on non-2xx or socket errors
+    local label="$1" conns="$2" dur="$3" url="$4" lua="${5:-}" out ticks0="" ticks1
     local args=(-t2 -c"$conns" -d"$dur" --latency --timeout 10s)
     if [ -n "$lua" ]; then args+=(-s "$lua"); else args+=("${IDENTITY[@]}"); fi
+    [ -n "$CPU_PID" ] && ticks0="$(cpu_ticks "$CPU_PID")"
     out="$(wrk "${args[@]}" "$url" 2>&1)" || { echo "$out" >&2; die "wrk failed ($label, $conns connections)"; }
     if grep -q "Non-2xx or 3xx responses" <<<"$out" || grep -q "Socket errors" <<<"$out"; then
         echo "$out" >&2
@@ -72,7 +85,13 @@ run_wrk() {
     p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
     p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
     [ -n "$rps" ] && [ -n "$p50" ] && [ -n "$p99" ] || { echo "$out" >&2; die "could not read wrk's output"; }
-    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+    local cpu=nan
+    if [ -n "$ticks0" ]; then
+        ticks1="$(cpu_ticks "$CPU_PID")"
+        cpu="$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n="$(awk '/ requests in / {print $1}' <<<"$out")" \
+            'BEGIN {printf "%.1f", t * 1000000 / hz / n}')"
+    fi
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99") $cpu"
 }
 
 # measure KEY LABEL CONNS URL [LUA]: one run, appended to $work/KEY
@@ -82,10 +101,11 @@ measure() {
     run_wrk "$1" "$2" "$duration" "$3" "${4:-}" >>"$work/$key"
 }
 
-# figures KEY -> "median req/s, median p50, median p99" over the runs stored in $work/KEY
+# figures KEY -> "median req/s, median p50, median p99, median CPU us per request" over the runs stored in $work/KEY
 figures() {
     local f="$work/$1"
-    echo "$(median $(awk '{print $1}' "$f")) $(median $(awk '{print $2}' "$f")) $(median $(awk '{print $3}' "$f"))"
+    echo "$(median $(awk '{print $1}' "$f")) $(median $(awk '{print $2}' "$f")) $(median $(awk '{print $3}' "$f"))" \
+        "$(median $(awk '{print $4}' "$f"))"
 }
 
 summary() {
@@ -123,6 +143,7 @@ if [ -n "$against" ]; then
         for c in 4 64; do
             for side in loupe other; do
                 url="$loupe"; [ "$side" = other ] && url="$against"
+                CPU_PID="$LOUPE_PID"; [ "$side" = other ] && CPU_PID=""
                 BENCH_TASKS="$against_tasks" measure "show-$side-$c" show "$c" "$url" "$WRK_LUA/show.lua"
                 measure "list-$side-$c" list "$c" "$url/v2/tasks?limit=20"
             done
@@ -135,8 +156,8 @@ if [ -n "$against" ]; then
         "other r/s" p50ms p99ms ratio
     for ep in show list; do
         for c in 4 64; do
-            read -r lr lp50 lp99 <<<"$(figures "$ep-loupe-$c")"
-            read -r or op50 op99 <<<"$(figures "$ep-other-$c")"
+            read -r lr lp50 lp99 _ <<<"$(figures "$ep-loupe-$c")"
+            read -r or op50 op99 _ <<<"$(figures "$ep-other-$c")"
             ratio="$(awk -v a="$lr" -v b="$or" 'BEGIN {printf "%.1fx", a / b}')"
             name="GET /v2/tasks/{id}"; [ "$ep" = list ] && name="GET /v2/tasks?limit=20"
             printf '%-24s %5s | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %7s\n' "$name" "$c" "$lr" "$lp50" "$lp99" \
@@ -154,6 +175,7 @@ for n in $sizes; do
     port="$(free_port)"
     url="http://127.0.0.1:$port"
     start_loupe "$data" "$port" --role api
+    CPU_PID="$LOUPE_PID"
     warm_up "$url" "$n"
     for r in $(seq 1 "$runs"); do
         for c in 4 64; do
@@ -163,8 +185,12 @@ for n in $sizes; do
         done
     done
     echo "$(peak_rss_mib)" >>"$work/rss-$n"
+    # What the resident memory is made of after the GETs: the heap and the rest of the JVM (anonymous), and the
+    # files mapped (the jars, and the database's pages read through SQLite's memory map, counted per connection).
+    awk '/^Rss(Anon|File):/ {printf "%s %.0f MiB ", $1, $2 / 1024}' "/proc/$LOUPE_PID/status" >"$work/rss-kind-$n"
     stop_loupe
     start_loupe "$data" "$port" "${filter_args[@]}"
+    CPU_PID="$LOUPE_PID"
     run_wrk warm-up 4 "$warmup" "$url/v2/tasks" "$WRK_LUA/post.lua" >/dev/null
     for r in $(seq 1 "$runs"); do
         for c in 4 64; do
@@ -177,7 +203,7 @@ for n in $sizes; do
 done
 
 echo
-printf '%-24s %9s %5s | %10s %9s %9s\n' request tasks conns "req/s" "p50 ms" "p99 ms"
+printf '%-24s %9s %5s | %10s %9s %9s %11s\n' request tasks conns "req/s" "p50 ms" "p99 ms" "CPU us/req"
 for ep in versions show list post; do
     case "$ep" in
         versions) name="GET /versions" ;;
@@ -187,9 +213,10 @@ for ep in versions show list post; do
     esac
     for n in $sizes; do
         for c in 4 64; do
-            read -r rps p50 p99 <<<"$(figures "$ep-$n-$c")"
-            printf '%-24s %9s %5s | %10.0f %9.2f %9.2f\n' "$name" "$n" "$c" "$rps" "$p50" "$p99"
-            summary "$name, $n tasks, $c conns" "$(printf '%.0f req/s, p50 %.2f ms, p99 %.2f ms' "$rps" "$p50" "$p99")"
+            read -r rps p50 p99 cpu <<<"$(figures "$ep-$n-$c")"
+            printf '%-24s %9s %5s | %10.0f %9.2f %9.2f %11.1f\n' "$name" "$n" "$c" "$rps" "$p50" "$p99" "$cpu"
+            summary "$name, $n tasks, $c conns" \
+                "$(printf '%.0f req/s, p50 %.2f ms, p99 %.2f ms, %.1f us CPU/request' "$rps" "$p50" "$p99" "$cpu")"
         done
     done
 done
@@ -197,16 +224,18 @@ echo
 echo "Show and list against /versions on the same server, runs interleaved (the ceiling of the HTTP stack)"
 for n in $sizes; do
     for c in 4 64; do
-        read -r vr _ <<<"$(figures "versions-$n-$c")"
+        read -r vr _ _ vcpu <<<"$(figures "versions-$n-$c")"
         for ep in show list; do
-            read -r er _ <<<"$(figures "$ep-$n-$c")"
+            read -r er _ _ ecpu <<<"$(figures "$ep-$n-$c")"
             pct="$(awk -v a="$er" -v b="$vr" 'BEGIN {printf "%.0f%%", 100 * a / b}')"
-            printf '%-6s / versions %9s tasks %4s conns: %s\n' "$ep" "$n" "$c" "$pct"
-            summary "$ep / versions, $n tasks, $c conns" "$pct"
+            cpu="$(awk -v a="$ecpu" -v b="$vcpu" 'BEGIN {printf "%.2fx", a / b}')"
+            printf '%-6s / versions %9s tasks %4s conns: %s (CPU per request: %s)\n' "$ep" "$n" "$c" "$pct" "$cpu"
+            summary "$ep / versions, $n tasks, $c conns" "$pct (CPU per request $cpu)"
         done
     done
     rss="$(sort -n "$work/rss-$n" | tail -1)"
     echo "peak RSS with $n tasks (VmHWM, GETs then POSTs): $rss MiB (JVM options: ${BENCH_JVM_OPTS:-none, the JVM defaults})"
+    echo "  after the GETs: $(cat "$work/rss-kind-$n")"
     summary "peak RSS, $n tasks" "$rss MiB"
 done
 echo "(all answers 2xx; no socket errors)"

@@ -3,8 +3,14 @@ package dev.loupe.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.compat.PythonJson;
 import dev.loupe.task.Task;
+import dev.loupe.task.TaskPage;
+import dev.loupe.task.TaskStatus;
+import dev.loupe.task.TaskSummary;
 import dev.loupe.task.TaskType;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +24,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The JSON side of {@code GET /v2/tasks/{id}}: the full view of a stored task, rendered to bytes. */
+/**
+ * The JSON side of {@code GET /v2/tasks/{id}} and {@code GET /v2/tasks?limit=20}: the full view of a task, and a
+ * page of 20 list stubs with its links, rendered to bytes.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -30,6 +39,8 @@ public class TaskViewBenchmark {
     private ObjectMapper json;
     private TaskViews views;
     private Task task;
+    private TaskPage page;
+    private Map<String, String> params;
 
     @Setup
     public void setUp() throws Exception {
@@ -47,6 +58,30 @@ public class TaskViewBenchmark {
                 "req-" + UUID.randomUUID(),
                 "alice",
                 Instant.parse("2026-11-26T12:00:00Z"));
+        List<TaskSummary> stubs = new ArrayList<>();
+        Instant created = Instant.parse("2026-11-26T12:00:00Z");
+        for (int i = 0; i < 20; i++) {
+            stubs.add(new TaskSummary(
+                    UUID.randomUUID().toString(),
+                    TaskType.IMPORT,
+                    TaskStatus.SUCCESS,
+                    "proj-a",
+                    created.plusSeconds(i),
+                    created.plusSeconds(i + 1),
+                    created.plusSeconds(i + 86_400)));
+        }
+        page = new TaskPage(stubs, true);
+        params = Map.of("limit", "20");
+    }
+
+    @Benchmark
+    public byte[] listViewToBytes() throws Exception {
+        com.fasterxml.jackson.core.util.ByteArrayBuilder bytes =
+                new com.fasterxml.jackson.core.util.ByteArrayBuilder(1024);
+        try (com.fasterxml.jackson.core.JsonGenerator out = json.getFactory().createGenerator(bytes)) {
+            views.list(page, params, out);
+        }
+        return bytes.toByteArray();
     }
 
     @Benchmark

@@ -1,16 +1,21 @@
 package dev.loupe.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loupe.compat.Isotime;
+import dev.loupe.task.StoredJson;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskPage;
+import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskSummary;
+import dev.loupe.task.TaskType;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Upstream's representations: the full task view, the list stub and the list envelope with its links. Written
@@ -18,6 +23,26 @@ import java.util.Map;
  * list answer is one of these.
  */
 final class TaskViews {
+
+    // Keys and fixed values with their JSON text made once: written as bytes, not character by character.
+    private static final SerializedString ID = new SerializedString("id");
+    private static final SerializedString INPUT = new SerializedString("input");
+    private static final SerializedString TYPE = new SerializedString("type");
+    private static final SerializedString STATUS = new SerializedString("status");
+    private static final SerializedString OWNER = new SerializedString("owner");
+    private static final SerializedString MESSAGE = new SerializedString("message");
+    private static final SerializedString RESULT = new SerializedString("result");
+    private static final SerializedString CREATED_AT = new SerializedString("created_at");
+    private static final SerializedString UPDATED_AT = new SerializedString("updated_at");
+    private static final SerializedString SELF = new SerializedString("self");
+    private static final SerializedString SCHEMA = new SerializedString("schema");
+    private static final SerializedString IMAGE_ID = new SerializedString("image_id");
+    private static final SerializedString REQUEST_ID = new SerializedString("request_id");
+    private static final SerializedString USER_ID = new SerializedString("user_id");
+    private static final SerializedString EXPIRES_AT = new SerializedString("expires_at");
+    private static final SerializedString TASK_SCHEMA = new SerializedString("/v2/schemas/task");
+    private static final Map<TaskType, SerializedString> TYPES = wire(TaskType.class, TaskType::wire);
+    private static final Map<TaskStatus, SerializedString> STATUSES = wire(TaskStatus.class, TaskStatus::wire);
 
     private final ObjectMapper json;
 
@@ -28,40 +53,46 @@ final class TaskViews {
     /** Optional keys appear only when they have a value; {@code expires_at} only once the task has finished. */
     void full(Task task, JsonGenerator out) throws IOException {
         out.writeStartObject();
-        out.writeStringField("id", task.id());
-        out.writeFieldName("input");
-        tree(task.input(), out);
-        out.writeStringField("type", task.type().wire());
-        out.writeStringField("status", task.status().wire());
-        out.writeStringField("owner", task.owner());
-        out.writeStringField("message", task.message());
-        out.writeFieldName("result");
-        tree(task.result(), out);
-        out.writeStringField("created_at", Isotime.format(task.createdAt()));
-        out.writeStringField("updated_at", Isotime.format(task.updatedAt()));
-        out.writeStringField("self", "/v2/tasks/" + task.id());
-        out.writeStringField("schema", "/v2/schemas/task");
-        writeIfSet(out, "image_id", task.imageId());
-        writeIfSet(out, "request_id", task.requestId());
-        writeIfSet(out, "user_id", task.userId());
+        field(out, ID, task.id());
+        out.writeFieldName(INPUT);
+        value(task.storedInput(), out);
+        out.writeFieldName(TYPE);
+        out.writeString(TYPES.get(task.type()));
+        out.writeFieldName(STATUS);
+        out.writeString(STATUSES.get(task.status()));
+        field(out, OWNER, task.owner());
+        field(out, MESSAGE, task.message());
+        out.writeFieldName(RESULT);
+        value(task.storedResult(), out);
+        field(out, CREATED_AT, Isotime.format(task.createdAt()));
+        field(out, UPDATED_AT, Isotime.format(task.updatedAt()));
+        field(out, SELF, "/v2/tasks/" + task.id());
+        out.writeFieldName(SCHEMA);
+        out.writeString(TASK_SCHEMA);
+        writeIfSet(out, IMAGE_ID, task.imageId());
+        writeIfSet(out, REQUEST_ID, task.requestId());
+        writeIfSet(out, USER_ID, task.userId());
         if (task.expiresAt() != null) {
-            out.writeStringField("expires_at", Isotime.format(task.expiresAt()));
+            field(out, EXPIRES_AT, Isotime.format(task.expiresAt()));
         }
         out.writeEndObject();
     }
 
     void stub(TaskSummary task, JsonGenerator out) throws IOException {
         out.writeStartObject();
-        out.writeStringField("id", task.id());
-        out.writeStringField("type", task.type().wire());
-        out.writeStringField("status", task.status().wire());
-        out.writeStringField("owner", task.owner());
-        out.writeStringField("created_at", Isotime.format(task.createdAt()));
-        out.writeStringField("updated_at", Isotime.format(task.updatedAt()));
-        out.writeStringField("self", "/v2/tasks/" + task.id());
-        out.writeStringField("schema", "/v2/schemas/task");
+        field(out, ID, task.id());
+        out.writeFieldName(TYPE);
+        out.writeString(TYPES.get(task.type()));
+        out.writeFieldName(STATUS);
+        out.writeString(STATUSES.get(task.status()));
+        field(out, OWNER, task.owner());
+        field(out, CREATED_AT, Isotime.format(task.createdAt()));
+        field(out, UPDATED_AT, Isotime.format(task.updatedAt()));
+        field(out, SELF, "/v2/tasks/" + task.id());
+        out.writeFieldName(SCHEMA);
+        out.writeString(TASK_SCHEMA);
         if (task.expiresAt() != null) {
-            out.writeStringField("expires_at", Isotime.format(task.expiresAt()));
+            field(out, EXPIRES_AT, Isotime.format(task.expiresAt()));
         }
         out.writeEndObject();
     }
@@ -91,18 +122,39 @@ final class TaskViews {
         out.writeEndObject();
     }
 
-    /** A JSON value as stored; none is written as null. */
-    private void tree(JsonNode node, JsonGenerator out) throws IOException {
-        if (node == null) {
+    /**
+     * A JSON value as stored; none is written as null. Stored text that writing its tree would give again is copied
+     * as it is, without building the tree.
+     */
+    private void value(StoredJson value, JsonGenerator out) throws IOException {
+        if (value == null) {
             out.writeNull();
+            return;
+        }
+        String text = value.canonicalText();
+        if (text != null) {
+            out.writeRawValue(text);
         } else {
-            json.writeTree(out, node);
+            json.writeTree(out, value.node());
         }
     }
 
-    private static void writeIfSet(JsonGenerator out, String key, String value) throws IOException {
+    private static void writeIfSet(JsonGenerator out, SerializedString key, String value) throws IOException {
         if (value != null && !value.isEmpty()) {
-            out.writeStringField(key, value);
+            field(out, key, value);
         }
+    }
+
+    private static void field(JsonGenerator out, SerializedString key, String value) throws IOException {
+        out.writeFieldName(key);
+        out.writeString(value);
+    }
+
+    private static <E extends Enum<E>> Map<E, SerializedString> wire(Class<E> type, Function<E, String> wire) {
+        Map<E, SerializedString> names = new EnumMap<>(type);
+        for (E value : type.getEnumConstants()) {
+            names.put(value, new SerializedString(wire.apply(value)));
+        }
+        return names;
     }
 }

@@ -8,8 +8,8 @@ import java.time.Instant;
  * A task as stored. Immutable: a status change yields a new Task, and only through {@link #moveTo}, which asks
  * {@link TaskStatus} whether the move is allowed and sets {@code expires_at} on entering a terminal state.
  *
- * @param input   the create request's input, verbatim (may be a JSON null)
- * @param result  JSON object or null
+ * @param storedInput  the create request's input, verbatim (may be a JSON null); {@link #input()} is its tree
+ * @param storedResult JSON object or null; {@link #result()} is its tree
  * @param message  never null; empty when there is nothing to say
  * @param attempts how many times a worker has started it
  * @param version  the row's version when read; every write checks it, so a stale copy can never be written back
@@ -20,8 +20,8 @@ public record Task(
         TaskType type,
         TaskStatus status,
         String owner,
-        JsonNode input,
-        JsonNode result,
+        StoredJson storedInput,
+        StoredJson storedResult,
         String message,
         Instant createdAt,
         Instant updatedAt,
@@ -37,6 +37,57 @@ public record Task(
 
     public Task {
         message = message == null ? "" : message;
+    }
+
+    /** A task whose input and result are trees built in memory. */
+    public Task(
+            String id,
+            TaskType type,
+            TaskStatus status,
+            String owner,
+            JsonNode input,
+            JsonNode result,
+            String message,
+            Instant createdAt,
+            Instant updatedAt,
+            Instant expiresAt,
+            String imageId,
+            String requestId,
+            String userId,
+            boolean deleted,
+            Instant deletedAt,
+            int attempts,
+            long version,
+            String cancelRequest) {
+        this(
+                id,
+                type,
+                status,
+                owner,
+                StoredJson.of(input),
+                StoredJson.of(result),
+                message,
+                createdAt,
+                updatedAt,
+                expiresAt,
+                imageId,
+                requestId,
+                userId,
+                deleted,
+                deletedAt,
+                attempts,
+                version,
+                cancelRequest);
+    }
+
+    /** The input's tree (may be a JSON null node); null when there is none. */
+    public JsonNode input() {
+        return storedInput == null ? null : storedInput.node();
+    }
+
+    /** The result's tree; null when there is none. */
+    public JsonNode result() {
+        return storedResult == null ? null : storedResult.node();
     }
 
     public static Task create(
@@ -74,7 +125,7 @@ public record Task(
      * takes.
      */
     public Task beginProcessing(Instant now) {
-        return moveTo(TaskStatus.PROCESSING, result, message, now, null).withAttempts(attempts + 1);
+        return moveTo(TaskStatus.PROCESSING, storedResult, message, now, null).withAttempts(attempts + 1);
     }
 
     /**
@@ -91,8 +142,8 @@ public record Task(
                 type,
                 status,
                 owner,
-                input,
-                result,
+                storedInput,
+                storedResult,
                 "",
                 createdAt,
                 now,
@@ -114,8 +165,8 @@ public record Task(
                 type,
                 status,
                 owner,
-                input,
-                result,
+                storedInput,
+                storedResult,
                 message,
                 createdAt,
                 updatedAt,
@@ -136,8 +187,8 @@ public record Task(
                 type,
                 status,
                 owner,
-                input,
-                result,
+                storedInput,
+                storedResult,
                 message,
                 createdAt,
                 updatedAt,
@@ -153,19 +204,19 @@ public record Task(
     }
 
     public Task succeed(JsonNode taskResult, Instant now, Duration timeToLive) {
-        return moveTo(TaskStatus.SUCCESS, taskResult, message, now, timeToLive);
+        return moveTo(TaskStatus.SUCCESS, StoredJson.of(taskResult), message, now, timeToLive);
     }
 
     /** Succeeds with {@code finalMessage} as the task's message. */
     public Task succeed(JsonNode taskResult, String finalMessage, Instant now, Duration timeToLive) {
-        return moveTo(TaskStatus.SUCCESS, taskResult, finalMessage, now, timeToLive);
+        return moveTo(TaskStatus.SUCCESS, StoredJson.of(taskResult), finalMessage, now, timeToLive);
     }
 
     public Task fail(String failureMessage, Instant now, Duration timeToLive) {
-        return moveTo(TaskStatus.FAILURE, result, failureMessage, now, timeToLive);
+        return moveTo(TaskStatus.FAILURE, storedResult, failureMessage, now, timeToLive);
     }
 
-    private Task moveTo(TaskStatus next, JsonNode newResult, String newMessage, Instant now, Duration timeToLive) {
+    private Task moveTo(TaskStatus next, StoredJson newResult, String newMessage, Instant now, Duration timeToLive) {
         if (!status.canMoveTo(next)) {
             throw new TaskStatus.IllegalTransition(status, next);
         }
@@ -175,7 +226,7 @@ public record Task(
                 type,
                 next,
                 owner,
-                input,
+                storedInput,
                 newResult,
                 newMessage,
                 createdAt,

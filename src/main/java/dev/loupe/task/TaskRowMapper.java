@@ -3,6 +3,7 @@ package dev.loupe.task;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loupe.db.Columns;
 import dev.loupe.db.Micros;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,27 +31,42 @@ public final class TaskRowMapper implements RowMapper<Task> {
         this.json = json;
     }
 
+    /** The task with its input and result parsed now: a row that is not JSON fails here. */
     @Override
     public Task map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return map(rs, true);
+    }
+
+    /**
+     * The task with its input and result kept as stored text, parsed only if their trees are asked for: a show
+     * copies the text to its answer (see {@link StoredJson#canonicalText()}).
+     */
+    public Task mapStored(ResultSet rs) throws SQLException {
+        return map(rs, false);
+    }
+
+    private Task map(ResultSet rs, boolean parse) throws SQLException {
+        String input = Columns.text(rs, 5);
+        String result = Columns.text(rs, 6);
         return new Task(
-                rs.getString(1),
-                type(rs.getString(2)),
-                status(rs.getString(3)),
-                rs.getString(4),
-                read(rs.getString(5)),
-                read(rs.getString(6)),
-                rs.getString(7),
-                Micros.instant(rs, 8),
-                Micros.instant(rs, 9),
+                Columns.text(rs, 1),
+                type(Columns.text(rs, 2)),
+                status(Columns.text(rs, 3)),
+                Columns.text(rs, 4),
+                parse ? StoredJson.parsed(input, json) : StoredJson.stored(input, json),
+                parse ? StoredJson.parsed(result, json) : StoredJson.stored(result, json),
+                Columns.text(rs, 7),
+                Micros.present(rs, 8),
+                Micros.present(rs, 9),
                 Micros.instant(rs, 10),
-                rs.getString(11),
-                rs.getString(12),
-                rs.getString(13),
+                Columns.text(rs, 11),
+                Columns.text(rs, 12),
+                Columns.text(rs, 13),
                 rs.getBoolean(14),
                 Micros.instant(rs, 15),
                 rs.getInt(16),
                 rs.getLong(17),
-                rs.getString(18));
+                Columns.text(rs, 18));
     }
 
     static TaskType type(String wire) throws SQLException {
@@ -71,17 +87,6 @@ public final class TaskRowMapper implements RowMapper<Task> {
             return json.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a parsed JSON tree always serializes", e);
-        }
-    }
-
-    private JsonNode read(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return json.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("task details in the database are not JSON", e);
         }
     }
 }
