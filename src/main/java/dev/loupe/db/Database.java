@@ -51,16 +51,6 @@ public final class Database implements AutoCloseable {
 
     private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9._]*)__.+\\.sql");
 
-    /**
-     * How much of an SQLite file its connections read through a memory map instead of a read call and a copy per
-     * page (pages past it are read as before). A show reads four B-tree paths at random places in the file: with
-     * 10^6 tasks (1 GB) a show's query took 25 us of CPU against 11 with 10^3, and 16 with the map. Each pooled
-     * connection maps the file on its own, so the pages it touched count once per connection in the process's
-     * file-backed resident memory (RssFile, VmRSS): they are the kernel's page cache, the same pages a read call
-     * would have copied from, shared and reclaimable, not heap (RssAnon is unchanged).
-     */
-    static final long MMAP_BYTES = 1L << 30;
-
     private final HikariDataSource dataSource;
     private final Dialect dialect;
     private final Jdbi jdbi;
@@ -123,7 +113,6 @@ public final class Database implements AutoCloseable {
             hikari.addDataSourceProperty("busy_timeout", "30000");
             hikari.addDataSourceProperty("foreign_keys", "true");
             hikari.addDataSourceProperty("transaction_mode", "IMMEDIATE");
-            hikari.addDataSourceProperty("mmap_size", Long.toString(MMAP_BYTES));
         } else if (connection.startsWith("postgresql")) {
             URI uri = parse(connection);
             if (uri.getUserInfo() != null) {
