@@ -12,10 +12,14 @@
 # append the figures as TSV.
 #
 # --s3: a second fresh Loupe with default_store = s3 runs beside the first, against S3Proxy (its filesystem blob
-# store under the same temp folder; the jar the build copies to target/s3proxy/), interleaved with the other two:
-# the S3 import's throughput against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files +
-# 64 MiB), and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs about 4x the
-# largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe.
+# store; the jar the build copies to target/s3proxy/), interleaved with the other two: the S3 import's throughput
+# against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files + 64 MiB), CPU seconds per GiB of
+# each Loupe and of S3Proxy, and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs
+# about 4x the largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe,
+# BENCH_S3PROXY_OPTS JVM options to S3Proxy. As root, S3Proxy's data is on an XFS file system with reflinks in a
+# sparse loop file under the temp folder: S3Proxy completes a multipart upload by copy_file_range of its parts into
+# one file, which XFS serves by sharing extents and ext4 by copying every byte again (on the benchmark's 2 cores,
+# while Loupe waits); a real store does not copy the object either. BENCH_S3_DIR=DIR keeps S3Proxy's data in DIR.
 # S3Proxy checks no signature by default (BENCH_S3PROXY_AUTH=aws-v2-or-v4 makes it check them): a real store checks
 # them on its own machines, and here S3Proxy's check (about 4 CPU s per GiB) ran on the two cores Loupe measures on.
 # Loupe signs every request as always; the test suites run S3Proxy with signatures checked.
@@ -39,7 +43,7 @@ while [ $# -gt 0 ]; do
         --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
         --https) https=1 ;;
         --upload) upload=1 ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -233,7 +237,7 @@ class S3Proxy:
 
     def describe(self):
         """Where S3Proxy keeps its data (file system type), and its JVM options."""
-        fs = subprocess.run(["stat", "-f", "-c", "%T", self.data], capture_output=True, text=True).stdout.strip()
+        fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", self.data], capture_output=True, text=True).stdout.strip()
         where = os.environ.get("BENCH_S3_DIR_NOTE") or ("BENCH_S3_DIR" if os.environ.get("BENCH_S3_DIR") else "temp folder")
         return f"{fs} ({where}); JVM options: {os.environ.get('BENCH_S3PROXY_OPTS') or 'none'}"
 
@@ -435,6 +439,7 @@ if https:
     rows.append(("https source, no source_ca_file", untrusting.imports(warm_up, expect="failure")))
     untrusting.stop()
 
+rows.append(("load average at the end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
 print()
 for name, value in rows:
     print(f"{name:<48} {value}")
