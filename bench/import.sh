@@ -12,10 +12,14 @@
 # append the figures as TSV.
 #
 # --s3: a second fresh Loupe with default_store = s3 runs beside the first, against S3Proxy (its filesystem blob
-# store under the same temp folder; the jar the build copies to target/s3proxy/), interleaved with the other two:
-# the S3 import's throughput against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files +
-# 64 MiB), and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs about 4x the
-# largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe.
+# store; the jar the build copies to target/s3proxy/), interleaved with the other two: the S3 import's throughput
+# against the filesystem one's (target >= 0.8x), both peak RSS (target: S3 <= files + 64 MiB), CPU seconds per GiB of
+# each Loupe and of S3Proxy, and every image's md5 and sha512 checked against the pipe's md5sum and sha512sum. Needs
+# about 4x the largest size free under /tmp. BENCH_S3_SET="SECTION.OPTION=VALUE ..." adds options to the S3 Loupe,
+# BENCH_S3PROXY_OPTS JVM options to S3Proxy. As root, S3Proxy's data is on an XFS file system with reflinks in a
+# sparse loop file under the temp folder: S3Proxy completes a multipart upload by copy_file_range of its parts into
+# one file, which XFS serves by sharing extents and ext4 by copying every byte again (on the benchmark's 2 cores,
+# while Loupe waits); a real store does not copy the object either. BENCH_S3_DIR=DIR keeps S3Proxy's data in DIR.
 # S3Proxy checks no signature by default (BENCH_S3PROXY_AUTH=aws-v2-or-v4 makes it check them): a real store checks
 # them on its own machines, and here S3Proxy's check (about 4 CPU s per GiB) ran on the two cores Loupe measures on.
 # Loupe signs every request as always; the test suites run S3Proxy with signatures checked.
@@ -39,7 +43,7 @@ while [ $# -gt 0 ]; do
         --s3) s3proxy="$ROOT/target/s3proxy/s3proxy.jar" ;;
         --https) https=1 ;;
         --upload) upload=1 ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1" ;;
     esac
     shift
@@ -59,9 +63,40 @@ work="$(mktemp -d /tmp/loupe-import.XXXXXX)"
 CLEANUP+=("$work")
 echo "import.sh: $(machine); Loupe $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $JAVA"
 
+S3_MOUNT=""
+reflink_fs() {
+    # reflink_fs DIR MIB: an XFS file system with reflinks in a sparse loop file under DIR, mounted at DIR/s3fs (root
+    # only; xfsprogs is installed with apt-get if missing). S3Proxy's filesystem store completes a multipart upload
+    # by copy_file_range of its parts into one file: XFS shares the parts' extents, ext4 copies every byte again.
+    [ "$(id -u)" = 0 ] || return 1
+    command -v mkfs.xfs >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q xfsprogs >/dev/null 2>&1 \
+        || return 1
+    local image="$1/s3fs.img" dir="$1/s3fs"
+    mkdir -p "$dir" && truncate -s "$(($2 * 3 + 1024))M" "$image" && mkfs.xfs -q -m reflink=1 "$image" >/dev/null 2>&1 \
+        && mount -o loop "$image" "$dir" 2>/dev/null || return 1
+    S3_MOUNT="$dir"
+    # Direct I/O on the loop device: the data is cached once, by XFS, not again in the loop file's pages.
+    losetup --direct-io=on "$(findmnt -n -o SOURCE "$dir")" 2>/dev/null || true
+    echo "$dir"
+}
+unmount_s3fs() {
+    [ -z "$S3_MOUNT" ] || umount "$S3_MOUNT" 2>/dev/null || umount -l "$S3_MOUNT" 2>/dev/null || true
+}
+trap 'unmount_s3fs; cleanup' EXIT
+if [ -n "$s3proxy" ] && [ -z "${BENCH_S3_DIR:-}" ]; then
+    largest=$(printf '%s\n' $sizes | sort -n | tail -1)
+    if BENCH_S3_DIR="$(reflink_fs "$work" "$largest")"; then
+        S3_MOUNT="$BENCH_S3_DIR"
+        export BENCH_S3_DIR BENCH_S3_DIR_NOTE="XFS with reflinks in a loop file"
+    else
+        unset BENCH_S3_DIR
+        note "S3Proxy's data stays under $work: no XFS loop file system (needs root, xfsprogs and a loop device)"
+    fi
+fi
+
 [ "$https" = 0 ] || need_tool openssl openssl
 python3 - "$JAVA" "$LOUPE_JAR" "$work" "$sizes" "$runs" "${BENCH_SUMMARY:-}" "$s3proxy" "$https" "$upload" <<'EOF'
-import http.server, json, os, shutil, signal, socket, ssl, statistics, subprocess, sys, threading, time, urllib.request
+import http.server, json, os, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 java, jar, work, sizes, runs, summary, s3proxy, https, upload = sys.argv[1:10]
 https, upload = https == "1", upload == "1"
@@ -177,7 +212,9 @@ class S3Proxy:
     """S3Proxy with its filesystem blob store, as the tests run it."""
     def __init__(self):
         self.port = free_port()
-        self.data = os.path.join(work, "s3proxy")
+        # BENCH_S3_DIR: S3Proxy's data on another filesystem (one with reflinks completes uploads without a copy).
+        self.data = (tempfile.mkdtemp(prefix="loupe-s3proxy.", dir=os.environ["BENCH_S3_DIR"])
+                     if os.environ.get("BENCH_S3_DIR") else os.path.join(work, "s3proxy"))
         os.makedirs(os.path.join(self.data, "blobs"))
         conf = os.path.join(self.data, "s3proxy.conf")
         with open(conf, "w") as f:
@@ -186,7 +223,7 @@ class S3Proxy:
                                "jclouds.provider=filesystem-nio2",
                                f"jclouds.filesystem.basedir={os.path.join(self.data, 'blobs')}", ""]))
         self.log = open(self.data + ".log", "w")
-        self.proc = subprocess.Popen([java, "-jar", s3proxy, "--properties", conf], stdout=self.log,
+        self.proc = subprocess.Popen([java, *os.environ.get("BENCH_S3PROXY_OPTS", "").split(), "-jar", s3proxy, "--properties", conf], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=dict(os.environ, LOG_LEVEL="warn"))
         deadline = time.monotonic() + 60
         while True:
@@ -197,6 +234,12 @@ class S3Proxy:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     sys.exit(f"import.sh: S3Proxy did not start; see {self.data}.log")
                 time.sleep(0.05)
+
+    def describe(self):
+        """Where S3Proxy keeps its data (file system type), and its JVM options."""
+        fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", self.data], capture_output=True, text=True).stdout.strip()
+        where = os.environ.get("BENCH_S3_DIR_NOTE") or ("BENCH_S3_DIR" if os.environ.get("BENCH_S3_DIR") else "temp folder")
+        return f"{fs} ({where}); JVM options: {os.environ.get('BENCH_S3PROXY_OPTS') or 'none'}"
 
     def loupe_options(self):
         return ["glance_store.default_store=s3", f"glance_store.s3_store_host=127.0.0.1:{self.port}",
@@ -214,6 +257,9 @@ class S3Proxy:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self.log.close()
+        if os.environ.get("BENCH_S3_DIR"):
+            shutil.rmtree(self.data, ignore_errors=True)
+            os.remove(self.data + ".log")
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
@@ -227,7 +273,7 @@ def peak_rss_mib(pid):
                 return int(line.split()[1]) / 1024
 
 class Loupe:
-    def __init__(self, name, options=(), trusting=True):
+    def __init__(self, name, options=(), trusting=True, jvm_options=()):
         self.data = os.path.join(work, name)
         self.port = free_port()
         self.log = open(self.data + ".log", "w")
@@ -237,7 +283,7 @@ class Loupe:
                        f"import_filtering_opts.allowed_ports={source_port}", "task.poll_interval=0.05", *trust,
                        *options]:
             sets += ["--set", option]
-        self.proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), "-jar", jar, "serve", "--data-dir", self.data,
+        self.proc = subprocess.Popen([java, *os.environ.get("BENCH_JVM_OPTS", "").split(), *jvm_options, "-jar", jar, "serve", "--data-dir", self.data,
                                       "--set", f"DEFAULT.bind_port={self.port}", *sets],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -346,7 +392,7 @@ for mib in () if upload else sizes:
     loupe.imports(warm_up)
     to_s3 = None
     if store:
-        to_s3 = Loupe(f"loupe-s3-{mib}", store.loupe_options())
+        to_s3 = Loupe(f"loupe-s3-{mib}", store.loupe_options(), jvm_options=os.environ.get("BENCH_S3_JVM_OPTS", "").split())
         to_s3.imports(warm_up)
     pipe_times, loupe_times, s3_times = [], [], []
     cpu = {"files": 0.0, "S3": 0.0, "S3Proxy": 0.0}
@@ -381,9 +427,11 @@ for mib in () if upload else sizes:
                  (f"{mib} MiB: S3 / filesystem throughput", f"{l / s:.2f}x (target >= 0.8x); S3 / pipe {p / s:.2f}x"),
                  (f"{mib} MiB: Loupe (S3) peak RSS (VmHWM)", f"{s3_peak:.0f} MiB ({s3_peak - peak:+.0f} MiB vs files; target <= +64)"),
                  (f"{mib} MiB: CPU per GiB imported", f"Loupe (files) {cpu['files'] * 1024 / mib / runs:.1f} s,"
-                  f" Loupe (S3) {cpu['S3'] * 1024 / mib / runs:.1f} s, S3Proxy {cpu['S3Proxy'] * 1024 / mib / runs:.1f} s"),
+                  f" Loupe (S3) {cpu['S3'] * 1024 / mib / runs:.1f} s, S3Proxy {cpu['S3Proxy'] * 1024 / mib / runs:.1f} s;"
+                  f" S3 side / files {(cpu['S3'] + cpu['S3Proxy']) / cpu['files']:.2f}x"),
                  (f"{mib} MiB: md5 and sha512 of every image", "equal to the pipe's" if not mismatches else "MISMATCH")]
 if store:
+    rows.append(("S3Proxy data", store.describe()))
     rows.append(("S3Proxy peak RSS (VmHWM)", f"{store.peak_rss_mib():.0f} MiB"))
     store.stop()
 if https:
@@ -391,6 +439,7 @@ if https:
     rows.append(("https source, no source_ca_file", untrusting.imports(warm_up, expect="failure")))
     untrusting.stop()
 
+rows.append(("load average at the end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
 print()
 for name, value in rows:
     print(f"{name:<48} {value}")
