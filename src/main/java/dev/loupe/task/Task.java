@@ -39,47 +39,6 @@ public record Task(
         message = message == null ? "" : message;
     }
 
-    /** A task whose input and result are trees built in memory. */
-    public Task(
-            String id,
-            TaskType type,
-            TaskStatus status,
-            String owner,
-            JsonNode input,
-            JsonNode result,
-            String message,
-            Instant createdAt,
-            Instant updatedAt,
-            Instant expiresAt,
-            String imageId,
-            String requestId,
-            String userId,
-            boolean deleted,
-            Instant deletedAt,
-            int attempts,
-            long version,
-            String cancelRequest) {
-        this(
-                id,
-                type,
-                status,
-                owner,
-                StoredJson.of(input),
-                StoredJson.of(result),
-                message,
-                createdAt,
-                updatedAt,
-                expiresAt,
-                imageId,
-                requestId,
-                userId,
-                deleted,
-                deletedAt,
-                attempts,
-                version,
-                cancelRequest);
-    }
-
     /** The input's tree (may be a JSON null node); null when there is none. */
     public JsonNode input() {
         return storedInput == null ? null : storedInput.node();
@@ -104,7 +63,7 @@ public record Task(
                 type,
                 TaskStatus.PENDING,
                 owner,
-                input,
+                StoredJson.of(input),
                 null,
                 "",
                 now,

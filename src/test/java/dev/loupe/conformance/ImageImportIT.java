@@ -6,15 +6,13 @@ import static dev.loupe.testing.Client.MEMBER_A;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.loupe.testing.Client;
 import dev.loupe.testing.ImageFixtures;
 import dev.loupe.testing.LoupeServer;
+import dev.loupe.testing.SourceServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,7 +46,7 @@ class ImageImportIT {
     @TempDir
     static Path dir;
 
-    static HttpServer source;
+    static SourceServer source;
     static CountDownLatch slowRelease = new CountDownLatch(1);
     static int closedPort;
     /** Runs import tasks. */
@@ -58,40 +56,23 @@ class ImageImportIT {
 
     @BeforeAll
     static void start() throws IOException {
-        source = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        source.createContext("/disk.raw", exchange -> {
-            exchange.sendResponseHeaders(200, SOURCE.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(SOURCE);
-            }
+        source = SourceServer.start();
+        source.serve("/disk.raw", SOURCE);
+        source.serve("/backing.qcow2", fixture("qcow2-backing.qcow2"));
+        source.script("/slow.raw", (socket, out) -> {
+            SourceServer.head(out, "200 OK", "Content-Length: " + SOURCE.length);
+            out.write(SOURCE, 0, 1024);
+            out.flush();
+            slowRelease.await(60, TimeUnit.SECONDS);
+            out.write(SOURCE, 1024, SOURCE.length - 1024);
         });
-        source.createContext("/backing.qcow2", exchange -> {
-            byte[] body = fixture("qcow2-backing.qcow2");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        source.createContext("/slow.raw", exchange -> {
-            exchange.sendResponseHeaders(200, SOURCE.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(SOURCE, 0, 1024);
-                out.flush();
-                slowRelease.await(60, TimeUnit.SECONDS);
-                out.write(SOURCE, 1024, SOURCE.length - 1024);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        source.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        source.start();
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
         String[] filter = {
             "task.poll_interval=0.2",
             "import_filtering_opts.allowed_hosts=[127.0.0.1]",
-            "import_filtering_opts.allowed_ports=[" + source.getAddress().getPort() + ", " + closedPort + "]"
+            "import_filtering_opts.allowed_ports=[" + source.port() + ", " + closedPort + "]"
         };
         server = LoupeServer.withWorkers(dir.resolve("workers"), UnaryOperator.identity(), filter);
         api = LoupeServer.start(dir.resolve("api"), filter);
@@ -102,7 +83,7 @@ class ImageImportIT {
         slowRelease.countDown();
         api.close();
         server.close();
-        source.stop(0);
+        source.close();
     }
 
     static byte[] random(int size) {
@@ -120,7 +101,7 @@ class ImageImportIT {
     }
 
     static String url(String path) {
-        return "http://127.0.0.1:" + source.getAddress().getPort() + path;
+        return "http://127.0.0.1:" + source.port() + path;
     }
 
     static String webDownload(String uri) {

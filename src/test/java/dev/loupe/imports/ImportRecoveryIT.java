@@ -22,6 +22,7 @@ import dev.loupe.image.ImageStatus;
 import dev.loupe.imports.fetch.FetchSettings;
 import dev.loupe.imports.fetch.Fetcher;
 import dev.loupe.store.FilesystemStore;
+import dev.loupe.task.StoredJson;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskStatus;
 import dev.loupe.task.TaskType;
@@ -386,7 +387,7 @@ class ImportRecoveryIT {
                 TaskType.IMPORT,
                 TaskStatus.PROCESSING,
                 PROJECT,
-                input,
+                StoredJson.of(input),
                 null,
                 "",
                 now,
