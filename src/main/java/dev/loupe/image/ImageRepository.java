@@ -72,7 +72,7 @@ public final class ImageRepository {
                         .bind("task", image.taskId())
                         .execute();
             }
-            insertTagsAndProperties(h, image);
+            insertTagsAndProperties(h, image, true);
         });
     }
 
@@ -128,21 +128,7 @@ public final class ImageRepository {
             h.createUpdate("DELETE FROM image_properties WHERE image_id = :id AND substr(name, 1, 9) <> 'os_glance'")
                     .bind("id", image.id())
                     .execute();
-            for (String tag : image.tags()) {
-                h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
-                        .bind("id", image.id())
-                        .bind("value", tag)
-                        .execute();
-            }
-            for (Map.Entry<String, String> property : image.properties().entrySet()) {
-                if (!property.getKey().startsWith("os_glance")) {
-                    h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
-                            .bind("id", image.id())
-                            .bind("name", property.getKey())
-                            .bind("value", property.getValue())
-                            .execute();
-                }
-            }
+            insertTagsAndProperties(h, image, false);
             return true;
         });
     }
@@ -544,7 +530,8 @@ public final class ImageRepository {
         return rs.wasNull() ? null : value;
     }
 
-    private static void insertTagsAndProperties(Handle h, Image image) {
+    /** @param importState whether the image's os_glance properties (the import's, see {@link ImportState}) go in too */
+    private static void insertTagsAndProperties(Handle h, Image image, boolean importState) {
         for (String tag : image.tags()) {
             h.createUpdate("INSERT INTO image_tags (image_id, value) VALUES (:id, :value)")
                     .bind("id", image.id())
@@ -552,6 +539,9 @@ public final class ImageRepository {
                     .execute();
         }
         for (Map.Entry<String, String> property : image.properties().entrySet()) {
+            if (!importState && property.getKey().startsWith("os_glance")) {
+                continue;
+            }
             h.createUpdate("INSERT INTO image_properties (image_id, name, value) VALUES (:id, :name, :value)")
                     .bind("id", image.id())
                     .bind("name", property.getKey())
