@@ -84,7 +84,8 @@ public record Task(
      * takes.
      */
     public Task beginProcessing(Instant now) {
-        return moveTo(TaskStatus.PROCESSING, storedResult, message, now, null).withAttempts(attempts + 1);
+        mayMoveTo(TaskStatus.PROCESSING);
+        return with(TaskStatus.PROCESSING, storedResult, message, now, null, attempts + 1, version);
     }
 
     /**
@@ -96,70 +97,12 @@ public record Task(
             throw new IllegalStateException("only a processing task can be retried, not a " + status.wire() + " one");
         }
         // Each attempt starts with a clean message: the last one's progress says nothing about this one.
-        return new Task(
-                id,
-                type,
-                status,
-                owner,
-                storedInput,
-                storedResult,
-                "",
-                createdAt,
-                now,
-                expiresAt,
-                imageId,
-                requestId,
-                userId,
-                deleted,
-                deletedAt,
-                attempts + 1,
-                version,
-                cancelRequest);
+        return with(status, storedResult, "", now, expiresAt, attempts + 1, version);
     }
 
     /** The same task as stored under a new row version. */
     public Task withVersion(long newVersion) {
-        return new Task(
-                id,
-                type,
-                status,
-                owner,
-                storedInput,
-                storedResult,
-                message,
-                createdAt,
-                updatedAt,
-                expiresAt,
-                imageId,
-                requestId,
-                userId,
-                deleted,
-                deletedAt,
-                attempts,
-                newVersion,
-                cancelRequest);
-    }
-
-    private Task withAttempts(int newAttempts) {
-        return new Task(
-                id,
-                type,
-                status,
-                owner,
-                storedInput,
-                storedResult,
-                message,
-                createdAt,
-                updatedAt,
-                expiresAt,
-                imageId,
-                requestId,
-                userId,
-                deleted,
-                deletedAt,
-                newAttempts,
-                version,
-                cancelRequest);
+        return with(status, storedResult, message, updatedAt, expiresAt, attempts, newVersion);
     }
 
     public Task succeed(JsonNode taskResult, Instant now, Duration timeToLive) {
@@ -176,28 +119,44 @@ public record Task(
     }
 
     private Task moveTo(TaskStatus next, StoredJson newResult, String newMessage, Instant now, Duration timeToLive) {
+        mayMoveTo(next);
+        Instant expiry = next.isTerminal() ? now.plus(timeToLive) : null;
+        return with(next, newResult, newMessage, now, expiry, attempts, version);
+    }
+
+    private void mayMoveTo(TaskStatus next) {
         if (!status.canMoveTo(next)) {
             throw new TaskStatus.IllegalTransition(status, next);
         }
-        Instant expiry = next.isTerminal() ? now.plus(timeToLive) : null;
+    }
+
+    /** This task with what a change of state changes; the rest (id, owner, input, ...) as it is. */
+    private Task with(
+            TaskStatus newStatus,
+            StoredJson newResult,
+            String newMessage,
+            Instant newUpdatedAt,
+            Instant newExpiresAt,
+            int newAttempts,
+            long newVersion) {
         return new Task(
                 id,
                 type,
-                next,
+                newStatus,
                 owner,
                 storedInput,
                 newResult,
                 newMessage,
                 createdAt,
-                now,
-                expiry,
+                newUpdatedAt,
+                newExpiresAt,
                 imageId,
                 requestId,
                 userId,
                 deleted,
                 deletedAt,
-                attempts,
-                version,
+                newAttempts,
+                newVersion,
                 cancelRequest);
     }
 }
