@@ -142,6 +142,23 @@ abstract class EngineStoreContract {
     }
 
     @Test
+    void aLargeClaimTakesAsManyTasksAsAskedOldestFirst() {
+        // more than one PostgreSQL claim statement takes (16): the rest come in further statements
+        List<String> oldestFirst = new java.util.ArrayList<>();
+        for (int i = 0; i < 45; i++) {
+            oldestFirst.add(insert(T0.plusMillis(i)).id());
+        }
+
+        Instant now = T0.plusSeconds(10);
+        assertThat(store.claim("node-a", 40, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactlyElementsOf(oldestFirst.subList(0, 40));
+        assertThat(store.claim("node-a", 40, now, now.plus(LEASE)))
+                .extracting(Task::id)
+                .containsExactlyElementsOf(oldestFirst.subList(40, 45));
+    }
+
+    @Test
     void aClaimGivesEachSlotToTheProjectWithTheFewestRunningThenTheOldestWaitingTask() {
         // A: 3 running and an older backlog; B: four younger tasks; C: one, younger still
         for (int i = 0; i < 3; i++) {
