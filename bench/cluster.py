@@ -14,7 +14,7 @@ Loupe processes against it, then measures:
               processing from the workers' loupe_task_pickup_seconds histograms (summed over the nodes)
   fallback    the same, while every LISTEN connection is killed as soon as it is opened: pickup by polling only
 
-    bench/cluster.py [--tasks 2000] [--warmup 10000] [--pickups 500] [--skip throughput,pickup,fallback]
+    bench/cluster.py [--tasks 2000] [--warmup 40000] [--pickups 500] [--skip throughput,pickup,fallback]
 
 Runs a private copy of the build (bench/lib.sh's loupe_copy) unless LOUPE_DIST names a folder with loupe.jar and
 lib/. Nodes start as operators start them, through ./loupe (its JVM options and start-up cache, made once in that
@@ -277,8 +277,9 @@ def throughput(work, pg, tasks, warmup):
                   f" {run['load']:.2f}", flush=True)
 
         # The warm-up runs as backlogs of the measured size, each printed: each JVM runs a third of the tasks, and
-        # the per-task code runs as profiled C1 code for thousands of calls before C2 replaces it, so the first
-        # backlogs measure the JIT; a node that has served for a while has long passed them.
+        # the per-task code runs as profiled C1 code for 5,000-15,000 calls before C2 replaces it (JFR: C2 was
+        # still compiling the claim and finish path after 16,000 tasks; the nodes' CPU per task fell from 1.5 ms
+        # to 0.3 ms by 30,000), so the first backlogs measure the JIT; a node that has served a while is past them.
         cold = None
         for number in range((warmup + tasks - 1) // tasks):
             run = run_backlog(pg, nodes, f"warmup{number}-", min(tasks, warmup - number * tasks))
@@ -350,7 +351,7 @@ def pickup(work, pg, count, kill_listen):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=2000)
-    parser.add_argument("--warmup", type=int, default=10000,
+    parser.add_argument("--warmup", type=int, default=40000,
                         help="tasks run first in backlogs of --tasks and discarded (0: none)")
     parser.add_argument("--pickups", type=int, default=500)
     parser.add_argument("--skip", default="")
