@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sqlite.SQLiteConnection;
 
 /**
  * Statements prepared once per physical connection and kept for the next use of the same SQL on it. SQLite compiles
@@ -14,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * on the connection under the pool's proxy, so the pool leaves it open, and it is used only by whoever holds that
  * connection, one thread at a time. Each connection keeps its {@value #PER_CONNECTION} most recently used
  * statements; a connection the pool closed takes its statements with it (they read as closed and are prepared
- * again on a new connection), and its entry goes once the connection is collected.
+ * again on a new connection), and its entry goes once the connection is collected. On SQLite a kept statement
+ * also keeps its column names ({@link SqliteStatement}).
  */
 final class StatementCache {
 
@@ -34,7 +36,9 @@ final class StatementCache {
         // Only the holder of the connection gets here with it: the pool's hand-over orders each holder's use.
         PreparedStatement statement = statements.get(sql);
         if (statement == null || statement.isClosed()) {
-            statement = physical.prepareStatement(sql);
+            statement = physical instanceof SQLiteConnection sqlite
+                    ? new SqliteStatement(sqlite, sql)
+                    : physical.prepareStatement(sql);
             statements.put(sql, statement);
         } else {
             statement.clearParameters();
