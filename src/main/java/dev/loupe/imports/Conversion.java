@@ -105,14 +105,7 @@ public final class Conversion {
                         ImageStore.Upload upload = store.begin(queued.id())) {
                     Transfer.Copied copied = transfer.copy(in, OptionalLong.of(Files.size(converted)), upload);
                     ImportPipeline.refuseUnsafe(copied, target);
-                    return new Image.StoredData(
-                            upload.publish(),
-                            copied.size(),
-                            ImportPipeline.virtualSize(copied),
-                            copied.checksum(),
-                            transfer.hashAlgorithm().name(),
-                            copied.hashValue(),
-                            target);
+                    return transfer.stored(copied, upload.publish(), target, ImportPipeline.virtualSize(copied));
                 }
             } finally {
                 Files.deleteIfExists(converted);

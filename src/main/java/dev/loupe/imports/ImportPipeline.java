@@ -145,14 +145,8 @@ final class ImportPipeline {
             if (!refusals.isEmpty()) {
                 throw new TaskFailure(String.join("; ", refusals));
             }
-            return new Image.StoredData(
-                    upload.publish(),
-                    copied.size(),
-                    copied.virtualSize(image.diskFormat()),
-                    copied.checksum(),
-                    hashAlgorithm.name(),
-                    copied.hashValue(),
-                    image.diskFormat());
+            return transfer.stored(
+                    copied, upload.publish(), image.diskFormat(), copied.virtualSize(image.diskFormat()));
         } catch (StoreFailure e) {
             throw storeFailed(run, e);
         } catch (IOException e) {
@@ -187,15 +181,7 @@ final class ImportPipeline {
                 try {
                     Transfer.Copied copied = copyVerified(transfer, stored, source, upload, verification);
                     refuseUnsafe(copied, queued.diskFormat());
-                    String location = upload.publish();
-                    return new Image.StoredData(
-                            location,
-                            copied.size(),
-                            virtualSize(copied),
-                            copied.checksum(),
-                            hashAlgorithm.name(),
-                            copied.hashValue(),
-                            queued.diskFormat());
+                    return transfer.stored(copied, upload.publish(), queued.diskFormat(), virtualSize(copied));
                 } catch (ResumableSource.Restarted e) {
                     held = null;
                 } finally {

@@ -1,5 +1,6 @@
 package dev.loupe.imports;
 
+import dev.loupe.image.Image;
 import dev.loupe.imports.format.DiskFormat;
 import dev.loupe.imports.format.FormatInspector;
 import dev.loupe.imports.format.Inspection;
@@ -54,8 +55,19 @@ final class Transfer {
         this.progress = progress;
     }
 
-    HashAlgorithm hashAlgorithm() {
-        return hashAlgorithm;
+    /**
+     * What the store holds once {@code copied} is published at {@code location} as an image of {@code diskFormat}: its
+     * size, md5 and the multihash of this transfer's algorithm.
+     */
+    Image.StoredData stored(Copied copied, String location, String diskFormat, Long virtualSize) {
+        return new Image.StoredData(
+                location,
+                copied.size(),
+                virtualSize,
+                copied.checksum(),
+                hashAlgorithm.name(),
+                copied.hashValue(),
+                diskFormat);
     }
 
     /** Adds {@code note} to the progress messages from now on (a resume, say); null for none. */

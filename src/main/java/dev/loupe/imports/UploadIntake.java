@@ -51,15 +51,8 @@ public final class UploadIntake implements DataIntake {
             if (!refusals.isEmpty()) {
                 throw new InvalidInput(String.join("; ", refusals));
             }
-            String location = upload.publish();
-            return new Image.StoredData(
-                    location,
-                    copied.size(),
-                    copied.virtualSize(image.diskFormat()),
-                    copied.checksum(),
-                    hashAlgorithm.name(),
-                    copied.hashValue(),
-                    image.diskFormat());
+            return transfer.stored(
+                    copied, upload.publish(), image.diskFormat(), copied.virtualSize(image.diskFormat()));
         }
     }
 
