@@ -117,6 +117,21 @@ class PostgresPortabilityIT {
     }
 
     @Test
+    void sessionsRunWithoutJitAndEndTransactionsLeftIdle() {
+        try (Database db = Database.open(Postgres.freshDatabase(), dir)) {
+            String jit = db.jdbi()
+                    .withHandle(
+                            h -> h.createQuery("SHOW jit").mapTo(String.class).one());
+            String idle = db.jdbi()
+                    .withHandle(h -> h.createQuery("SHOW idle_in_transaction_session_timeout")
+                            .mapTo(String.class)
+                            .one());
+            assertThat(jit).isEqualTo("off");
+            assertThat(idle).isEqualTo("10s");
+        }
+    }
+
+    @Test
     void expiredTasksAreSoftDeletedThenPurged() {
         // A database of its own, whose expiry job (run once at the server's start) leaves the expiring to the test.
         String database = Postgres.freshDatabase();
