@@ -216,7 +216,9 @@ class KeystoneAuthenticatorTest {
 
     @Test
     void requestsRefusedWithTheSameServiceTokenShareOneRenewal() throws Exception {
-        KeystoneAuthenticator authenticator = authenticator();
+        // The renewal is held for up to 10 s below (when a caller comes late): longer than the default 10 s the
+        // authenticator waits for Keystone's answer, which then failed the held renewal.
+        KeystoneAuthenticator authenticator = authenticator("keystone_authtoken.http_connect_timeout=120");
         authenticator.authenticate(headers(Map.of("X-Auth-Token", "user-token")));
         keystone.revokeServiceTokens();
         keystone.holdIssue();
