@@ -3,6 +3,7 @@ package dev.loupe.auth;
 import dev.loupe.failure.LoupeException.InvalidInput;
 import dev.loupe.failure.LoupeException.Unauthenticated;
 import dev.loupe.policy.Credentials;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -59,7 +60,7 @@ public final class HeaderAuthenticator implements Authenticator {
                 roles.add(name);
             }
         }
-        return Set.copyOf(roles);
+        return Collections.unmodifiableSet(roles);
     }
 
     /** Ids are stored in columns of 255 characters; a longer one is refused rather than cut. */
