@@ -31,18 +31,15 @@ def load(data_dir, count):
     cte = "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < :count) "
     db.execute(
         "INSERT INTO tasks (id, type, status, owner, expires_at, created_at, updated_at, deleted_at, deleted,"
-        " image_id, request_id, user_id, attempts, version, lease_owner, lease_expires_at) " + cte +
+        " image_id, request_id, user_id, attempts, version, lease_owner, lease_expires_at, input, result, message) "
+        + cte +
         "SELECT printf('00000000-0000-4000-8000-%012x', n), 'import', 'success',"
         " substr('pqrs', (n % 4) + 1, 1),"
         " :now + 604800000000, :now - (:count - n) * 1000, :now - (:count - n) * 1000 + 500, NULL, FALSE,"
-        " NULL, printf('req-bench-%d', n), 'bench', 1, 2, NULL, NULL FROM seq",
-        {"count": count, "now": now})
-    db.execute(
-        "INSERT INTO task_info (task_id, input, result, message) " + cte +
-        "SELECT printf('00000000-0000-4000-8000-%012x', n),"
+        " NULL, printf('req-bench-%d', n), 'bench', 1, 2, NULL, NULL,"
         " '{\"import_from\":\"http://example.com/x\",\"import_from_format\":\"raw\",\"image_properties\":{}}',"
         " printf('{\"image_id\":\"11111111-0000-4000-8000-%012x\"}', n), '' FROM seq",
-        {"count": count})
+        {"count": count, "now": now})
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

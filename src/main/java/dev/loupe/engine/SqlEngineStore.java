@@ -4,6 +4,7 @@ import dev.loupe.db.Database;
 import dev.loupe.db.Micros;
 import dev.loupe.task.Task;
 import dev.loupe.task.TaskRowMapper;
+import java.sql.ResultSet;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The engine's store in the SQL that SQLite and PostgreSQL share, but where PostgreSQL does in one statement what
@@ -45,8 +45,8 @@ public final class SqlEngineStore implements EngineStore {
      * that no other claimer holds ({@code SKIP LOCKED} inside the per-project scan, so claimers at once take the
      * next tasks rather than none); its k-th task (from 0) would make it run {@code running + k}, and the
      * {@code :limit} offers that leave the least running win, ties to the project whose oldest pending task is
-     * oldest. Offers not taken are unlocked at the statement's end. The claimed tasks' messages are cleared where
-     * they are not already empty, and the rows come back as {@link TaskRowMapper} reads them.
+     * oldest. Offers not taken are unlocked at the statement's end. The claimed tasks' messages are cleared, and the
+     * rows come back as {@link TaskRowMapper} reads them.
      */
     private static final String PG_CLAIM = "WITH RECURSIVE owners(owner) AS ("
             + " SELECT MIN(owner) FROM tasks WHERE status = 'pending' AND deleted = FALSE"
@@ -62,16 +62,12 @@ public final class SqlEngineStore implements EngineStore {
             + " (SELECT p.id, p.created_at FROM tasks p WHERE p.status = 'pending' AND p.deleted = FALSE"
             + " AND p.owner = w.owner ORDER BY p.created_at, p.id LIMIT <perProject> FOR UPDATE SKIP LOCKED) l) c),"
             + " claimed AS (UPDATE tasks t SET status = 'processing', attempts = t.attempts + 1, updated_at = :now,"
-            + " lease_owner = :node, lease_expires_at = :until, version = t.version + 1"
+            + " lease_owner = :node, lease_expires_at = :until, message = '', version = t.version + 1"
             + " WHERE t.id = ANY(ARRAY(SELECT id FROM offers ORDER BY load, oldest, owner LIMIT :limit))"
-            + " RETURNING t.*),"
-            + " cleared AS (UPDATE task_info i SET message = '' WHERE i.task_id = ANY(ARRAY(SELECT id FROM claimed))"
-            + " AND i.message <> '')"
-            + " SELECT c.id, c.type, c.status, c.owner,"
-            + " (SELECT i.input FROM task_info i WHERE i.task_id = c.id) AS input,"
-            + " (SELECT i.result FROM task_info i WHERE i.task_id = c.id) AS result, '' AS message, c.created_at,"
-            + " c.updated_at, c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts,"
-            + " c.version, c.cancel_reason FROM claimed c ORDER BY c.created_at, c.id";
+            + " RETURNING t.*)"
+            + " SELECT c.id, c.type, c.status, c.owner, c.input, c.result, c.message, c.created_at, c.updated_at,"
+            + " c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts, c.version,"
+            + " c.cancel_reason FROM claimed c ORDER BY c.created_at, c.id";
 
     /**
      * The projects a capped PostgreSQL claim may give slots to (below the cap; only the {@code :limit} least busy can
@@ -101,12 +97,17 @@ public final class SqlEngineStore implements EngineStore {
             .replace(":until", "?")
             .replace(":limit", "(SELECT CAST(? AS INTEGER))");
 
-    /** PostgreSQL's replace: both rows in one statement, outside any transaction (one round trip); plain JDBC. */
-    private static final String PG_REPLACE = "WITH changed AS (UPDATE tasks SET status = ?, expires_at = ?,"
-            + " updated_at = ?, attempts = ?, lease_owner = ?, lease_expires_at = ?, version = version + 1"
-            + " WHERE id = ? AND version = ? RETURNING id),"
-            + " info AS (UPDATE task_info SET result = ?, message = ? WHERE task_id IN (SELECT id FROM changed))"
-            + " SELECT COUNT(*) FROM changed";
+    /** A worker's write of its task's new state, if no other worker has written it since ({@code version}). */
+    private static final String REPLACE_TASK = "UPDATE tasks SET status = :status, expires_at = :expires_at,"
+            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
+            + " lease_expires_at = :lease_expires_at, result = :result, message = :message, version = version + 1"
+            + " WHERE id = :id AND version = :version";
+
+    /**
+     * {@link #REPLACE_TASK} in plain JDBC's parameters, in the same order, for PostgreSQL: outside any transaction
+     * (one round trip), without a JDBI handle.
+     */
+    private static final String PG_REPLACE = REPLACE_TASK.replaceAll(":[a-z_]+", "?") + " RETURNING id";
 
     private final Database database;
     private final Jdbi jdbi;
@@ -212,7 +213,8 @@ public final class SqlEngineStore implements EngineStore {
                 if (wanted > 0) {
                     ids.addAll(h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
                                     + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
-                                    + " version = version + 1 WHERE id IN (SELECT id FROM tasks WHERE status ="
+                                    + " message = '', version = version + 1 WHERE id IN (SELECT id FROM tasks"
+                                    + " WHERE status ="
                                     + " 'pending' AND deleted = FALSE AND owner = :owner ORDER BY created_at, id"
                                     + " LIMIT :limit) RETURNING id")
                             .bind("now", Micros.of(now))
@@ -227,9 +229,6 @@ public final class SqlEngineStore implements EngineStore {
             if (ids.isEmpty()) {
                 return List.<Task>of();
             }
-            h.createUpdate("UPDATE task_info SET message = '' WHERE task_id IN (<ids>)")
-                    .bindList("ids", ids)
-                    .execute();
             return h.createQuery(TaskRowMapper.SELECT + " WHERE t.id IN (<ids>) ORDER BY t.created_at, t.id")
                     .bindList("ids", ids)
                     .map(rows)
@@ -291,7 +290,7 @@ public final class SqlEngineStore implements EngineStore {
     @Override
     public Optional<Task> replace(Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
         if (postgres) {
-            int changed = database.write(
+            boolean written = database.write(
                     PG_REPLACE,
                     statement -> {
                         statement.setString(1, after.status().wire());
@@ -300,63 +299,38 @@ public final class SqlEngineStore implements EngineStore {
                         statement.setInt(4, after.attempts());
                         statement.setString(5, leaseOwner);
                         statement.setObject(6, Micros.of(leaseExpiresAt), Types.BIGINT);
-                        statement.setString(7, before.id());
-                        statement.setLong(8, before.version());
-                        statement.setString(9, rows.write(after.result()));
-                        statement.setString(10, after.message());
+                        statement.setString(7, rows.write(after.result()));
+                        statement.setString(8, after.message());
+                        statement.setString(9, before.id());
+                        statement.setLong(10, before.version());
                     },
-                    found -> found.next() ? found.getInt(1) : 0);
-            return changed == 0 ? Optional.empty() : Optional.of(after.withVersion(before.version() + 1));
+                    ResultSet::next);
+            return written ? Optional.of(after.withVersion(before.version() + 1)) : Optional.empty();
         }
-        return jdbi.inTransaction(h -> {
-            int changed = replaced(h.createUpdate(REPLACE_TASK), before, after, leaseOwner, leaseExpiresAt)
-                    .execute();
-            if (changed == 0) {
-                return Optional.<Task>empty();
-            }
-            h.createUpdate("UPDATE task_info SET result = :result, message = :message WHERE task_id = :id")
-                    .bind("result", rows.write(after.result()))
-                    .bind("message", after.message())
-                    .bind("id", before.id())
-                    .execute();
-            return Optional.of(after.withVersion(before.version() + 1));
-        });
-    }
-
-    private static final String REPLACE_TASK = "UPDATE tasks SET status = :status, expires_at = :expires_at,"
-            + " updated_at = :updated_at, attempts = :attempts, lease_owner = :lease_owner,"
-            + " lease_expires_at = :lease_expires_at, version = version + 1 WHERE id = :id AND version = :version";
-
-    /** Binds what {@link #REPLACE_TASK} reads and writes. */
-    private <S extends SqlStatement<S>> S replaced(
-            S statement, Task before, Task after, String leaseOwner, Instant leaseExpiresAt) {
-        return statement
+        int changed = jdbi.inTransaction(h -> h.createUpdate(REPLACE_TASK)
                 .bind("status", after.status().wire())
                 .bind("expires_at", Micros.of(after.expiresAt()))
                 .bind("updated_at", Micros.of(after.updatedAt()))
                 .bind("attempts", after.attempts())
                 .bind("lease_owner", leaseOwner)
                 .bind("lease_expires_at", Micros.of(leaseExpiresAt))
+                .bind("result", rows.write(after.result()))
+                .bind("message", after.message())
                 .bind("id", before.id())
-                .bind("version", before.version());
+                .bind("version", before.version())
+                .execute());
+        return changed == 1 ? Optional.of(after.withVersion(before.version() + 1)) : Optional.empty();
     }
 
     @Override
     public void reportProgress(String id, String leaseOwner, String message, Instant now) {
-        jdbi.useTransaction(h -> {
-            int owned = h.createUpdate("UPDATE tasks SET updated_at = :now"
-                            + " WHERE id = :id AND lease_owner = :owner AND status = 'processing'")
-                    .bind("now", Micros.of(now))
-                    .bind("id", id)
-                    .bind("owner", leaseOwner)
-                    .execute();
-            if (owned == 1) {
-                h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
-                        .bind("message", message)
-                        .bind("id", id)
-                        .execute();
-            }
-        });
+        jdbi.useTransaction(h -> h.createUpdate("UPDATE tasks SET updated_at = :now, message = :message"
+                        + " WHERE id = :id AND lease_owner = :owner AND status = 'processing'")
+                .bind("now", Micros.of(now))
+                .bind("message", message)
+                .bind("id", id)
+                .bind("owner", leaseOwner)
+                .execute());
     }
 
     @Override

@@ -16,8 +16,8 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Tasks in the database as the API reads and writes them: the {@code tasks} row and its {@code task_info} row
- * (input, result, message), which lists never read. Timestamps are stored as microseconds since the epoch, which sort
+ * Tasks in the database as the API reads and writes them: one {@code tasks} row each, whose details (input, result,
+ * message) lists never read. Timestamps are stored as microseconds since the epoch, which sort
  * and compare the same everywhere. What workers write while they run tasks is the engine's own store.
  */
 public final class TaskRepository {
@@ -37,42 +37,35 @@ public final class TaskRepository {
     }
 
     /**
-     * Adds the task and its details in one transaction: both rows or neither.
+     * Adds the task, its details included.
      *
      * @param idempotencyKey the create's Idempotency-Key, or null; the project's live task with that key wins
      * @return false, with nothing added, when the project already has a live task with the key
      */
     public boolean insert(Task task, String idempotencyKey) {
-        return jdbi.inTransaction(h -> {
-            int added = h.createUpdate("INSERT INTO tasks (id, type, status, owner, expires_at, created_at,"
-                            + " updated_at, deleted_at, deleted, image_id, request_id, user_id, idempotency_key)"
-                            + " VALUES (:id, :type, :status, :owner, :expires_at, :created_at, :updated_at, NULL,"
-                            + " FALSE, :image_id, :request_id, :user_id, :key) ON CONFLICT (owner, idempotency_key)"
-                            + " WHERE idempotency_key IS NOT NULL AND deleted = FALSE DO NOTHING")
-                    .bind("id", task.id())
-                    .bind("type", task.type().wire())
-                    .bind("status", task.status().wire())
-                    .bind("owner", task.owner())
-                    .bind("expires_at", Micros.of(task.expiresAt()))
-                    .bind("created_at", Micros.of(task.createdAt()))
-                    .bind("updated_at", Micros.of(task.updatedAt()))
-                    .bind("image_id", task.imageId())
-                    .bind("request_id", task.requestId())
-                    .bind("user_id", task.userId())
-                    .bind("key", idempotencyKey)
-                    .execute();
-            if (added == 0) {
-                return false;
-            }
-            h.createUpdate("INSERT INTO task_info (task_id, input, result, message) VALUES (:id, :input, :result,"
-                            + " :message)")
-                    .bind("id", task.id())
-                    .bind("input", rows.write(task.input()))
-                    .bind("result", rows.write(task.result()))
-                    .bind("message", task.message())
-                    .execute();
-            return true;
-        });
+        return jdbi.inTransaction(
+                h -> h.createUpdate("INSERT INTO tasks (id, type, status, owner, expires_at, created_at,"
+                                        + " updated_at, deleted_at, deleted, image_id, request_id, user_id, idempotency_key,"
+                                        + " input, result, message) VALUES (:id, :type, :status, :owner, :expires_at,"
+                                        + " :created_at, :updated_at, NULL, FALSE, :image_id, :request_id, :user_id, :key,"
+                                        + " :input, :result, :message) ON CONFLICT (owner, idempotency_key)"
+                                        + " WHERE idempotency_key IS NOT NULL AND deleted = FALSE DO NOTHING")
+                                .bind("id", task.id())
+                                .bind("type", task.type().wire())
+                                .bind("status", task.status().wire())
+                                .bind("owner", task.owner())
+                                .bind("expires_at", Micros.of(task.expiresAt()))
+                                .bind("created_at", Micros.of(task.createdAt()))
+                                .bind("updated_at", Micros.of(task.updatedAt()))
+                                .bind("image_id", task.imageId())
+                                .bind("request_id", task.requestId())
+                                .bind("user_id", task.userId())
+                                .bind("key", idempotencyKey)
+                                .bind("input", rows.write(task.input()))
+                                .bind("result", rows.write(task.result()))
+                                .bind("message", task.message())
+                                .execute()
+                        == 1);
     }
 
     /**
@@ -112,21 +105,15 @@ public final class TaskRepository {
      * @return false when the task was no longer pending (a worker claimed it, or it ended)
      */
     public boolean failPending(String id, String message, Instant now, Instant expiresAt) {
-        return jdbi.inTransaction(h -> {
-            int changed = h.createUpdate("UPDATE tasks SET status = 'failure', updated_at = :now,"
-                            + " expires_at = :expires_at, version = version + 1 WHERE id = :id AND status = 'pending'")
-                    .bind("now", Micros.of(now))
-                    .bind("expires_at", Micros.of(expiresAt))
-                    .bind("id", id)
-                    .execute();
-            if (changed == 1) {
-                h.createUpdate("UPDATE task_info SET message = :message WHERE task_id = :id")
+        return jdbi.inTransaction(h -> h.createUpdate("UPDATE tasks SET status = 'failure', updated_at = :now,"
+                                + " expires_at = :expires_at, message = :message, version = version + 1"
+                                + " WHERE id = :id AND status = 'pending'")
+                        .bind("now", Micros.of(now))
+                        .bind("expires_at", Micros.of(expiresAt))
                         .bind("message", message)
                         .bind("id", id)
-                        .execute();
-            }
-            return changed == 1;
-        });
+                        .execute()
+                == 1);
     }
 
     /**
@@ -208,9 +195,8 @@ public final class TaskRepository {
                         ", ",
                         keys.stream().map(k -> k.sortExpression() + " " + dir).toList()))
                 // Not a plain "LIMIT ?": SQLite (3.51, the driver's) folds a bound LIMIT's value into the plan, so
-                // every
-                // execution with the value bound again compiles the statement anew (12 us of a page's 25 on SQLite).
-                // A cast is no longer a bare parameter to it; PostgreSQL reads both the same.
+                // every execution with the value bound again compiles the statement anew (12 us of a page's 25 on
+                // SQLite). A cast is no longer a bare parameter to it; PostgreSQL reads both the same.
                 .append(" LIMIT CAST(? AS INTEGER)");
         values.add(limit);
         return database.read(sql.toString(), statement -> bind(statement, values), rs -> {
@@ -260,7 +246,7 @@ public final class TaskRepository {
     }
 
     /**
-     * Hard-deletes the soft-deleted tasks in the window, details first. The rows are picked once and locked, so
+     * Hard-deletes the soft-deleted tasks in the window. The rows are picked once and locked, so
      * purges running at once take different rows and never trip over each other's deletes.
      */
     public int purge(PurgeWindow window) {
@@ -271,9 +257,6 @@ public final class TaskRepository {
             if (ids.isEmpty()) {
                 return 0;
             }
-            h.createUpdate("DELETE FROM task_info WHERE task_id IN (<ids>)")
-                    .bindList("ids", ids)
-                    .execute();
             return h.createUpdate("DELETE FROM tasks WHERE id IN (<ids>)")
                     .bindList("ids", ids)
                     .execute();

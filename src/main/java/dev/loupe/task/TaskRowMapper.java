@@ -11,7 +11,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * A whole task as stored: the {@code tasks} row joined with its {@code task_info} row (input, result, message).
+ * A whole task as stored: its {@code tasks} row, details (input, result, message) included.
  * Shared by the API's queries and the engine's, so a task reads the same whichever asks.
  */
 public final class TaskRowMapper implements RowMapper<Task> {
@@ -20,10 +20,9 @@ public final class TaskRowMapper implements RowMapper<Task> {
      * Selects what {@link #map} reads, from {@code tasks t}; a query adds its WHERE clause. The columns are named
      * in the order {@link #map} reads them by position: looking each up by name cost more than the read itself.
      */
-    public static final String SELECT = "SELECT t.id, t.type, t.status, t.owner, i.input, i.result, i.message,"
+    public static final String SELECT = "SELECT t.id, t.type, t.status, t.owner, t.input, t.result, t.message,"
             + " t.created_at, t.updated_at, t.expires_at, t.image_id, t.request_id, t.user_id, t.deleted,"
-            + " t.deleted_at, t.attempts, t.version, t.cancel_reason"
-            + " FROM tasks t LEFT JOIN task_info i ON i.task_id = t.id";
+            + " t.deleted_at, t.attempts, t.version, t.cancel_reason FROM tasks t";
 
     private final ObjectMapper json;
 

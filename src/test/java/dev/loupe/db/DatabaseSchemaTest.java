@@ -59,16 +59,28 @@ class DatabaseSchemaTest {
     }
 
     @Test
-    void aDatabaseMissingAMigrationGetsIt() throws Exception {
-        Database.open("", dir).close();
-        String last = execute("SELECT max(installed_rank) FROM flyway_schema_history");
-        execute("DELETE FROM flyway_schema_history WHERE installed_rank = " + last);
-        execute("DROP INDEX ix_tasks_processing_owner");
+    void aDatabaseMissingAMigrationGetsItAndTasksWrittenBeforeTheirDetailsMovedIntoTheirRowsKeepThem()
+            throws Exception {
+        Flyway.configure()
+                .dataSource(file("loupe.db"))
+                .locations("classpath:db/migration")
+                .target("6")
+                .load()
+                .migrate();
+        execute("INSERT INTO tasks (id, type, status, owner, created_at, updated_at) VALUES"
+                + " ('t-1', 'import', 'failure', 'p', 1, 2), ('t-2', 'import', 'success', 'p', 3, 4)");
+        execute("INSERT INTO task_info (task_id, input, result, message) VALUES"
+                + " ('t-1', '{\"a\": 1}', NULL, 'It broke'), ('t-2', '{}', '{\"image_id\": \"i\"}', '')");
         assertThat(Database.schemaIsCurrent(file("loupe.db"))).isFalse();
 
         Database.open("", dir).close();
 
         assertThat(Database.schemaIsCurrent(file("loupe.db"))).isTrue();
+        assertThat(execute("SELECT group_concat(id || ' ' || input || ' ' || COALESCE(result, '-') || ' ' || message,"
+                        + " '|') FROM (SELECT * FROM tasks ORDER BY id)"))
+                .isEqualTo("t-1 {\"a\": 1} - It broke|t-2 {} {\"image_id\": \"i\"} ");
+        assertThat(execute("SELECT count(*) FROM sqlite_schema WHERE name = 'task_info'"))
+                .isEqualTo("0");
     }
 
     private String execute(String sql) throws Exception {

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,6 +129,38 @@ class PostgresPortabilityIT {
                             .one());
             assertThat(jit).isEqualTo("off");
             assertThat(idle).isEqualTo("10s");
+        }
+    }
+
+    @Test
+    void tasksWrittenBeforeTheirDetailsMovedIntoTheirRowsKeepThem() throws Exception {
+        String url = Postgres.freshDatabase();
+        Flyway.configure()
+                .dataSource(url, null, null)
+                .locations("classpath:db/migration")
+                .target("6")
+                .load()
+                .migrate();
+        try (Connection c = java.sql.DriverManager.getConnection(url);
+                Statement s = c.createStatement()) {
+            s.execute("INSERT INTO tasks (id, type, status, owner, created_at, updated_at) VALUES"
+                    + " ('t-1', 'import', 'failure', 'p', 1, 2), ('t-2', 'import', 'success', 'p', 3, 4)");
+            s.execute("INSERT INTO task_info (task_id, input, result, message) VALUES"
+                    + " ('t-1', '{\"a\": 1}', NULL, 'It broke'), ('t-2', '{}', '{\"image_id\": \"i\"}', '')");
+        }
+
+        try (Database db = Database.open(url, dir)) {
+            List<String> rows = db.jdbi()
+                    .withHandle(h -> h.createQuery("SELECT id || ' ' || input || ' ' || COALESCE(result, '-') || ' '"
+                                    + " || message FROM tasks ORDER BY id")
+                            .mapTo(String.class)
+                            .list());
+            assertThat(rows).containsExactly("t-1 {\"a\": 1} - It broke", "t-2 {} {\"image_id\": \"i\"} ");
+            Boolean gone = db.jdbi()
+                    .withHandle(h -> h.createQuery("SELECT to_regclass('task_info') IS NULL")
+                            .mapTo(Boolean.class)
+                            .one());
+            assertThat(gone).isTrue();
         }
     }
 

@@ -202,7 +202,7 @@ abstract class EngineStoreContract {
     @Test
     void aClaimStartsTheAttemptWithACleanMessage() {
         Task pending = insert(T0);
-        rows.execute("UPDATE task_info SET message = 'Copied 35 MiB of 60 MiB' WHERE task_id = ?", pending.id());
+        rows.execute("UPDATE tasks SET message = 'Copied 35 MiB of 60 MiB' WHERE id = ?", pending.id());
         Instant now = T0.plusSeconds(1);
         assertThat(store.claim("node-a", 1, now, now.plus(LEASE)).getFirst().message())
                 .isEmpty();

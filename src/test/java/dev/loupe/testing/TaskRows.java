@@ -70,8 +70,8 @@ public final class TaskRows {
     public Row row(String id) {
         try (Connection c = connect();
                 PreparedStatement p = c.prepareStatement("SELECT t.id, t.status, t.attempts, t.version, t.lease_owner,"
-                        + " t.lease_expires_at, t.expires_at, t.updated_at, i.message, i.result FROM tasks t"
-                        + " LEFT JOIN task_info i ON i.task_id = t.id WHERE t.id = ?")) {
+                        + " t.lease_expires_at, t.expires_at, t.updated_at, t.message, t.result FROM tasks t"
+                        + " WHERE t.id = ?")) {
             p.setString(1, id);
             try (ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) {
@@ -138,10 +138,6 @@ public final class TaskRows {
 
     public List<String> taskIds() {
         return ids("tasks", "id");
-    }
-
-    public List<String> taskInfoIds() {
-        return ids("task_info", "task_id");
     }
 
     private List<String> ids(String table, String column) {
