@@ -17,8 +17,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Tasks in the database as the API reads and writes them: one {@code tasks} row each, whose details (input, result,
- * message) lists never read. Timestamps are stored as microseconds since the epoch, which sort
- * and compare the same everywhere. What workers write while they run tasks is the engine's own store.
+ * message) lists never read. Timestamps are stored as microseconds since the epoch, which sort and compare the same
+ * everywhere. What workers write while they run tasks is the engine's own store.
  */
 public final class TaskRepository {
 
@@ -45,10 +45,11 @@ public final class TaskRepository {
     public boolean insert(Task task, String idempotencyKey) {
         return jdbi.inTransaction(
                 h -> h.createUpdate("INSERT INTO tasks (id, type, status, owner, expires_at, created_at,"
-                                        + " updated_at, deleted_at, deleted, image_id, request_id, user_id, idempotency_key,"
-                                        + " input, result, message) VALUES (:id, :type, :status, :owner, :expires_at,"
-                                        + " :created_at, :updated_at, NULL, FALSE, :image_id, :request_id, :user_id, :key,"
-                                        + " :input, :result, :message) ON CONFLICT (owner, idempotency_key)"
+                                        + " updated_at, deleted_at, deleted, image_id, request_id, user_id,"
+                                        + " idempotency_key, input, result, message) VALUES (:id, :type, :status,"
+                                        + " :owner, :expires_at, :created_at, :updated_at, NULL, FALSE, :image_id,"
+                                        + " :request_id, :user_id, :key, :input, :result, :message)"
+                                        + " ON CONFLICT (owner, idempotency_key)"
                                         + " WHERE idempotency_key IS NOT NULL AND deleted = FALSE DO NOTHING")
                                 .bind("id", task.id())
                                 .bind("type", task.type().wire())

@@ -77,7 +77,7 @@ class DatabaseSchemaTest {
 
         assertThat(Database.schemaIsCurrent(file("loupe.db"))).isTrue();
         assertThat(execute("SELECT group_concat(id || ' ' || input || ' ' || COALESCE(result, '-') || ' ' || message,"
-                        + " '|') FROM (SELECT * FROM tasks ORDER BY id)"))
+                        + " '|' ORDER BY id) FROM tasks"))
                 .isEqualTo("t-1 {\"a\": 1} - It broke|t-2 {} {\"image_id\": \"i\"} ");
         assertThat(execute("SELECT count(*) FROM sqlite_schema WHERE name = 'task_info'"))
                 .isEqualTo("0");
