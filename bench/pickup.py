@@ -6,8 +6,8 @@ keep-alive connection, then reads Loupe's own pickup histogram (loupe_task_picku
 
     bench/pickup.py [--tasks 1000] [--port 9399]
 
-Runs ./loupe (target/loupe.jar) unless LOUPE_DIST names a folder holding a copy of loupe.jar and lib/ (bench/lib.sh
-makes one), run with LOUPE_JAVA (default: java on the PATH). With BENCH_SUMMARY=FILE the figures are appended there
+Runs ./loupe, as operators do (its Java, its JVM options); the launcher runs the build in LOUPE_DIST when that names
+a folder holding a copy of loupe.jar and lib/ (bench/lib.sh makes one). With BENCH_SUMMARY=FILE the figures are appended there
 as TSV (bench/run-all.sh).
 """
 import argparse
@@ -36,11 +36,7 @@ def free_port():
 
 
 def start(port, data_dir):
-    if os.environ.get("LOUPE_DIST"):
-        command = [os.environ.get("LOUPE_JAVA", "java"), "-jar", os.path.join(os.environ["LOUPE_DIST"], "loupe.jar")]
-    else:
-        command = [os.path.join(ROOT, "loupe")]
-    proc = subprocess.Popen(command + ["serve", "--data-dir", data_dir,
+    proc = subprocess.Popen([os.path.join(ROOT, "loupe"), "serve", "--data-dir", data_dir,
                              "--set", f"DEFAULT.bind_port={port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
