@@ -7,8 +7,8 @@ keep-alive connection, then reads Loupe's own pickup histogram (loupe_task_picku
     bench/pickup.py [--tasks 1000] [--port 9399]
 
 Runs ./loupe, as operators do (its Java, its JVM options); the launcher runs the build in LOUPE_DIST when that names
-a folder holding a copy of loupe.jar and lib/ (bench/lib.sh makes one). With BENCH_SUMMARY=FILE the figures are appended there
-as TSV (bench/run-all.sh).
+a folder holding a copy of loupe.jar and lib/ (bench/lib.sh makes one). With BENCH_SUMMARY=FILE the figures are
+appended there as TSV (bench/run-all.sh).
 """
 import argparse
 import http.client

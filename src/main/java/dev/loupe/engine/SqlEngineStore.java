@@ -65,9 +65,7 @@ public final class SqlEngineStore implements EngineStore {
             + " lease_owner = :node, lease_expires_at = :until, message = '', version = t.version + 1"
             + " WHERE t.id = ANY(ARRAY(SELECT id FROM offers ORDER BY load, oldest, owner LIMIT :limit))"
             + " RETURNING t.*)"
-            + " SELECT c.id, c.type, c.status, c.owner, c.input, c.result, c.message, c.created_at, c.updated_at,"
-            + " c.expires_at, c.image_id, c.request_id, c.user_id, c.deleted, c.deleted_at, c.attempts, c.version,"
-            + " c.cancel_reason FROM claimed c ORDER BY c.created_at, c.id";
+            + " SELECT " + TaskRowMapper.COLUMNS + " FROM claimed c ORDER BY c.created_at, c.id";
 
     /**
      * The projects a capped PostgreSQL claim may give slots to (below the cap; only the {@code :limit} least busy can
@@ -204,35 +202,30 @@ public final class SqlEngineStore implements EngineStore {
                     .map((rs, ctx) -> new Waiting(
                             rs.getString("owner"), rs.getLong("oldest"), rs.getLong("running"), rs.getLong("pending")))
                     .list();
-            List<String> ids = new ArrayList<>();
+            List<Task> claimed = new ArrayList<>();
             for (Map.Entry<String, Integer> share : shares(waiting, limit).entrySet()) {
                 int wanted = share.getValue();
                 if (maxRunningPerProject > 0) {
                     wanted = withinCap(h, share.getKey(), wanted);
                 }
                 if (wanted > 0) {
-                    ids.addAll(h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
+                    claimed.addAll(h.createQuery("UPDATE tasks SET status = 'processing', attempts = attempts + 1,"
                                     + " updated_at = :now, lease_owner = :node, lease_expires_at = :until,"
                                     + " message = '', version = version + 1 WHERE id IN (SELECT id FROM tasks"
-                                    + " WHERE status ="
-                                    + " 'pending' AND deleted = FALSE AND owner = :owner ORDER BY created_at, id"
-                                    + " LIMIT :limit) RETURNING id")
+                                    + " WHERE status = 'pending' AND deleted = FALSE AND owner = :owner"
+                                    + " ORDER BY created_at, id LIMIT :limit) RETURNING " + TaskRowMapper.COLUMNS)
                             .bind("now", Micros.of(now))
                             .bind("node", node)
                             .bind("until", Micros.of(leaseUntil))
                             .bind("owner", share.getKey())
                             .bind("limit", wanted)
-                            .mapTo(String.class)
+                            .map(rows)
                             .list());
                 }
             }
-            if (ids.isEmpty()) {
-                return List.<Task>of();
-            }
-            return h.createQuery(TaskRowMapper.SELECT + " WHERE t.id IN (<ids>) ORDER BY t.created_at, t.id")
-                    .bindList("ids", ids)
-                    .map(rows)
-                    .list();
+            // The claimed rows, as the update returned them, oldest first across the projects.
+            claimed.sort(Comparator.comparing(Task::createdAt).thenComparing(Task::id));
+            return claimed;
         });
     }
 

@@ -17,12 +17,14 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class TaskRowMapper implements RowMapper<Task> {
 
     /**
-     * Selects what {@link #map} reads, from {@code tasks t}; a query adds its WHERE clause. The columns are named
-     * in the order {@link #map} reads them by position: looking each up by name cost more than the read itself.
+     * What {@link #map} reads, in the order it reads them by position (looking each up by name cost more than the
+     * read itself); unqualified, so an {@code UPDATE ... RETURNING} can name them too (SQLite's takes no table name).
      */
-    public static final String SELECT = "SELECT t.id, t.type, t.status, t.owner, t.input, t.result, t.message,"
-            + " t.created_at, t.updated_at, t.expires_at, t.image_id, t.request_id, t.user_id, t.deleted,"
-            + " t.deleted_at, t.attempts, t.version, t.cancel_reason FROM tasks t";
+    public static final String COLUMNS = "id, type, status, owner, input, result, message, created_at, updated_at,"
+            + " expires_at, image_id, request_id, user_id, deleted, deleted_at, attempts, version, cancel_reason";
+
+    /** Selects {@link #COLUMNS} from {@code tasks t}; a query adds its WHERE clause. */
+    public static final String SELECT = "SELECT " + COLUMNS + " FROM tasks t";
 
     private final ObjectMapper json;
 

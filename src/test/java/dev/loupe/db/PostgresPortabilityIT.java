@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -141,7 +142,7 @@ class PostgresPortabilityIT {
                 .target("6")
                 .load()
                 .migrate();
-        try (Connection c = java.sql.DriverManager.getConnection(url);
+        try (Connection c = DriverManager.getConnection(url);
                 Statement s = c.createStatement()) {
             s.execute("INSERT INTO tasks (id, type, status, owner, created_at, updated_at) VALUES"
                     + " ('t-1', 'import', 'failure', 'p', 1, 2), ('t-2', 'import', 'success', 'p', 3, 4)");
