@@ -10,8 +10,10 @@
 #   bench/api.sh --against URL [--against-tasks 1000] [--quick] [--runs N]
 #
 # Plain mode: for each size, loads the tasks straight into DIR/loupe.db (bench/load_tasks.py, before Loupe first
-# starts), runs the GETs against `serve --role api` (no worker), then the POSTs against role all (workers claim and
-# fail the created tasks: their source is http://127.0.0.1:9, where nothing listens).
+# starts) and starts `serve --role api` (no worker) on it; the GETs run against every size in turn, run by run, so
+# that the sizes compare side by side (the change at each size against the first: req/s and CPU per request). Then,
+# one size at a time, the POSTs run against role all (workers claim and fail the created tasks: their source is
+# http://127.0.0.1:9, where nothing listens).
 # --against URL: runs the same GET runs against another server (Glance: bench/glance-reference.sh) and against
 # Loupe with 10^3 tasks, interleaved run by run, and prints the ratio Loupe/other side by side. The other server
 # must hold the tasks 00000000-0000-4000-8000-<n as 12 hex digits>, n = 1..--against-tasks, and accept the
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
         --sizes) sizes="$2"; shift ;;
         --against) against="${2%/}"; shift ;;
         --against-tasks) against_tasks="$2"; shift ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
     shift
@@ -169,26 +171,41 @@ if [ -n "$against" ]; then
     exit 0
 fi
 
+# The GETs: one `serve --role api` per size, all started first and measured in turn, run by run, so that the sizes
+# are compared side by side (this machine's speed drifts by 10-20% within minutes).
+declare -A pid_of url_of
 for n in $sizes; do
-    data="$work/data-$n"
-    prepare_data "$data" "$n"
+    prepare_data "$work/data-$n" "$n"
     port="$(free_port)"
-    url="http://127.0.0.1:$port"
-    start_loupe "$data" "$port" --role api
+    start_loupe "$work/data-$n" "$port" --role api
+    pid_of[$n]="$LOUPE_PID"
+    url_of[$n]="http://127.0.0.1:$port"
     CPU_PID="$LOUPE_PID"
-    warm_up "$url" "$n"
-    for r in $(seq 1 "$runs"); do
-        for c in 4 64; do
+    warm_up "${url_of[$n]}" "$n"
+done
+for r in $(seq 1 "$runs"); do
+    for c in 4 64; do
+        for n in $sizes; do
+            url="${url_of[$n]}"
+            CPU_PID="${pid_of[$n]}"
             measure "versions-$n-$c" versions "$c" "$url/versions"
             BENCH_TASKS="$n" measure "show-$n-$c" show "$c" "$url" "$WRK_LUA/show.lua"
             measure "list-$n-$c" list "$c" "$url/v2/tasks?limit=20"
         done
     done
-    echo "$(peak_rss_mib)" >>"$work/rss-$n"
+done
+for n in $sizes; do
+    echo "$(peak_rss_mib "${pid_of[$n]}")" >>"$work/rss-$n"
     # What the resident memory is made of after the GETs: the heap and the rest of the JVM (anonymous), and the
     # files mapped (the jars, and the database's pages read through SQLite's memory map, counted per connection).
-    awk '/^Rss(Anon|File):/ {printf "%s %.0f MiB ", $1, $2 / 1024}' "/proc/$LOUPE_PID/status" >"$work/rss-kind-$n"
-    stop_loupe
+    awk '/^Rss(Anon|File):/ {printf "%s %.0f MiB ", $1, $2 / 1024}' "/proc/${pid_of[$n]}/status" >"$work/rss-kind-$n"
+    stop_loupe "${pid_of[$n]}"
+done
+# The POSTs one size at a time: a server's workers go on with the tasks they created after its runs.
+for n in $sizes; do
+    data="$work/data-$n"
+    port="$(free_port)"
+    url="http://127.0.0.1:$port"
     start_loupe "$data" "$port" "${filter_args[@]}"
     CPU_PID="$LOUPE_PID"
     run_wrk warm-up 4 "$warmup" "$url/v2/tasks" "$WRK_LUA/post.lua" >/dev/null
@@ -237,5 +254,19 @@ for n in $sizes; do
     echo "peak RSS with $n tasks (VmHWM, GETs then POSTs): $rss MiB (JVM options: ${BENCH_JVM_OPTS:-none, the JVM defaults})"
     echo "  after the GETs: $(cat "$work/rss-kind-$n")"
     summary "peak RSS, $n tasks" "$rss MiB"
+done
+first="${sizes%% *}"
+[ "$sizes" = "$first" ] || printf '\nShow and list against %s tasks, runs interleaved (flat: the same req/s and CPU per request)\n' "$first"
+for n in ${sizes#"$first"}; do
+    for c in 4 64; do
+        for ep in show list; do
+            read -r fr _ _ fcpu <<<"$(figures "$ep-$first-$c")"
+            read -r er _ _ ecpu <<<"$(figures "$ep-$n-$c")"
+            change="$(awk -v a="$er" -v b="$fr" 'BEGIN {printf "%+.0f%%", 100 * (a / b - 1)}')"
+            cpu="$(awk -v a="$ecpu" -v b="$fcpu" 'BEGIN {printf "%+.0f%%", 100 * (a / b - 1)}')"
+            printf '%-6s %9s tasks %4s conns: req/s %s, CPU per request %s\n' "$ep" "$n" "$c" "$change" "$cpu"
+            summary "$ep, $n against $first tasks, $c conns" "req/s $change, CPU per request $cpu"
+        done
+    done
 done
 echo "(all answers 2xx; no socket errors)"

@@ -86,6 +86,7 @@ start_loupe() {
     log="$data_dir.log"
     "$JAVA" ${JVM_OPTS[@]+"${JVM_OPTS[@]}"} -jar "$LOUPE_JAR" serve --data-dir "$data_dir" --set "DEFAULT.bind_port=$port" "$@" >"$log" 2>&1 &
     LOUPE_PID=$!
+    LOUPE_PIDS+=("$LOUPE_PID")
     local i
     for i in $(seq 1 600); do
         grep -q "serving on" "$log" 2>/dev/null && return 0
@@ -97,20 +98,28 @@ start_loupe() {
 }
 
 peak_rss_mib() {
-    # The running Loupe's peak resident memory so far (VmHWM), in MiB
-    awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$LOUPE_PID/status"
+    # peak_rss_mib [PID]: a running Loupe's peak resident memory so far (VmHWM), in MiB; the last one started by default
+    awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/${1:-$LOUPE_PID}/status"
 }
 
+# Every Loupe start_loupe started and not yet stopped: a script that runs several at once stops each by its PID, and
+# cleanup stops whatever is left, also when a script dies half-way.
+LOUPE_PIDS=()
+
 stop_loupe() {
-    [ -n "$LOUPE_PID" ] || return 0
-    kill -TERM "$LOUPE_PID" 2>/dev/null || true
-    wait "$LOUPE_PID" 2>/dev/null || true
-    LOUPE_PID=""
+    # stop_loupe [PID]: the last one started by default
+    local pid="${1:-$LOUPE_PID}" p kept=()
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in ${LOUPE_PIDS[@]+"${LOUPE_PIDS[@]}"}; do [ "$p" = "$pid" ] || kept+=("$p"); done
+    LOUPE_PIDS=(${kept[@]+"${kept[@]}"})
+    [ "$pid" != "$LOUPE_PID" ] || LOUPE_PID=""
 }
 
 CLEANUP=()
 cleanup() {
-    stop_loupe
+    while [ "${#LOUPE_PIDS[@]}" -gt 0 ]; do stop_loupe "${LOUPE_PIDS[0]}"; done
     local d
     for d in "${CLEANUP[@]}"; do rm -rf "$d"; done
 }

@@ -46,14 +46,6 @@ summary() {
 sides=(loupe)
 [ "$compare" = 1 ] && sides=(bounded bare)
 declare -A pid port opts
-PIDS=()
-stop_all() {
-    local p
-    for p in ${PIDS[@]+"${PIDS[@]}"}; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    PIDS=()
-}
-trap 'stop_all; cleanup' EXIT
-
 "$JAVA" -jar "$LOUPE_JAR" db migrate --data-dir "$work/data" >/dev/null
 note "$(python3 "$BENCH_DIR/load_tasks.py" "$work/data" "$tasks")"
 bounded_opts=("${JVM_OPTS[@]+"${JVM_OPTS[@]}"}")
@@ -68,8 +60,6 @@ for side in "${sides[@]}"; do
     opts[$side]="${JVM_OPTS[*]:-none, the JVM defaults}"
     start_loupe "$work/data-$side" "${port[$side]}" "${filter_args[@]}"
     pid[$side]="$LOUPE_PID"
-    PIDS+=("$LOUPE_PID")
-    LOUPE_PID=""
     # A short warm-up (JIT), not counted.
     BENCH_TASKS="$tasks" wrk -t2 -c"$clients" -d5s -s "$BENCH_DIR/wrk/mixed.lua" "http://127.0.0.1:${port[$side]}" >/dev/null
 done
@@ -94,7 +84,7 @@ for s in $(seq 1 "$slices"); do
         p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
         p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
         mix="$(sed -n 's/^mixed: //p' <<<"$out")"
-        hwm="$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/${pid[$side]}/status")"
+        hwm="$(peak_rss_mib "${pid[$side]}")"
         echo "$side $rps $p50 $p99 $hwm $mix" >>"$work/results"
         printf '  slice %d %-8s %8.0f req/s  p50 %-9s p99 %-9s peak RSS %4s MiB  (%s)\n' "$s" "$side" "$rps" "$p50" "$p99" \
             "$hwm" "$mix"
